@@ -1,0 +1,130 @@
+import os from 'node:os';
+import { z } from 'zod';
+import { DEFAULT_LOCATION_PARTITIONS, GROUPS, TOPICS, formatIssues } from '@fleetstream/contracts';
+import { AppError } from './errors.js';
+
+export const ROLES = ['gateway', 'live-push', 'setup-topics'] as const;
+export type Role = (typeof ROLES)[number];
+
+const csv = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/** Environment variables of the backend (DESIGN.md "Configuration"), with their defaults. */
+const EnvSchema = z.object({
+  /** Comma-separated brokers. */
+  KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform(csv)
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'host:port')).min(1)),
+  KAFKA_CLIENT_ID: z.string().min(1).default('fleetstream'),
+  /** Prefix for every topic and group name, so several stacks (or tests) can share a cluster. */
+  KAFKA_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/)
+    .default(''),
+  /** Partitions of delivery-location when we create it. */
+  LOCATION_PARTITIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(DEFAULT_LOCATION_PARTITIONS),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key we write. */
+  REDIS_PREFIX: z.string().min(1).default('fleetstream:'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  OPS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  TRACKING_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** Roles that must report ready for GET /healthz to answer 200. */
+  HEALTH_ROLES: z.string().default('gateway,live-push').transform(csv),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** Pretty logs for people; JSON for machines. Defaults to pretty on a terminal. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  INSTANCE_ID: z.string().min(1).default(`${os.hostname()}-${process.pid}`),
+  /** Folder of the built web app the gateway serves. */
+  WEB_DIST: z.string().optional(),
+});
+
+export interface Config {
+  readonly roles: readonly Role[];
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly locationPartitions: number;
+  };
+  /** Actual topic names, namespace applied. */
+  readonly topics: { readonly [K in keyof typeof TOPICS]: string };
+  /** Actual consumer group ids, namespace applied. */
+  readonly groups: { readonly [K in keyof typeof GROUPS]: string };
+  readonly redis: { readonly url: string; readonly prefix: string };
+  readonly http: {
+    readonly port: number;
+    readonly host: string;
+    readonly webDist: string | undefined;
+  };
+  readonly opsToken: string | undefined;
+  readonly trackingSecret: string | undefined;
+  readonly healthRoles: readonly string[];
+  readonly log: { readonly level: string; readonly pretty: boolean };
+  readonly instanceId: string;
+}
+
+function deepFreeze<T>(o: T): T {
+  for (const v of Object.values(o as object)) if (v && typeof v === 'object') deepFreeze(v);
+  return Object.freeze(o);
+}
+
+function mapValues<T extends Record<string, string>>(
+  o: T,
+  f: (v: string) => string,
+): { [K in keyof T]: string } {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)])) as {
+    [K in keyof T]: string;
+  };
+}
+
+/**
+ * Parses the environment once, reporting every bad variable by name, and returns a frozen
+ * config. The only place that reads process.env (STYLE.md §1).
+ */
+export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success)
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${formatIssues(parsed.error)}`);
+  const e = parsed.data;
+  const missing: string[] = [];
+  if (roles.includes('gateway') && !e.OPS_TOKEN) missing.push('OPS_TOKEN');
+  if (roles.includes('gateway') && !e.TRACKING_SECRET) missing.push('TRACKING_SECRET');
+  if (missing.length > 0) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `invalid configuration: ${missing.map((m) => `${m}: required by the gateway role`).join('; ')}`,
+    );
+  }
+  const ns = (name: string) => `${e.KAFKA_NAMESPACE}${name}`;
+  return deepFreeze({
+    roles: [...roles],
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      locationPartitions: e.LOCATION_PARTITIONS,
+    },
+    topics: mapValues(TOPICS, ns),
+    groups: mapValues(GROUPS, ns),
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    http: { port: e.PORT, host: e.HOST, webDist: e.WEB_DIST },
+    opsToken: e.OPS_TOKEN,
+    trackingSecret: e.TRACKING_SECRET,
+    healthRoles: e.HEALTH_ROLES,
+    log: {
+      level: e.LOG_LEVEL,
+      pretty: (e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty',
+    },
+    instanceId: e.INSTANCE_ID,
+  });
+}

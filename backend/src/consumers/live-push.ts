@@ -1,0 +1,92 @@
+import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
+import type { AppContext, Stop } from '../context.js';
+import { startHeartbeat } from '../health.js';
+import {
+  deadLetterHeaders,
+  startBatchConsumer,
+  startProducer,
+  type ConsumedRecord,
+  type OutgoingRecord,
+  type RecordBatch,
+} from '../infra/kafka.js';
+
+export const role = 'live-push';
+export const groupId = (ctx: AppContext) => ctx.config.groups.livePush;
+export const topics = (ctx: AppContext) => [ctx.config.topics.location];
+
+export interface LivePushStats {
+  consumed: number;
+  positions: number;
+  trips: number;
+  deadLettered: number;
+  /** Records whose seq was not above the driver's last one (producer retries, replays). */
+  outOfOrder: number;
+}
+
+/**
+ * The live-push consumer group. At this stage it validates and counts; the Redis fan-out to
+ * gateways builds on the same batch loop.
+ */
+export async function start(ctx: AppContext): Promise<Stop> {
+  const log = ctx.log.child({ role });
+  const stats: LivePushStats = {
+    consumed: 0,
+    positions: 0,
+    trips: 0,
+    deadLettered: 0,
+    outOfOrder: 0,
+  };
+  const lastSeq = new Map<string, number>();
+  const dlq = await startProducer(ctx.kafka);
+  let joined = false;
+
+  const apply = (record: LocationRecord) => {
+    if (record.type === 'position') stats.positions++;
+    else stats.trips++;
+    const previous = lastSeq.get(record.driverId);
+    if (previous !== undefined && record.seq <= previous) stats.outOfOrder++;
+    else lastSeq.set(record.driverId, record.seq);
+  };
+
+  const handleBatch = async (batch: RecordBatch) => {
+    const invalid: OutgoingRecord[] = [];
+    for (const r of batch.records) {
+      const decoded = decodeLocationRecord(r.value);
+      if (decoded.ok) apply(decoded.value);
+      else invalid.push(toDeadLetter(r, decoded.error));
+    }
+    // Dead letters are written before the batch's offsets can be committed: none is lost.
+    await dlq.send(ctx.config.topics.locationDlq, invalid);
+    stats.consumed += batch.records.length;
+    stats.deadLettered += invalid.length;
+  };
+
+  const consumer = await startBatchConsumer(ctx.kafka, {
+    groupId: groupId(ctx),
+    topics: topics(ctx),
+    handleBatch,
+    onFatal: ctx.fatal,
+    log,
+  });
+  joined = true;
+  const stopHeartbeat = startHeartbeat(ctx, role, () => ({
+    ready: joined,
+    detail: { ...stats, drivers: lastSeq.size },
+  }));
+  const summary = setInterval(
+    () => log.info({ ...stats, drivers: lastSeq.size }, 'live-push progress'),
+    30_000,
+  );
+  log.info({ group: groupId(ctx), topics: topics(ctx) }, 'live-push started');
+
+  return async () => {
+    clearInterval(summary);
+    await stopHeartbeat();
+    await consumer.stop();
+    await dlq.stop();
+  };
+}
+
+function toDeadLetter(r: ConsumedRecord, error: string): OutgoingRecord {
+  return { key: r.key, value: r.value ?? Buffer.alloc(0), headers: deadLetterHeaders(r, error) };
+}

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import type { AppContext } from '../context.js';
+import { errorMiddleware, notFound } from './error-middleware.js';
+import { healthRoutes, type HealthDeps } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+
+/** The gateway's HTTP app: API, health, metrics and the built web app on one port. */
+export function createHttpApp(ctx: AppContext, deps: Omit<HealthDeps, 'ctx'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(healthRoutes({ ctx, ...deps }));
+  app.use(metricsRoutes(ctx));
+  app.use('/api', notFound);
+
+  const webDist = ctx.config.http.webDist;
+  if (webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
+    app.use(express.static(webDist, { index: false, maxAge: '1h' }));
+    // Client-side routes (/track/…, /ops) all load the single-page app.
+    app.get(/^\/(?!api\/|ws\/).*/, (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(path.join(webDist, 'index.html'));
+    });
+  }
+  app.use(errorMiddleware(ctx.log));
+  return app;
+}

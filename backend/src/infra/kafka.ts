@@ -1,0 +1,314 @@
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type Admin,
+  type EachBatchPayload,
+  type IHeaders,
+  type Producer,
+  type LogEntry,
+} from 'kafkajs';
+import { DLQ_HEADERS } from '@fleetstream/contracts';
+import { AppError } from '../errors.js';
+import type { Logger } from './logger.js';
+
+export type KafkaClient = Kafka;
+
+const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** A kafkajs client logging through our logger. */
+export function createKafka(opts: {
+  brokers: readonly string[];
+  clientId: string;
+  log: Logger;
+}): KafkaClient {
+  const log = opts.log.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: opts.clientId,
+    brokers: [...opts.brokers],
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 10_000 },
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        log[levels[level] ?? 'info'](rest, message);
+      },
+  });
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  /** @default 1 */
+  replicationFactor?: number;
+  configs?: Record<string, string>;
+}
+
+/**
+ * Creates missing topics and waits until every partition has a leader, so producers and
+ * consumers that start next never meet "does not host this topic-partition". Existing topics
+ * are left as they are (a partition count that differs is logged, never changed silently).
+ */
+export async function ensureTopics(
+  kafka: KafkaClient,
+  specs: readonly TopicSpec[],
+  log: Logger,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !existing.has(s.topic));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.numPartitions,
+          replicationFactor: s.replicationFactor ?? 1,
+          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      log.info({ topics: missing.map((s) => s.topic) }, 'created topics');
+    }
+    await waitForLeaders(admin, specs, log);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError('KAFKA_UNAVAILABLE', `could not create topics: ${(err as Error).message}`, {
+      cause: err,
+      retriable: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function waitForLeaders(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  log: Logger,
+): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+    const pending = topics.filter(
+      (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
+    );
+    for (const t of topics) {
+      const spec = specs.find((s) => s.topic === t.name);
+      if (spec && t.partitions.length !== spec.numPartitions) {
+        log.warn(
+          { topic: t.name, partitions: t.partitions.length, wanted: spec.numPartitions },
+          'topic exists with another partition count',
+        );
+      }
+    }
+    if (pending.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new AppError(
+        'KAFKA_UNAVAILABLE',
+        `partitions without a leader: ${pending.map((t) => t.name).join(', ')}`,
+        { retriable: true },
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export interface OutgoingRecord {
+  key: string | null;
+  value: Buffer | string;
+  headers?: IHeaders;
+}
+
+export interface RecordProducer {
+  /** One produce request for many records (kafkajs has no linger: callers batch). */
+  send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** An idempotent producer (acks=all) that never auto-creates topics. */
+export async function startProducer(kafka: KafkaClient): Promise<RecordProducer> {
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    // The Java-compatible partitioner, so a driver lands on the same partition from any client.
+    createPartitioner: Partitioners.DefaultPartitioner,
+    // The idempotent producer keeps its guarantees only if it never gives up on a batch.
+    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5_000 },
+  });
+  await producer.connect();
+  return {
+    async send(topic, records) {
+      if (records.length === 0) return;
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+      });
+    },
+    stop: () => producer.disconnect(),
+  };
+}
+
+/** One consumed record, decoupled from kafkajs types. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  /** Kafka offsets are int64; kept as a decimal string. */
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  /** Broker or producer timestamp, epoch ms. */
+  timestamp: number;
+}
+
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+  /** Offset of the next record the partition will get, as seen when the batch was fetched. */
+  highWatermark: string;
+}
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: readonly string[];
+  /** Where a group with no committed offset starts. @default true (earliest) */
+  fromBeginning?: boolean;
+  /**
+   * Applies a chunk of records. When it resolves, the chunk's offsets are committed; when it
+   * throws, nothing of the chunk is committed and kafkajs retries it (at-least-once).
+   */
+  handleBatch(batch: RecordBatch): Promise<void>;
+  /** Records per handleBatch call; we heartbeat between chunks. @default 500 */
+  chunkSize?: number;
+  /** Called when kafkajs gives up (CRASH without restart): the process should exit. */
+  onFatal(err: Error): void;
+  log: Logger;
+}
+
+export interface BatchConsumer {
+  stop(): Promise<void>;
+  /** Partitions currently assigned to this member. */
+  assignment(): ReadonlyMap<string, readonly number[]>;
+}
+
+/**
+ * Runs a consumer group member that hands records to `handleBatch` in chunks and commits only
+ * what was handled. eachBatchAutoResolve is off: an early stop or a rebalance mid-batch leaves
+ * the rest uncommitted, so it is consumed again rather than lost.
+ */
+export async function startBatchConsumer(
+  kafka: KafkaClient,
+  o: BatchConsumerOptions,
+): Promise<BatchConsumer> {
+  const consumer = kafka.consumer({
+    groupId: o.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 30_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: 1024 * 1024,
+    retry: { retries: 8, initialRetryTime: 300 },
+  });
+  const chunkSize = o.chunkSize ?? 500;
+  let assigned = new Map<string, number[]>();
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    assigned = new Map(Object.entries(e.payload.memberAssignment));
+    o.log.info({ group: o.groupId, assignment: e.payload.memberAssignment }, 'joined group');
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    const { error, restart } = e.payload;
+    o.log.error({ err: error, restart, group: o.groupId }, 'consumer crashed');
+    if (!restart)
+      o.onFatal(
+        new AppError('KAFKA_FATAL', `consumer ${o.groupId} crashed: ${error.message}`, {
+          cause: error,
+        }),
+      );
+  });
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning ?? true });
+  await consumer.run({
+    autoCommit: true,
+    autoCommitInterval: 1000,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 1,
+    eachBatch: async (payload: EachBatchPayload) => {
+      const { batch } = payload;
+      for (let i = 0; i < batch.messages.length; i += chunkSize) {
+        if (!payload.isRunning() || payload.isStale()) return;
+        const chunk = batch.messages.slice(i, i + chunkSize);
+        await o.handleBatch({
+          topic: batch.topic,
+          partition: batch.partition,
+          highWatermark: batch.highWatermark,
+          records: chunk.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key === null ? null : m.key.toString(),
+            value: m.value,
+            timestamp: Number(m.timestamp),
+          })),
+        });
+        payload.resolveOffset(chunk[chunk.length - 1]!.offset);
+        await payload.commitOffsetsIfNecessary();
+        await payload.heartbeat();
+      }
+    },
+  });
+  return {
+    async stop() {
+      await consumer.disconnect();
+    },
+    assignment: () => assigned,
+  };
+}
+
+/** Headers for a record that failed processing, so it can be traced to its source and replayed. */
+export function deadLetterHeaders(source: ConsumedRecord, error: string): IHeaders {
+  return {
+    [DLQ_HEADERS.sourceTopic]: source.topic,
+    [DLQ_HEADERS.sourcePartition]: String(source.partition),
+    [DLQ_HEADERS.sourceOffset]: source.offset,
+    // Header values are small and printable; errors are cut to keep records bounded.
+    [DLQ_HEADERS.error]: error.slice(0, 1000),
+    [DLQ_HEADERS.failedAt]: new Date().toISOString(),
+  };
+}
+
+/**
+ * A cheap liveness check of the cluster for /healthz: one admin connection kept open, a
+ * metadata round trip at most every `cacheMs`.
+ */
+export function createKafkaProbe(kafka: KafkaClient, cacheMs = 3_000) {
+  let admin: Admin | undefined;
+  let last = { at: 0, ok: false, error: '' };
+  const check = async (): Promise<{ ok: boolean; error?: string }> => {
+    if (Date.now() - last.at < cacheMs)
+      return last.ok ? { ok: true } : { ok: false, error: last.error };
+    try {
+      if (!admin) {
+        admin = kafka.admin();
+        await admin.connect();
+      }
+      const cluster = await admin.describeCluster();
+      last = { at: Date.now(), ok: cluster.brokers.length > 0, error: '' };
+    } catch (err) {
+      last = { at: Date.now(), ok: false, error: (err as Error).message };
+      await admin?.disconnect().catch(() => undefined);
+      admin = undefined;
+    }
+    return last.ok ? { ok: true } : { ok: false, error: last.error };
+  };
+  return { check, stop: async () => admin?.disconnect() };
+}

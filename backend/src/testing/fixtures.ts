@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import type { PositionRecord } from '@fleetstream/contracts';
+import { pino } from 'pino';
+
+/** A name no other test uses: every test gets its own topics, groups and Redis keys. */
+export const uniqueName = (label: string) => `t-${label}-${randomUUID().slice(0, 8)}`;
+
+/** A quiet logger for tests; set TEST_LOG_LEVEL=debug to see it. */
+export const testLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+
+/** `perDriver` position records for each of `drivers` drivers, seq 1..perDriver, interleaved. */
+export function positionTrace(
+  drivers: number,
+  perDriver: number,
+  startTs = 1_763_784_742_000,
+): PositionRecord[] {
+  const out: PositionRecord[] = [];
+  for (let seq = 1; seq <= perDriver; seq++) {
+    for (let d = 0; d < drivers; d++) {
+      out.push({
+        type: 'position',
+        v: 1,
+        driverId: `drv-${String(d).padStart(5, '0')}`,
+        deliveryId: `dlv-${d}`,
+        seq,
+        ts: startTs + seq * 1000,
+        lat: 52.5 + d * 1e-4,
+        lng: 13.4 + seq * 1e-5,
+        speedMps: 8,
+        headingDeg: 90,
+        accuracyM: 5,
+      });
+    }
+  }
+  return out;
+}

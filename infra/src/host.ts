@@ -1,0 +1,123 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { LaunchError } from './launch-error.js';
+
+/** True when `name` is an executable on PATH. */
+export function hasCommand(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Stops with one line naming what to install when a required command is missing. */
+export function requireCommand(name: string, install: string): void {
+  if (!hasCommand(name)) throw new LaunchError(`${name} not found: install ${install}.`);
+}
+
+/** Java 17+ and Maven 3.8+, which run and fetch the local Kafka broker. */
+export function requireJavaAndMaven(): void {
+  requireCommand('java', 'Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless)');
+  const version = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
+  const major = Number(/version "(\d+)/.exec(version)?.[1] ?? '0');
+  if (major < 17) throw new LaunchError(`Java ${major} is too old: install Java 17 or newer.`);
+  requireCommand('mvn', 'Maven 3.8 or newer (Debian: apt-get install maven)');
+}
+
+let aptUpdated = false;
+
+/**
+ * Installs a Debian package when we are root on a system with apt-get; otherwise stops with one
+ * line saying what to install. Idempotent: callers check for the command first.
+ */
+export function aptInstall(pkg: string, what: string): void {
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !hasCommand('apt-get')) {
+    throw new LaunchError(
+      `${what} not found: install the Debian package ${pkg} (apt-get install ${pkg}).`,
+    );
+  }
+  process.stderr.write(`fleetstream: installing ${pkg} with apt-get (first run only)…\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', pkg], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env,
+    });
+  let r = aptUpdated ? install() : { status: 1 };
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    aptUpdated = true;
+    r = install();
+  }
+  if (r.status !== 0)
+    throw new LaunchError(`apt-get install ${pkg} failed: install ${pkg} by hand.`);
+}
+
+/** Resolves when `port` on 127.0.0.1 can be bound; otherwise names the port and its variable. */
+export async function requirePortFree(port: number, variable: string): Promise<void> {
+  const free = await new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
+      server.close(() => resolve(true)),
+    );
+  });
+  if (!free) {
+    throw new LaunchError(
+      `port ${port} is already in use: stop what uses it or choose another port with ${variable}=<port>.`,
+    );
+  }
+}
+
+/** A free TCP port on 127.0.0.1, for test runs beside a running dev stack. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes an exclusive lock on a data dir so a second launcher cannot corrupt it. A lock left by
+ * a dead process is taken over. Returns the release function.
+ */
+export function lockDataDir(dir: string, what: string): () => void {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'launcher.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => {
+        try {
+          if (fs.readFileSync(file, 'utf8').trim() === String(process.pid)) fs.rmSync(file);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(file, 'utf8').trim());
+      if (pid > 0 && pidAlive(pid)) {
+        throw new LaunchError(
+          `${what} is already running (pid ${pid}, data dir ${dir}): stop it first (Ctrl-C in its terminal).`,
+        );
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new LaunchError(`could not lock ${dir}`);
+}

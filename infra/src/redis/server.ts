@@ -1,0 +1,100 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { aptInstall, hasCommand } from '../host.js';
+import { LaunchError } from '../launch-error.js';
+import { startManagedProcess, tailFile, type ManagedProcess } from '../managed-process.js';
+
+export interface RedisServerOptions {
+  port: number;
+  /** Holds the append-only file and the server log. Created if missing. */
+  dataDir: string;
+  /** @default 15_000 */
+  readyTimeoutMs?: number;
+}
+
+export interface RedisServer {
+  readonly url: string;
+  readonly logFile: string;
+  readonly process: ManagedProcess;
+  stop(): Promise<void>;
+}
+
+/** Installs Debian's redis-server when it is missing (as root), or says what to install. */
+export function ensureRedisServerInstalled(): void {
+  if (!hasCommand('redis-server')) aptInstall('redis-server', 'redis-server');
+  if (!hasCommand('redis-server'))
+    throw new LaunchError(
+      'redis-server not found after install: install the Debian package redis-server.',
+    );
+}
+
+/** PING over a raw socket: true on +PONG. Avoids a client dependency in the launcher. */
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: '127.0.0.1' });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (d) => done(d.toString().startsWith('+PONG')));
+  });
+}
+
+/**
+ * Starts a real redis-server on its own port and data dir, with the append-only file on so a
+ * restart keeps state (the reliability suite restarts Redis mid-stream).
+ */
+export async function startRedisServer(o: RedisServerOptions): Promise<RedisServer> {
+  ensureRedisServerInstalled();
+  const dataDir = path.resolve(o.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const logFile = path.join(dataDir, 'redis.log');
+  const proc = startManagedProcess({
+    name: 'redis',
+    command: 'redis-server',
+    args: [
+      '--port',
+      String(o.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dataDir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--save',
+      '',
+      '--daemonize',
+      'no',
+      '--logfile',
+      logFile,
+    ],
+    logFile: path.join(dataDir, 'stdout.log'),
+  });
+  let exitedWith: number | string | undefined;
+  void proc.exited.then((c) => (exitedWith = c));
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 15_000);
+  while (!(await ping(o.port))) {
+    if (exitedWith !== undefined) {
+      throw new LaunchError(
+        `redis-server exited during start-up (${exitedWith}); see ${logFile}:\n${tailFile(logFile, 5)}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      await proc.stop(2_000);
+      throw new LaunchError(`redis-server was not ready in time; its log is ${logFile}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `redis://127.0.0.1:${o.port}`,
+    logFile,
+    process: proc,
+    stop: () => proc.stop(10_000),
+  };
+}

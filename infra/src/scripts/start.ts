@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startKafkaBroker } from '../kafka/broker.js';
+import { LaunchError } from '../launch-error.js';
+import { loadLauncherConfig } from '../launcher-config.js';
+import { lockDataDir, requirePortFree } from '../host.js';
+import { ensureWebBuild, run, tsNodeArgs } from '../node-tasks.js';
+import { repoRoot } from '../paths.js';
+import { startRedisServer } from '../redis/server.js';
+import { supervise, type Supervised } from '../supervisor.js';
+
+/** Roles of the platform, each its own supervised process. */
+const ROLES = ['gateway', 'live-push'];
+
+const say = (line: string) => console.log(`fleetstream: ${line}`);
+
+/** A secret generated once and kept in the data dir (file mode 600). */
+function persistentSecret(dataDir: string, name: string, bytes: number): string {
+  const file = path.join(dataDir, name);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(bytes).toString('base64url');
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+async function waitForHealth(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status === 200) return true;
+    } catch {
+      // gateway not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+async function main() {
+  const cfg = loadLauncherConfig();
+  const release = lockDataDir(cfg.dataDir, 'fleetstream (npm start)');
+  const cleanups: Array<() => Promise<void>> = [async () => release()];
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => console.error(err));
+    say('stopped.');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    await requirePortFree(cfg.port, 'PORT');
+    let brokers = cfg.kafkaBrokers;
+    let redisUrl = cfg.redisUrl;
+    const started = await Promise.allSettled([
+      brokers
+        ? undefined
+        : (async () => {
+            await requirePortFree(cfg.kafkaPort, 'KAFKA_PORT');
+            await requirePortFree(cfg.kafkaControllerPort, 'KAFKA_CONTROLLER_PORT');
+            say(`starting Kafka on 127.0.0.1:${cfg.kafkaPort}…`);
+            return startKafkaBroker({
+              port: cfg.kafkaPort,
+              controllerPort: cfg.kafkaControllerPort,
+              dataDir: path.join(cfg.dataDir, 'kafka'),
+            });
+          })(),
+      redisUrl
+        ? undefined
+        : (async () => {
+            await requirePortFree(cfg.redisPort, 'REDIS_PORT');
+            say(`starting Redis on 127.0.0.1:${cfg.redisPort}…`);
+            return startRedisServer({
+              port: cfg.redisPort,
+              dataDir: path.join(cfg.dataDir, 'redis'),
+            });
+          })(),
+    ]);
+    const [kafka, redis] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined)) as [
+      Awaited<ReturnType<typeof startKafkaBroker>> | undefined,
+      Awaited<ReturnType<typeof startRedisServer>> | undefined,
+    ];
+    if (kafka) {
+      cleanups.push(() => kafka.stop());
+      brokers = kafka.brokers.join(',');
+    }
+    if (redis) {
+      cleanups.push(() => redis.stop());
+      redisUrl = redis.url;
+    }
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const opsToken = cfg.opsToken ?? persistentSecret(cfg.dataDir, 'ops-token', 24);
+    const trackingSecret =
+      cfg.trackingSecret ?? persistentSecret(cfg.dataDir, 'tracking-secret', 32);
+    const webDist = ensureWebBuild();
+    const env: NodeJS.ProcessEnv = {
+      ...cfg.env,
+      KAFKA_BROKERS: brokers,
+      REDIS_URL: redisUrl,
+      PORT: String(cfg.port),
+      OPS_TOKEN: opsToken,
+      TRACKING_SECRET: trackingSecret,
+      WEB_DIST: webDist,
+      LOG_FORMAT: 'json',
+    };
+
+    // Topics before any role: nothing relies on auto-creation.
+    if (
+      (await run(process.execPath, tsNodeArgs('backend/src/main.ts', ['setup-topics']), {
+        env,
+      })) !== 0
+    ) {
+      throw new LaunchError('creating the Kafka topics failed (see above).');
+    }
+    const logDir = path.join(cfg.dataDir, 'logs');
+    const roles: Supervised[] = ROLES.map((role) =>
+      supervise(
+        {
+          name: role,
+          command: process.execPath,
+          args: tsNodeArgs('backend/src/main.ts', [role]),
+          env,
+          logDir,
+        },
+        say,
+      ),
+    );
+    cleanups.push(() => Promise.all(roles.map((r) => r.stop())).then(() => undefined));
+
+    const base = `http://localhost:${cfg.port}`;
+    say('waiting for every role to report healthy…');
+    if (!(await waitForHealth(`${base}/healthz`, 90_000))) {
+      throw new LaunchError(
+        `the stack did not become healthy within 90 s; see ${base}/healthz and the logs in ${logDir}`,
+      );
+    }
+    if (cfg.fleetSize > 0) {
+      const sim = supervise(
+        {
+          name: 'simulator',
+          command: process.execPath,
+          args: tsNodeArgs('driver-simulator/src/cli.ts', [
+            '--drivers',
+            String(cfg.fleetSize),
+            '--brokers',
+            brokers!,
+          ]),
+          env,
+          logDir,
+        },
+        say,
+      );
+      cleanups.push(() => sim.stop());
+    }
+    console.log(
+      [
+        '',
+        `  fleetstream is running${cfg.fleetSize > 0 ? ` with a demo fleet of ${cfg.fleetSize} drivers` : ''}.`,
+        '',
+        `  Web app        ${base}/`,
+        `  Ops dashboard  ${base}/ops`,
+        `  Health         ${base}/healthz`,
+        `  Metrics        ${base}/metrics`,
+        `  Deliveries     curl -H 'Authorization: Bearer ${opsToken}' ${base}/api/deliveries`,
+        `  Ops token      ${opsToken}`,
+        `  Kafka          ${brokers}${kafka ? ' (local broker)' : ''}`,
+        `  Redis          ${redisUrl}${redis ? ' (local redis-server)' : ''}`,
+        `  Logs           ${path.relative(repoRoot, logDir) || logDir}/`,
+        '',
+        '  Press Ctrl-C to stop everything.',
+        '',
+      ].join('\n'),
+    );
+  } catch (err) {
+    console.error(
+      `fleetstream: ${err instanceof LaunchError ? err.message : ((err as Error).stack ?? String(err))}`,
+    );
+    await shutdown(1);
+  }
+}
+
+void main();

@@ -1,0 +1,22 @@
+import path from 'node:path';
+import type { UserWorkspaceConfig } from 'vitest/config';
+
+/**
+ * One test setup for every workspace: sources resolved through the `source` export condition,
+ * and a real Kafka + Redis started once per run for the integration tests (`*.int.test.ts`).
+ */
+export function fleetstreamTestProject(dir: string): UserWorkspaceConfig {
+  return {
+    resolve: { conditions: ['source'] },
+    ssr: { resolve: { conditions: ['source'] } },
+    test: {
+      name: path.basename(dir),
+      root: dir,
+      include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
+      globalSetup: [path.join(import.meta.dirname, 'infra/src/testing/global-setup.ts')],
+      testTimeout: 60_000,
+      hookTimeout: 90_000,
+      pool: 'forks',
+    },
+  };
+}
