@@ -2,19 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import type {} from 'vitest';
+import './provided-context.js';
 import { startKafkaBroker } from '../kafka/broker.js';
 import { startRedisServer } from '../redis/server.js';
 import { freePort } from '../host.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Brokers of the real Kafka this test run started (comma-separated). */
-    kafkaBrokers: string;
-    /** URL of the real Redis this test run started. */
-    redisUrl: string;
-  }
-}
 
 function hasIntegrationTests(dir: string): boolean {
   return fs

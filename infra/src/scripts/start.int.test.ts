@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { freePort } from '../host.js';
+import { repoRoot } from '../paths.js';
+
+/** Every descendant of `pid`, read from /proc (children keep their parent even when detached). */
+function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(entry), ppid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parentOf) {
+      if (parent === p) {
+        out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+};
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-start-'));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+it(
+  'npm start brings up a healthy stack and Ctrl-C leaves no process behind',
+  { timeout: 240_000 },
+  async () => {
+    const [port, kafkaPort, controllerPort, redisPort] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort(),
+    ];
+    const env = {
+      ...process.env,
+      FLEETSTREAM_DATA_DIR: dataDir,
+      PORT: String(port),
+      KAFKA_PORT: String(kafkaPort),
+      KAFKA_CONTROLLER_PORT: String(controllerPort),
+      REDIS_PORT: String(redisPort),
+      FLEET_SIZE: '5',
+      KAFKA_BROKERS: '',
+      REDIS_URL: '',
+    };
+    // Its own process group, like a shell job: Ctrl-C is SIGINT to the whole group.
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'infra/scripts/bootstrap.mjs'), 'start'],
+      {
+        cwd: repoRoot,
+        env,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    );
+
+    await expect
+      .poll(() => output, { timeout: 180_000, interval: 500 })
+      .toMatch(/Press Ctrl-C to stop everything|fleetstream: .*(failed|not)/);
+    expect(output, output).toContain('fleetstream is running');
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    const body = (await health.json()) as {
+      components: { roles: Record<string, { ok: boolean }> };
+    };
+    expect(body.components.roles['live-push']?.ok).toBe(true);
+
+    // A second start on the same data dir refuses instead of corrupting it.
+    const second = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'infra/scripts/bootstrap.mjs'), 'start'],
+      { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let secondOut = '';
+    second.stderr.on('data', (d: Buffer) => (secondOut += d.toString()));
+    second.stdout.on('data', (d: Buffer) => (secondOut += d.toString()));
+    const secondCode = await new Promise((resolve) => second.once('exit', resolve));
+    expect(secondCode).not.toBe(0);
+    expect(secondOut).toMatch(/already running/);
+
+    const tree = descendants(child.pid!);
+    expect(tree.length).toBeGreaterThanOrEqual(5); // kafka, redis, gateway, live-push, simulator
+    process.kill(-child.pid!, 'SIGINT');
+    await exited;
+    await expect.poll(() => tree.filter(alive), { timeout: 30_000, interval: 250 }).toEqual([]);
+  },
+);
