@@ -48,6 +48,26 @@ const EnvSchema = z.object({
   INSTANCE_ID: z.string().min(1).default(`${os.hostname()}-${process.pid}`),
   /** Folder of the built web app the gateway serves. */
   WEB_DIST: z.string().optional(),
+  /** How long a customer tracking link stays valid. */
+  TRACKING_TOKEN_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 86400)
+    .default(86400),
+  /** Extra browser origins allowed on WebSockets, besides the gateway's own host. */
+  ALLOWED_ORIGINS: z.string().default('').transform(csv),
+  /** Map tiles; empty = no tiles (markers on a plain background). */
+  TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
+  TILE_ATTRIBUTION: z.string().default('&copy; OpenStreetMap contributors'),
+  /** Bytes queued for one WebSocket before we only keep its latest position. */
+  WS_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
+  /** Road network GeoJSON to serve at /api/city.geojson, if any. */
+  CITY_GEOJSON: z.string().optional(),
 });
 
 export interface Config {
@@ -66,7 +86,13 @@ export interface Config {
     readonly port: number;
     readonly host: string;
     readonly webDist: string | undefined;
+    readonly allowedOrigins: readonly string[];
+    readonly tileUrl: string | null;
+    readonly tileAttribution: string;
+    readonly cityGeoJson: string | undefined;
   };
+  readonly ws: { readonly maxBufferedBytes: number };
+  readonly trackingTokenTtlS: number;
   readonly opsToken: string | undefined;
   readonly trackingSecret: string | undefined;
   readonly healthRoles: readonly string[];
@@ -117,7 +143,17 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
     topics: mapValues(TOPICS, ns),
     groups: mapValues(GROUPS, ns),
     redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
-    http: { port: e.PORT, host: e.HOST, webDist: e.WEB_DIST },
+    http: {
+      port: e.PORT,
+      host: e.HOST,
+      webDist: e.WEB_DIST,
+      allowedOrigins: e.ALLOWED_ORIGINS,
+      tileUrl: e.TILE_URL || null,
+      tileAttribution: e.TILE_ATTRIBUTION,
+      cityGeoJson: e.CITY_GEOJSON,
+    },
+    ws: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES },
+    trackingTokenTtlS: e.TRACKING_TOKEN_TTL_S,
     opsToken: e.OPS_TOKEN,
     trackingSecret: e.TRACKING_SECRET,
     healthRoles: e.HEALTH_ROLES,

@@ -1,2 +1,3 @@
 export * from './topics.js';
 export * from './location.js';
+export * from './ws-messages.js';

@@ -1,6 +1,7 @@
 import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
+import { createDeliveryStore } from '../infra/delivery-store.js';
 import {
   deadLetterHeaders,
   startBatchConsumer,
@@ -21,11 +22,14 @@ export interface LivePushStats {
   deadLettered: number;
   /** Records whose seq was not above the driver's last one (producer retries, replays). */
   outOfOrder: number;
+  /** Updates applied to Redis and published to gateways. */
+  published: number;
 }
 
 /**
- * The live-push consumer group. At this stage it validates and counts; the Redis fan-out to
- * gateways builds on the same batch loop.
+ * The live-push consumer group: each delivery's latest position, trail and status go to Redis
+ * and out on the delivery's pub/sub channel, so a customer on any gateway instance gets them,
+ * whichever instance consumes the driver's partition.
  */
 export async function start(ctx: AppContext): Promise<Stop> {
   const log = ctx.log.child({ role });
@@ -35,30 +39,46 @@ export async function start(ctx: AppContext): Promise<Stop> {
     trips: 0,
     deadLettered: 0,
     outOfOrder: 0,
+    published: 0,
   };
+  const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
   const lastSeq = new Map<string, number>();
   const dlq = await startProducer(ctx.kafka);
   let joined = false;
 
-  const apply = (record: LocationRecord) => {
+  const apply = (record: LocationRecord, now: number): Promise<boolean> | undefined => {
     if (record.type === 'position') stats.positions++;
     else stats.trips++;
     const previous = lastSeq.get(record.driverId);
     if (previous !== undefined && record.seq <= previous) stats.outOfOrder++;
     else lastSeq.set(record.driverId, record.seq);
+    if (record.type === 'trip') return store.applyTrip(record, now);
+    if (record.deliveryId !== null)
+      return store.applyPosition({ ...record, deliveryId: record.deliveryId }, now);
+    return undefined;
   };
 
   const handleBatch = async (batch: RecordBatch) => {
     const invalid: OutgoingRecord[] = [];
+    const writes: Promise<boolean>[] = [];
+    const now = Date.now();
+    // Issued in partition order on one connection, so Redis applies and publishes them in order;
+    // awaited together, so a chunk costs one round trip.
     for (const r of batch.records) {
       const decoded = decodeLocationRecord(r.value);
-      if (decoded.ok) apply(decoded.value);
-      else invalid.push(toDeadLetter(r, decoded.error));
+      if (!decoded.ok) {
+        invalid.push(toDeadLetter(r, decoded.error));
+        continue;
+      }
+      const write = apply(decoded.value, now);
+      if (write) writes.push(write);
     }
+    const applied = await Promise.all(writes);
     // Dead letters are written before the batch's offsets can be committed: none is lost.
     await dlq.send(ctx.config.topics.locationDlq, invalid);
     stats.consumed += batch.records.length;
     stats.deadLettered += invalid.length;
+    stats.published += applied.filter(Boolean).length;
   };
 
   const consumer = await startBatchConsumer(ctx.kafka, {

@@ -2,7 +2,10 @@ import http from 'node:http';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
 import { createHttpApp } from '../http/app.js';
+import { createDeliveryStore } from '../infra/delivery-store.js';
 import { createKafkaProbe } from '../infra/kafka.js';
+import { createSubscriptions } from './subscriptions.js';
+import { createTrackSocket } from './track-socket.js';
 
 export const role = 'gateway';
 
@@ -10,8 +13,19 @@ export const role = 'gateway';
 export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   const log = ctx.log.child({ role });
   const probe = createKafkaProbe(ctx.kafka);
-  const app = createHttpApp(ctx, { kafkaCheck: probe.check });
+  const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
+  // Pub/sub needs a connection of its own: a subscribed connection takes no other commands.
+  const subscriber = ctx.redis.duplicate();
+  subscriber.on('error', () => undefined); // the main connection logs Redis errors
+  const subscriptions = createSubscriptions(subscriber, log);
+  const track = createTrackSocket({ ctx, store, subscriptions });
+  const app = createHttpApp(ctx, { kafkaCheck: probe.check, store });
   const server = http.createServer(app);
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/ws/track') return track.handleUpgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(ctx.config.http.port, ctx.config.http.host, () => resolve());
@@ -19,13 +33,18 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : ctx.config.http.port;
   log.info({ port }, 'gateway listening');
-  const stopHeartbeat = startHeartbeat(ctx, role, () => ({ ready: true }));
+  const stopHeartbeat = startHeartbeat(ctx, role, () => ({
+    ready: true,
+    detail: { ...track.stats, channels: subscriptions.channels },
+  }));
 
   const stop = async () => {
     await stopHeartbeat();
+    await track.close();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await probe.stop();
+    subscriber.disconnect();
   };
   return Object.assign(stop, { port });
 }

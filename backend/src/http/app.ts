@@ -2,17 +2,26 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { AppContext } from '../context.js';
+import type { DeliveryStore } from '../infra/delivery-store.js';
 import { errorMiddleware, notFound } from './error-middleware.js';
+import { requireOpsToken } from './ops-auth.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { publicConfigRoutes } from './routes/public-config.js';
 import { healthRoutes, type HealthDeps } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 
 /** The gateway's HTTP app: API, health, metrics and the built web app on one port. */
-export function createHttpApp(ctx: AppContext, deps: Omit<HealthDeps, 'ctx'>): Express {
+export function createHttpApp(
+  ctx: AppContext,
+  deps: Omit<HealthDeps, 'ctx'> & { store: DeliveryStore },
+): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(healthRoutes({ ctx, ...deps }));
+  app.use(healthRoutes({ ctx, kafkaCheck: deps.kafkaCheck }));
   app.use(metricsRoutes(ctx));
+  app.use('/api', publicConfigRoutes(ctx));
+  app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), deliveryRoutes(ctx, deps.store));
   app.use('/api', notFound);
 
   const webDist = ctx.config.http.webDist;

@@ -1,0 +1,55 @@
+import { inject } from 'vitest';
+import { loadConfig, type Role } from '../config.js';
+import type { AppContext } from '../context.js';
+import { createKafka, ensureTopics } from '../infra/kafka.js';
+import { createRedis } from '../infra/redis.js';
+import { topicSpecs } from '../topics.js';
+import { testLogger, uniqueName } from './fixtures.js';
+
+export const TEST_OPS_TOKEN = 'test-ops-token-0123456789';
+export const TEST_TRACKING_SECRET = 'test-tracking-secret-0123456789abcdef';
+
+/**
+ * Shared settings for the contexts of one test: a namespace of its own for topics and groups
+ * and a Redis key prefix of its own, against the real Kafka and Redis of the test run.
+ */
+export function testNamespace(
+  label: string,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  const ns = uniqueName(label);
+  return {
+    KAFKA_BROKERS: inject('kafkaBrokers'),
+    REDIS_URL: inject('redisUrl'),
+    KAFKA_NAMESPACE: `${ns}.`,
+    REDIS_PREFIX: `${ns}:`,
+    LOCATION_PARTITIONS: '4',
+    OPS_TOKEN: TEST_OPS_TOKEN,
+    TRACKING_SECRET: TEST_TRACKING_SECRET,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_FORMAT: 'json',
+    LOG_LEVEL: 'warn',
+    INSTANCE_ID: ns,
+    ...env,
+  };
+}
+
+/** A context like main.ts builds, for one role instance; close() releases its connections. */
+export async function createTestContext(
+  roles: Role[],
+  env: Record<string, string>,
+  instance = roles.join('+'),
+) {
+  const config = loadConfig(roles, {
+    ...env,
+    INSTANCE_ID: `${env.INSTANCE_ID ?? 'test'}-${instance}`,
+  });
+  const log = testLogger();
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `test-${instance}`, log });
+  await ensureTopics(kafka, topicSpecs(config), log);
+  const redis = await createRedis({ url: config.redis.url, log, name: instance });
+  const fatalErrors: Error[] = [];
+  const ctx: AppContext = { config, log, redis, kafka, fatal: (err) => fatalErrors.push(err) };
+  return { ctx, fatalErrors, close: async () => void (await redis.quit()) };
+}
