@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { LatLngSchema, TRIP_STATUSES } from './location.js';
 
 /** A point of the driven trail. */
-export const TrailPointSchema = z.object({ lat: z.number(), lng: z.number(), ts: z.number(), seq: z.number() });
+export const TrailPointSchema = z.object({
+  lat: z.number(),
+  lng: z.number(),
+  ts: z.number(),
+  seq: z.number(),
+});
 export type TrailPoint = z.infer<typeof TrailPointSchema>;
 
 /** A delivery as the customer sees it. */

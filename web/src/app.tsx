@@ -1,33 +1,18 @@
-import { useEffect, useState } from 'react';
-import { fetchHealth, type Health } from './api/health.js';
+import { HomePage } from './features/home/home-page.js';
+import { OpsPage } from './features/ops/ops-page.js';
+import { TrackingPage } from './features/tracking/tracking-page.js';
 
-/** Landing page: what is running. The tracking view and ops dashboard mount here as they land. */
+/** Three pages, chosen by path; the gateway serves index.html for each. */
 export function App() {
-  const [health, setHealth] = useState<Health | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    const load = () => fetchHealth().then(setHealth, (e: Error) => setError(e.message));
-    load();
-    const timer = setInterval(load, 5000);
-    return () => clearInterval(timer);
-  }, []);
-  return (
-    <main className="page">
-      <h1>fleetstream</h1>
-      <p>Real-time delivery tracking on Kafka.</p>
-      <h2>Health</h2>
-      {error && <p role="alert">Could not load health: {error}</p>}
-      {health && (
-        <ul aria-label="components">
-          <li>Kafka: {health.components.kafka.ok ? 'ok' : 'down'}</li>
-          <li>Redis: {health.components.redis.ok ? 'ok' : 'down'}</li>
-          {Object.entries(health.components.roles).map(([role, r]) => (
-            <li key={role}>
-              {role}: {r.ok ? `ok (${r.ready} ready)` : 'down'}
-            </li>
-          ))}
-        </ul>
-      )}
-    </main>
-  );
+  const path = location.pathname;
+  const track = /^\/track\/([^/]+)\/?$/.exec(path);
+  if (track)
+    return (
+      <TrackingPage
+        deliveryId={decodeURIComponent(track[1]!)}
+        token={new URLSearchParams(location.search).get('t') ?? ''}
+      />
+    );
+  if (path === '/ops' || path === '/ops/') return <OpsPage />;
+  return <HomePage />;
 }

@@ -7,6 +7,7 @@ import { errorMiddleware, notFound } from './error-middleware.js';
 import { requireOpsToken } from './ops-auth.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { publicConfigRoutes } from './routes/public-config.js';
+import { trackRoutes } from './routes/track.js';
 import { healthRoutes, type HealthDeps } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 
@@ -21,6 +22,7 @@ export function createHttpApp(
   app.use(healthRoutes({ ctx, kafkaCheck: deps.kafkaCheck }));
   app.use(metricsRoutes(ctx));
   app.use('/api', publicConfigRoutes(ctx));
+  app.use('/api', trackRoutes(ctx, deps.store));
   app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), deliveryRoutes(ctx, deps.store));
   app.use('/api', notFound);
 

@@ -38,6 +38,25 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
+/** The tracking link of one demo delivery, once the fleet has assigned one (up to 20 s). */
+async function firstTrackingLink(base: string, opsToken: string): Promise<string | null> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${base}/api/deliveries?limit=1`, {
+        headers: { Authorization: `Bearer ${opsToken}` },
+      });
+      const body = (await res.json()) as { deliveries?: { trackingUrl: string }[] };
+      const url = body.deliveries?.[0]?.trackingUrl;
+      if (url) return url;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return null;
+}
+
 async function main() {
   const cfg = loadLauncherConfig();
   const release = lockDataDir(cfg.dataDir, 'fleetstream (npm start)');
@@ -160,13 +179,15 @@ async function main() {
       );
       cleanups.push(() => sim.stop());
     }
+    const demoLink = cfg.fleetSize > 0 ? await firstTrackingLink(base, opsToken) : null;
     console.log(
       [
         '',
         `  fleetstream is running${cfg.fleetSize > 0 ? ` with a demo fleet of ${cfg.fleetSize} drivers` : ''}.`,
         '',
         `  Web app        ${base}/`,
-        `  Ops dashboard  ${base}/ops`,
+        `  Ops dashboard  ${base}/ops#token=${opsToken}`,
+        ...(demoLink ? [`  Track a demo   ${base}${demoLink}`] : []),
         `  Health         ${base}/healthz`,
         `  Metrics        ${base}/metrics`,
         `  Deliveries     curl -H 'Authorization: Bearer ${opsToken}' ${base}/api/deliveries`,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureChromium } from '../browser.js';
 import { LaunchError } from '../launch-error.js';
 import { run } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
@@ -25,6 +26,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => void stop().then(() => process.exit(143)));
 
   try {
+    ensureChromium();
     say('starting a real Kafka and Redis for the integration tests…');
     const starting = startTestEnvironment();
     starting.catch(() => undefined);

@@ -1,3 +1,17 @@
+import type { PublicConfig } from '@fleetstream/contracts';
+import { getJson } from './http.js';
+
+export const fetchPublicConfig = () => getJson<PublicConfig>('/api/config');
+
+/** The road network as GeoJSON, or null when the deployment has none. */
+export async function fetchCity(): Promise<GeoJSON.FeatureCollection | null> {
+  try {
+    return await getJson<GeoJSON.FeatureCollection>('/api/city.geojson');
+  } catch {
+    return null;
+  }
+}
+
 /** Body of GET /healthz. */
 export interface Health {
   status: 'ok' | 'unavailable';

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { PositionMessage, SnapshotMessage } from '@fleetstream/contracts';
+import { reduceTracking, type TrackingState } from './use-tracking.js';
+
+const empty: TrackingState = {
+  connection: { kind: 'live' },
+  delivery: null,
+  position: null,
+  trail: [],
+  seq: -1,
+};
+const snapshot: SnapshotMessage = {
+  type: 'snapshot',
+  delivery: {
+    deliveryId: 'd',
+    driverId: 'v',
+    status: 'assigned',
+    pickup: null,
+    dropoff: null,
+    statusTs: 1,
+  },
+  position: null,
+  trail: [],
+  seq: 5,
+};
+const pos = (seq: number): PositionMessage => ({
+  type: 'position',
+  deliveryId: 'd',
+  driverId: 'v',
+  seq,
+  ts: seq,
+  lat: seq,
+  lng: 0,
+  appliedAt: seq,
+});
+
+describe('reduceTracking', () => {
+  it('never shows an older position after a newer one', () => {
+    let s = reduceTracking(empty, snapshot);
+    s = reduceTracking(s, pos(4)); // already in the snapshot
+    expect(s.position).toBeNull();
+    s = reduceTracking(s, pos(7));
+    s = reduceTracking(s, pos(6));
+    expect(s.position?.seq).toBe(7);
+    expect(s.trail.map((p) => p.seq)).toEqual([7]);
+  });
+
+  it('applies status changes in order', () => {
+    let s = reduceTracking(empty, snapshot);
+    s = reduceTracking(s, {
+      type: 'status',
+      deliveryId: 'd',
+      seq: 9,
+      status: 'picked_up',
+      ts: 9,
+      pickup: null,
+      dropoff: null,
+    });
+    s = reduceTracking(s, {
+      type: 'status',
+      deliveryId: 'd',
+      seq: 8,
+      status: 'assigned',
+      ts: 8,
+      pickup: null,
+      dropoff: null,
+    });
+    expect(s.delivery?.status).toBe('picked_up');
+  });
+});
