@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_LOCATION_PARTITIONS, GROUPS, TOPICS, formatIssues } from '@fleetstream/contracts';
 import { AppError } from './errors.js';
 
-export const ROLES = ['gateway', 'live-push', 'setup-topics'] as const;
+export const ROLES = ['gateway', 'live-push', 'ops', 'setup-topics'] as const;
 export type Role = (typeof ROLES)[number];
 
 const csv = (s: string) =>
@@ -41,7 +41,7 @@ const EnvSchema = z.object({
   OPS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   TRACKING_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   /** Roles that must report ready for GET /healthz to answer 200. */
-  HEALTH_ROLES: z.string().default('gateway,live-push').transform(csv),
+  HEALTH_ROLES: z.string().default('gateway,live-push,ops').transform(csv),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Pretty logs for people; JSON for machines. Defaults to pretty on a terminal. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -66,6 +66,15 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024),
+  /** How often the ops role polls group offsets. */
+  OPS_POLL_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2000),
+  /** Polls in the window that lag status is judged over (window = polls × interval). */
+  OPS_WINDOW_SAMPLES: z.coerce.number().int().min(2).max(1000).default(10),
+  /** Lag (records) below which a partition never warns. */
+  OPS_WARN_MIN_LAG: z.coerce.number().int().min(0).default(100),
+  /** Customers count as affected when their positions are older than this. */
+  OPS_STALE_AFTER_S: z.coerce.number().min(1).default(10),
+  OPS_HISTORY_MINUTES: z.coerce.number().int().min(1).max(240).default(15),
   /** Road network GeoJSON to serve at /api/city.geojson, if any. */
   CITY_GEOJSON: z.string().optional(),
 });
@@ -92,6 +101,13 @@ export interface Config {
     readonly cityGeoJson: string | undefined;
   };
   readonly ws: { readonly maxBufferedBytes: number };
+  readonly ops: {
+    readonly pollIntervalMs: number;
+    readonly windowSamples: number;
+    readonly warnMinLag: number;
+    readonly staleAfterS: number;
+    readonly historyMinutes: number;
+  };
   readonly trackingTokenTtlS: number;
   readonly opsToken: string | undefined;
   readonly trackingSecret: string | undefined;
@@ -153,6 +169,13 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       cityGeoJson: e.CITY_GEOJSON,
     },
     ws: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES },
+    ops: {
+      pollIntervalMs: e.OPS_POLL_INTERVAL_MS,
+      windowSamples: e.OPS_WINDOW_SAMPLES,
+      warnMinLag: e.OPS_WARN_MIN_LAG,
+      staleAfterS: e.OPS_STALE_AFTER_S,
+      historyMinutes: e.OPS_HISTORY_MINUTES,
+    },
     trackingTokenTtlS: e.TRACKING_TOKEN_TTL_S,
     opsToken: e.OPS_TOKEN,
     trackingSecret: e.TRACKING_SECRET,

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
+  'UNAVAILABLE',
   'BAD_REQUEST',
   'INTERNAL',
 ] as const;

@@ -1,6 +1,7 @@
 import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
+import { followGroupControl } from './group-control.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import {
   deadLetterHeaders,
@@ -89,6 +90,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     log,
   });
   joined = true;
+  const stopControl = await followGroupControl(ctx, groupId(ctx), consumer);
   const stopHeartbeat = startHeartbeat(ctx, role, () => ({
     ready: joined,
     detail: { ...stats, drivers: lastSeq.size },
@@ -102,6 +104,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
   return async () => {
     clearInterval(summary);
     await stopHeartbeat();
+    await stopControl();
     await consumer.stop();
     await dlq.stop();
   };

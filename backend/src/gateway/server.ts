@@ -4,6 +4,8 @@ import { startHeartbeat } from '../health.js';
 import { createHttpApp } from '../http/app.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import { createKafkaProbe } from '../infra/kafka.js';
+import { createOpsStore } from '../infra/ops-store.js';
+import { createOpsSocket } from './ops-socket.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTrackSocket } from './track-socket.js';
 
@@ -19,11 +21,19 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   subscriber.on('error', () => undefined); // the main connection logs Redis errors
   const subscriptions = createSubscriptions(subscriber, log);
   const track = createTrackSocket({ ctx, store, subscriptions });
-  const app = createHttpApp(ctx, { kafkaCheck: probe.check, store });
+  const opsStore = createOpsStore(ctx.redis, ctx.config.redis.prefix);
+  const opsSocket = createOpsSocket(ctx, opsStore, subscriptions);
+  const app = createHttpApp(ctx, {
+    kafkaCheck: probe.check,
+    store,
+    opsStore,
+    connections: () => ({ track: track.stats.connections, ops: opsSocket.connections }),
+  });
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ws/track') return track.handleUpgrade(req, socket, head);
+    if (path === '/ws/ops') return opsSocket.handleUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve, reject) => {
@@ -41,6 +51,7 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   const stop = async () => {
     await stopHeartbeat();
     await track.close();
+    await opsSocket.close();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await probe.stop();

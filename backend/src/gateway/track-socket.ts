@@ -25,7 +25,7 @@ export interface TrackStats {
 }
 
 /** Writes an HTTP error on a socket that asked to upgrade, before any WebSocket exists. */
-function refuse(socket: Duplex, status: 400 | 401 | 403 | 404, reason: string) {
+export function refuse(socket: Duplex, status: 400 | 401 | 403 | 404, reason: string) {
   const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[
     status
   ];

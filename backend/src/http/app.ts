@@ -3,9 +3,11 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import type { AppContext } from '../context.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
+import type { OpsStore } from '../infra/ops-store.js';
 import { errorMiddleware, notFound } from './error-middleware.js';
 import { requireOpsToken } from './ops-auth.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { opsRoutes } from './routes/ops.js';
 import { publicConfigRoutes } from './routes/public-config.js';
 import { trackRoutes } from './routes/track.js';
 import { healthRoutes, type HealthDeps } from './routes/health.js';
@@ -14,16 +16,21 @@ import { metricsRoutes } from './routes/metrics.js';
 /** The gateway's HTTP app: API, health, metrics and the built web app on one port. */
 export function createHttpApp(
   ctx: AppContext,
-  deps: Omit<HealthDeps, 'ctx'> & { store: DeliveryStore },
+  deps: Omit<HealthDeps, 'ctx'> & {
+    store: DeliveryStore;
+    opsStore: OpsStore;
+    connections: () => Record<string, number>;
+  },
 ): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(healthRoutes({ ctx, kafkaCheck: deps.kafkaCheck }));
-  app.use(metricsRoutes(ctx));
+  app.use(metricsRoutes(ctx, { opsStore: deps.opsStore, connections: deps.connections }));
   app.use('/api', publicConfigRoutes(ctx));
   app.use('/api', trackRoutes(ctx, deps.store));
   app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), deliveryRoutes(ctx, deps.store));
+  app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), opsRoutes(ctx, deps.opsStore));
   app.use('/api', notFound);
 
   const webDist = ctx.config.http.webDist;

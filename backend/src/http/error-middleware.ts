@@ -16,7 +16,7 @@ export function errorMiddleware(log: Logger): ErrorRequestHandler {
       : typeof (err as { status?: unknown }).status === 'number'
         ? (err as { status: number }).status
         : 500;
-    if (status >= 500) log.error({ err, path: req.path }, 'request failed');
+    if (status >= 500 && status !== 503) log.error({ err, path: req.path }, 'request failed');
     const code = known ? err.code : status === 400 ? 'BAD_REQUEST' : 'INTERNAL';
     const message = known || status < 500 ? (err as Error).message : 'internal error';
     res.status(status).json({ error: { code, message } });

@@ -199,6 +199,9 @@ export interface BatchConsumer {
   stop(): Promise<void>;
   /** Partitions currently assigned to this member. */
   assignment(): ReadonlyMap<string, readonly number[]>;
+  /** Stops fetching but stays in the group (heartbeats go on), so lag builds up. */
+  pause(): void;
+  resume(): void;
 }
 
 /**
@@ -271,6 +274,8 @@ export async function startBatchConsumer(
       await consumer.disconnect();
     },
     assignment: () => assigned,
+    pause: () => consumer.pause(o.topics.map((topic) => ({ topic }))),
+    resume: () => consumer.resume(o.topics.map((topic) => ({ topic }))),
   };
 }
 

@@ -2,12 +2,19 @@ import { Router } from 'express';
 import client from 'prom-client';
 import type { AppContext } from '../../context.js';
 import { readRoleReports } from '../../health.js';
+import type { OpsStore } from '../../infra/ops-store.js';
+
+export interface MetricsSources {
+  opsStore: OpsStore;
+  /** Open WebSockets of this gateway, by endpoint. */
+  connections: () => Record<string, number>;
+}
 
 /**
  * GET /metrics in Prometheus text format: this process's own metrics, plus what every role
  * instance reported in its last heartbeat, so one scrape sees the whole deployment.
  */
-export function metricsRoutes(ctx: AppContext): Router {
+export function metricsRoutes(ctx: AppContext, sources: MetricsSources): Router {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'fleetstream_gateway_' });
   new client.Gauge({
@@ -36,6 +43,60 @@ export function metricsRoutes(ctx: AppContext): Router {
       }
     },
   });
+  new client.Gauge({
+    name: 'fleetstream_ws_connections',
+    help: 'Open WebSocket connections on this gateway',
+    labelNames: ['endpoint'],
+    registers: [registry],
+    collect() {
+      for (const [endpoint, n] of Object.entries(sources.connections())) this.set({ endpoint }, n);
+    },
+  });
+  // Lag figures come from the ops role's latest snapshot, so every gateway serves the same.
+  const lagGauge = (
+    name: string,
+    help: string,
+    pick: (p: {
+      lag: number;
+      timeLagMs: number;
+      consumeRate: number;
+      produceRate: number;
+    }) => number,
+  ) =>
+    new client.Gauge({
+      name,
+      help,
+      labelNames: ['group', 'partition'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const snapshot = await sources.opsStore.snapshot().catch(() => null);
+        for (const g of snapshot?.groups ?? []) {
+          for (const p of g.partitions)
+            this.set({ group: g.groupId, partition: String(p.partition) }, pick(p));
+        }
+      },
+    });
+  lagGauge(
+    'fleetstream_consumer_lag_records',
+    'Records not yet consumed, per group and partition',
+    (p) => p.lag,
+  );
+  lagGauge(
+    'fleetstream_consumer_time_lag_seconds',
+    'Age of the oldest unconsumed record',
+    (p) => p.timeLagMs / 1000,
+  );
+  lagGauge(
+    'fleetstream_consume_rate',
+    'Records per second committed by the group',
+    (p) => p.consumeRate,
+  );
+  lagGauge(
+    'fleetstream_produce_rate',
+    'Records per second written to the partition',
+    (p) => p.produceRate,
+  );
   const router = Router();
   router.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());

@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { AppContext } from '../context.js';
+import { bearerMatches } from '../http/ops-auth.js';
+import type { OpsStore } from '../infra/ops-store.js';
+import type { createSubscriptions } from './subscriptions.js';
+import { originAllowed, refuse } from './track-socket.js';
+
+/** Browsers cannot set headers on a WebSocket: they offer the token as a subprotocol. */
+export const OPS_PROTOCOL = 'fleetstream-ops';
+const TOKEN_PROTOCOL_PREFIX = 'bearer.';
+
+function tokenFrom(req: IncomingMessage): string | undefined {
+  if (req.headers.authorization) return req.headers.authorization;
+  const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const t = offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
+  return t ? `Bearer ${t.slice(TOKEN_PROTOCOL_PREFIX.length)}` : undefined;
+}
+
+/**
+ * GET /ws/ops (ops token): the last minutes of lag history first, then one update per poll of
+ * the ops role, forwarded as published (serialised once, for every dashboard).
+ */
+export function createOpsSocket(
+  ctx: AppContext,
+  store: OpsStore,
+  subscriptions: ReturnType<typeof createSubscriptions>,
+) {
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1024,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(OPS_PROTOCOL) ? OPS_PROTOCOL : false),
+  });
+  const limit = ctx.config.ws.maxBufferedBytes;
+
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    if (!originAllowed(req.headers.origin, req.headers.host, ctx.config.http.allowedOrigins))
+      return refuse(socket, 403, 'origin not allowed');
+    const token = tokenFrom(req);
+    if (!token || !bearerMatches(token, ctx.config.opsToken ?? ''))
+      return refuse(socket, 401, 'ops token missing or invalid');
+    wss.handleUpgrade(req, socket, head, (ws) => void serve(ws));
+  }
+
+  async function serve(ws: WebSocket) {
+    let ready = false;
+    const early: string[] = [];
+    // Dashboards are few and each update is small; one that cannot keep up skips updates.
+    const forward = (m: string) => {
+      if (!ready) early.push(m);
+      else if (ws.bufferedAmount < limit) ws.send(m);
+    };
+    const unsubscribe = await subscriptions.add(store.keys.live, forward);
+    ws.once('close', unsubscribe);
+    ws.on('error', () => undefined);
+    const [points, snapshot] = await Promise.all([store.history(), store.snapshot()]);
+    ws.send(JSON.stringify({ type: 'history', points, snapshot }));
+    const lastAt = points.at(-1)?.at ?? 0;
+    ready = true;
+    for (const m of early)
+      if ((JSON.parse(m) as { point: { at: number } }).point.at > lastAt) ws.send(m);
+  }
+
+  return {
+    handleUpgrade,
+    close: () => {
+      for (const ws of wss.clients) ws.close(1001, 'server shutting down');
+      return new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+    get connections() {
+      return wss.clients.size;
+    },
+  };
+}

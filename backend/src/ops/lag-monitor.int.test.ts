@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import {
+  encodeLocationRecord,
+  type LagSnapshot,
+  type OpsServerMessage,
+} from '@fleetstream/contracts';
+import * as livePush from '../consumers/live-push.js';
+import * as gateway from '../gateway/server.js';
+import { startProducer } from '../infra/kafka.js';
+import { positionTrace } from '../testing/fixtures.js';
+import { createTestContext, testNamespace, TEST_OPS_TOKEN } from '../testing/test-context.js';
+import * as ops from './lag-monitor.js';
+
+const env = testNamespace('ops', {
+  OPS_POLL_INTERVAL_MS: '500',
+  OPS_WINDOW_SAMPLES: '6',
+  OPS_WARN_MIN_LAG: '20',
+});
+const cleanups: Array<() => Promise<void>> = [];
+let base = '';
+let wsUrl = '';
+let producing = true;
+let producerDone: Promise<void>;
+
+beforeAll(async () => {
+  const g = await createTestContext(['gateway'], env, 'gateway');
+  const w = await createTestContext(['live-push'], env, 'live-push');
+  const o = await createTestContext(['ops'], env, 'ops');
+  const stopG = await gateway.start(g.ctx);
+  const stopW = await livePush.start(w.ctx);
+  const stopO = await ops.start(o.ctx);
+  base = `http://127.0.0.1:${stopG.port}`;
+  wsUrl = `ws://127.0.0.1:${stopG.port}/ws/ops`;
+  // A steady fleet: 50 drivers at 4 Hz, for as long as the test runs.
+  const producer = await startProducer(w.ctx.kafka);
+  const trace = positionTrace(50, 2000);
+  producerDone = (async () => {
+    for (let i = 0; producing && i < trace.length; i += 50) {
+      await producer.send(
+        w.ctx.config.topics.location,
+        trace.slice(i, i + 50).map((r) => ({ key: r.driverId, value: encodeLocationRecord(r) })),
+      );
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  cleanups.push(
+    async () => {
+      producing = false;
+      await producerDone;
+      await producer.stop();
+    },
+    stopO,
+    stopW,
+    stopG,
+    o.close,
+    w.close,
+    g.close,
+  );
+}, 60_000);
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+const auth = { Authorization: `Bearer ${TEST_OPS_TOKEN}` };
+async function lagOf(groupSuffix: string) {
+  const res = await fetch(`${base}/api/ops/lag`, { headers: auth });
+  if (res.status !== 200) return null;
+  const body = (await res.json()) as LagSnapshot;
+  return body.groups.find((g) => g.groupId.endsWith(groupSuffix)) ?? null;
+}
+
+it(
+  'pausing a group builds lag and leaves OK; resuming drains it, visible live on /ws/ops',
+  { timeout: 120_000 },
+  async () => {
+    const updates: OpsServerMessage[] = [];
+    const ws = new WebSocket(wsUrl, { headers: auth });
+    ws.on('message', (d) => updates.push(JSON.parse(String(d)) as OpsServerMessage));
+    cleanups.unshift(async () => ws.close());
+
+    // Caught up first: the group is consuming, every partition owned.
+    await expect
+      .poll(async () => (await lagOf('.live-push'))?.status, { timeout: 30_000, interval: 250 })
+      .toBe('OK');
+    const before = await lagOf('.live-push');
+    expect(before?.partitions).toHaveLength(4);
+    expect(before?.partitions.every((p) => p.owner !== null)).toBe(true);
+    expect(before?.members.length).toBe(1);
+
+    const pause = await fetch(`${base}/api/ops/groups/${before!.groupId}/pause`, {
+      method: 'POST',
+      headers: auth,
+    });
+    expect(pause.status).toBe(202);
+    await expect
+      .poll(async () => (await lagOf('.live-push'))?.paused, { timeout: 5_000 })
+      .toBe(true);
+    const pausedAt = Date.now();
+    await expect
+      .poll(async () => (await lagOf('.live-push'))?.lag ?? 0, { timeout: 20_000 })
+      .toBeGreaterThan(200);
+    await expect
+      .poll(async () => (await lagOf('.live-push'))?.status, { timeout: 20_000 })
+      .not.toBe('OK');
+    const paused = (await lagOf('.live-push'))!;
+    expect(paused.timeLagMs).toBeGreaterThan(1000);
+    expect(paused.members.length).toBe(1); // membership kept while paused
+    // Hold the pause for 20 s in all, as a real outage would.
+    await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - (Date.now() - pausedAt))));
+    const peak = (await lagOf('.live-push'))!.lag;
+
+    expect(
+      (
+        await fetch(`${base}/api/ops/groups/${before!.groupId}/resume`, {
+          method: 'POST',
+          headers: auth,
+        })
+      ).status,
+    ).toBe(202);
+    await expect
+      .poll(async () => (await lagOf('.live-push'))?.lag ?? Infinity, { timeout: 30_000 })
+      .toBeLessThan(100);
+
+    // The catch-up is in the history the dashboard draws: a peak, then a drain.
+    const points = updates.flatMap((u) => (u.type === 'update' ? [u.point] : u.points));
+    const lags = points.map((p) => p.groups[before!.groupId]?.lag ?? 0);
+    expect(Math.max(...lags)).toBeGreaterThanOrEqual(peak * 0.8);
+    expect(lags.at(-1)!).toBeLessThan(100);
+    const events = (await fetch(`${base}/api/ops/lag`, { headers: auth }).then((r) =>
+      r.json(),
+    )) as LagSnapshot;
+    expect(events.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['paused', 'resumed']));
+
+    expect(
+      (await fetch(`${base}/api/ops/groups/nope/pause`, { method: 'POST', headers: auth })).status,
+    ).toBe(404);
+    expect((await fetch(`${base}/api/ops/lag`)).status).toBe(401);
+  },
+);

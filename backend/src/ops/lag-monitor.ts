@@ -1,0 +1,97 @@
+import type { AppContext, Stop } from '../context.js';
+import { partitionForKey } from '../domain/partitioner.js';
+import { startHeartbeat } from '../health.js';
+import { createDeliveryStore } from '../infra/delivery-store.js';
+import { createGroupInspector } from '../infra/kafka-admin.js';
+import { createOpsStore } from '../infra/ops-store.js';
+import { createLagTracker } from './lag-tracker.js';
+
+export const role = 'ops';
+
+/**
+ * The ops role: polls the admin API every few seconds for each consumer group's committed
+ * offsets, the topic's end offsets and the group members, turns them into lag, time lag,
+ * rates and status, and publishes a snapshot and a history point through Redis for every
+ * gateway's ops WebSocket. Only the instance holding the lease polls.
+ */
+export async function start(ctx: AppContext): Promise<Stop> {
+  const log = ctx.log.child({ role });
+  const s = ctx.config.ops;
+  const groups = [
+    ctx.config.groups.livePush,
+    ctx.config.groups.analytics,
+    ctx.config.groups.notifications,
+  ];
+  const topic = ctx.config.topics.location;
+  const inspector = createGroupInspector(ctx.kafka);
+  const tracker = createLagTracker({
+    topic,
+    windowSamples: s.windowSamples,
+    warnMinLag: s.warnMinLag,
+    historyMs: s.historyMinutes * 60_000,
+  });
+  const store = createOpsStore(ctx.redis, ctx.config.redis.prefix);
+  const deliveries = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
+  const historyPoints = Math.ceil((s.historyMinutes * 60_000) / s.pollIntervalMs);
+  let polls = 0;
+  let lastError = '';
+  let leading = false;
+
+  /** Active deliveries whose partition's live-push time lag exceeds the threshold. */
+  async function impact(timeLagByPartition: Map<number, number>, partitions: number) {
+    const active = await deliveries.listActive(20_000, Date.now());
+    let stale = 0;
+    for (const d of active) {
+      const lag = timeLagByPartition.get(partitionForKey(d.driverId, partitions)) ?? 0;
+      if (lag > s.staleAfterS * 1000) stale++;
+    }
+    return { staleAfterS: s.staleAfterS, activeDeliveries: active.length, staleDeliveries: stale };
+  }
+
+  async function poll() {
+    leading = await store.lead(ctx.config.instanceId, s.pollIntervalMs * 3);
+    if (!leading) return;
+    const obs = await inspector.inspect(groups, topic);
+    const paused = await store.pausedGroups();
+    const { point, ...snapshot } = tracker.observe(obs, paused);
+    const livePush = snapshot.groups.find((g) => g.groupId === ctx.config.groups.livePush);
+    const lagByPartition = new Map(
+      (livePush?.partitions ?? []).map((p) => [p.partition, p.timeLagMs]),
+    );
+    const full = {
+      ...snapshot,
+      settings: { ...snapshot.settings, pollIntervalMs: s.pollIntervalMs },
+      impact: await impact(lagByPartition, obs.topic.partitions.length),
+    };
+    await store.publish(full, point, historyPoints);
+    polls++;
+    lastError = '';
+  }
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const loop = async () => {
+    const started = Date.now();
+    try {
+      await poll();
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message !== lastError) log.warn({ err: message }, 'lag poll failed; retrying');
+      lastError = message;
+    }
+    if (!stopped)
+      timer = setTimeout(() => void loop(), Math.max(0, s.pollIntervalMs - (Date.now() - started)));
+  };
+  void loop();
+  const stopHeartbeat = startHeartbeat(ctx, role, () => ({
+    ready: polls > 0 || !leading,
+    detail: { polls, leading: leading ? 1 : 0 },
+  }));
+  log.info({ groups, topic, pollIntervalMs: s.pollIntervalMs }, 'ops lag monitor started');
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await stopHeartbeat();
+    await inspector.stop();
+  };
+}
