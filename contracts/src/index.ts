@@ -1,3 +1,4 @@
 export * from './topics.js';
 export * from './location.js';
 export * from './ws-messages.js';
+export * from './ops.js';
