@@ -1,4 +1,5 @@
 import { HomePage } from './features/home/home-page.js';
+import { DashboardPage } from './features/ops/dashboard-page.js';
 import { OpsPage } from './features/ops/ops-page.js';
 import { TrackingPage } from './features/tracking/tracking-page.js';
 
@@ -13,6 +14,7 @@ export function App() {
         token={new URLSearchParams(location.search).get('t') ?? ''}
       />
     );
-  if (path === '/ops' || path === '/ops/') return <OpsPage />;
+  if (path === '/ops' || path === '/ops/') return <DashboardPage />;
+  if (path === '/ops/deliveries') return <OpsPage />;
   return <HomePage />;
 }

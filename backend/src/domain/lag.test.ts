@@ -85,6 +85,13 @@ describe('rates and catch-up', () => {
         { at: 2000, value: 300 },
       ]),
     ).toBe(0);
+    expect(
+      ratePerSec([
+        { at: 0, value: -1 },
+        { at: 1000, value: 100 },
+        { at: 2000, value: 300 },
+      ]),
+    ).toBe(200);
   });
   it('gives an ETA only when consumption outpaces production', () => {
     expect(catchUp(1000, 200, 100)).toEqual({ etaS: 10, diverging: false });
@@ -186,6 +193,8 @@ describe('evaluatePartition', () => {
       ),
     ).toBe('STOP');
     expect(evaluatePartition(window([[-1, 20]]), settings)).toBe('STOP');
+    // An empty partition has nothing to commit: not a stop.
+    expect(evaluatePartition(window([[-1, 0]]), settings)).toBe('OK');
   });
   it('REWIND when the committed offset goes back', () => {
     expect(

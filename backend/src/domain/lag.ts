@@ -4,7 +4,7 @@ import type { LagStatus } from '@fleetstream/contracts';
  * Lag math for the ops role, pure. Offsets are plain numbers here (they stay far below 2^53).
  *
  * Status rules, evaluated per partition over the last `windowSamples` polls (Burrow's spirit):
- * - STOP: nobody owns the partition, or the group has never committed on it.
+ * - STOP: nobody owns the partition, or the group never committed on it though it has records.
  * - REWIND: the committed offset went backwards within the window (an offset reset).
  * - OK: no lag now.
  * - STALL: owned, lag > 0, and the committed offset did not move across a full window.
@@ -72,10 +72,12 @@ export function timeLagMs(
 
 /** Records per second between the first and last sample of a window. */
 export function ratePerSec(samples: readonly { at: number; value: number }[]): number {
-  if (samples.length < 2) return 0;
-  const a = samples[0]!;
-  const b = samples[samples.length - 1]!;
-  if (b.at <= a.at || a.value < 0 || b.value < 0) return 0;
+  // Samples before a group's first commit (-1) carry no rate information.
+  const known = samples.filter((s) => s.value >= 0);
+  if (known.length < 2) return 0;
+  const a = known[0]!;
+  const b = known[known.length - 1]!;
+  if (b.at <= a.at) return 0;
   return Math.max(0, (b.value - a.value) / ((b.at - a.at) / 1000));
 }
 
@@ -97,7 +99,8 @@ export function evaluatePartition(
 ): LagStatus {
   const last = window[window.length - 1];
   if (!last) return 'OK';
-  if (!last.owned || last.committed < 0) return 'STOP';
+  if (!last.owned) return 'STOP';
+  if (last.committed < 0) return last.end > last.low ? 'STOP' : 'OK';
   for (let i = 1; i < window.length; i++) {
     const prev = window[i - 1]!;
     if (prev.committed >= 0 && window[i]!.committed < prev.committed) return 'REWIND';

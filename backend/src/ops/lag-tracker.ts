@@ -102,10 +102,10 @@ export function createLagTracker(o: LagTrackerOptions) {
           end,
           low,
           lag: partitionLag(committed, end, low),
-          timeLagMs:
-            committed < 0
-              ? 0
-              : Math.round(timeLagMs(endHistory.get(tp.partition) ?? [], committed, now)),
+          // With no commit, the oldest retained record is what waits.
+          timeLagMs: Math.round(
+            timeLagMs(endHistory.get(tp.partition) ?? [], committed < 0 ? low : committed, now),
+          ),
           status: evaluatePartition(w, o),
           owner: owners.get(tp.partition) ?? null,
           expired: expiredUnprocessed(committed, low),
