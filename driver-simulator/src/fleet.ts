@@ -1,133 +1,224 @@
 import type { LatLng, LocationRecord, TripStatus } from '@fleetstream/contracts';
-import { bearingDeg, distanceM, moveTowards, randomPointNear } from './geo.js';
-import { createRng } from './rng.js';
+import { createCity, type City } from './city.js';
+import {
+  ARRIVED,
+  CANCEL,
+  advance,
+  createDriver,
+  startRoute,
+  truePosition,
+  type Driver,
+} from './driver.js';
+import {
+  DEFAULT_FAULTS,
+  beginTick,
+  emit,
+  fixError,
+  type FaultOptions,
+  type FixError,
+} from './faults.js';
+import { round6 } from './geo.js';
+import { createRouter } from './route.js';
+import { uniform } from './rng.js';
+
+export { driverId } from './driver.js';
 
 export interface FleetOptions {
   drivers: number;
   seed: number;
   center: LatLng;
   radiusM: number;
-  /** Cruising speed; each driver varies around it. @default 8 */
-  speedMps?: number;
-  /** Seconds a driver waits at the pickup. @default 30 */
-  pickupWaitS?: number;
-  /** Share of deliveries cancelled while driving to the pickup. @default 0.03 */
+  /** A road graph built beforehand (it must match center and radius); built from the seed if absent. */
+  city?: City;
+  /** Fault knobs; unset ones take DEFAULT_FAULTS. */
+  faults?: Partial<FaultOptions>;
+  /** Seconds a driver waits at the restaurant, [min, max]. @default [20, 60] */
+  pickupWaitS?: readonly [number, number];
+  /** Share of deliveries cancelled on the way to the pickup. @default 0.03 */
   cancelRate?: number;
+  /** Chance of stopping (traffic light, crossing) at each intersection. @default 0.08 */
+  stopRate?: number;
+  /** Part of every delivery id, so runs do not reuse ids. @default derived from the seed */
+  runId?: string;
+  /** Drivers log in spread over this many seconds, so routing load is spread too. @default drivers/500, 10…120 */
+  startupS?: number;
 }
 
-type Phase = 'to_pickup' | 'at_pickup' | 'to_dropoff';
-
-interface Driver {
-  id: string;
-  seq: number;
-  pos: LatLng;
-  speedMps: number;
-  headingDeg: number;
-  phase: Phase;
-  deliveryId: string;
-  deliveryNo: number;
-  pickup: LatLng;
-  dropoff: LatLng;
-  waitUntil: number;
+export interface FleetStats {
+  /** Drivers currently on a delivery. */
+  active: number;
+  assigned: number;
+  delivered: number;
+  cancelled: number;
+  dropouts: number;
+  outliers: number;
 }
 
-/** Zero-padded ids sort naturally: drv-00042. */
-export const driverId = (i: number) => `drv-${String(i).padStart(5, '0')}`;
+export interface Fleet {
+  readonly city: City;
+  readonly size: number;
+  readonly stats: Readonly<FleetStats>;
+  /**
+   * Advances the drivers of one part (index % parts === part) by dtS seconds and returns the
+   * records their phones send at `now` (epoch ms), in per-driver seq order. Pure: no I/O.
+   */
+  tick(now: number, dtS: number, part?: number, parts?: number): LocationRecord[];
+}
 
 /**
- * A fleet of drivers running the trip lifecycle assigned → picked_up → delivered (or
- * cancelled) → next delivery, each emitting its own strictly increasing `seq`. Deterministic
- * for a seed and a sequence of tick times.
+ * A fleet of couriers driving a seeded road graph through the trip lifecycle
+ * assigned → (drive) → picked_up → (drive) → delivered → next, occasionally cancelled, each with
+ * a phone that adds GPS noise, outliers, dropouts, duplicates and clock skew. Deterministic for
+ * the options and the sequence of tick calls.
  */
-export function createFleet(o: FleetOptions) {
-  const rnd = createRng(o.seed);
-  const baseSpeed = o.speedMps ?? 8;
-  const waitMs = (o.pickupWaitS ?? 30) * 1000;
+export function createFleet(o: FleetOptions): Fleet {
+  const city = o.city ?? createCity({ center: o.center, radiusM: o.radiusM, seed: o.seed });
+  const router = createRouter(city);
+  const f: FaultOptions = { ...DEFAULT_FAULTS, ...o.faults };
+  const [waitMin, waitMax] = o.pickupWaitS ?? [20, 60];
   const cancelRate = o.cancelRate ?? 0.03;
-  const drivers: Driver[] = [];
-  const runId = Math.floor(rnd() * 36 ** 4)
-    .toString(36)
-    .padStart(4, '0');
-
-  const assign = (d: Driver, now: number, out: LocationRecord[]) => {
-    d.deliveryNo++;
-    d.deliveryId = `dlv-${runId}-${d.id.slice(4)}-${d.deliveryNo}`;
-    d.pickup = randomPointNear(o.center, o.radiusM, rnd);
-    d.dropoff = randomPointNear(o.center, o.radiusM, rnd);
-    d.phase = 'to_pickup';
-    out.push(trip(d, now, 'assigned'));
+  const stopRate = o.stopRate ?? 0.08;
+  const startupS = o.startupS ?? Math.min(120, Math.max(10, o.drivers / 500));
+  const runId = o.runId ?? (o.seed >>> 0).toString(36);
+  const { x, y, projection: p } = city;
+  const stats: FleetStats = {
+    active: 0,
+    assigned: 0,
+    delivered: 0,
+    cancelled: 0,
+    dropouts: 0,
+    outliers: 0,
   };
-  const trip = (d: Driver, ts: number, status: TripStatus): LocationRecord => ({
-    type: 'trip',
-    v: 1,
-    driverId: d.id,
-    deliveryId: d.deliveryId,
-    seq: ++d.seq,
-    ts,
-    status,
-    ...(status === 'assigned' ? { pickup: d.pickup, dropoff: d.dropoff } : {}),
-  });
+  const err: FixError = { dx: 0, dy: 0, accuracyM: 0, outlier: false };
 
-  for (let i = 1; i <= o.drivers; i++) {
-    const pos = randomPointNear(o.center, o.radiusM, rnd);
-    drivers.push({
-      id: driverId(i),
-      seq: 0,
-      pos,
-      speedMps: baseSpeed * (0.7 + 0.6 * rnd()),
-      headingDeg: 0,
-      phase: 'to_pickup',
-      deliveryId: '',
-      deliveryNo: 0,
-      pickup: pos,
-      dropoff: pos,
-      waitUntil: 0,
-    });
+  const drivers: Driver[] = [];
+  for (let i = 1; i <= o.drivers; i++) drivers.push(createDriver(i, o.seed, city, f));
+  const at = { x: 0, y: 0 };
+
+  /** A node roughly `min`…`max` metres from `from`, inside the area. */
+  const nodeNear = (d: Driver, from: number, min: number, max: number) => {
+    for (let tries = 0; ; tries++) {
+      const r = uniform(d.rnd, min, max);
+      const theta = d.rnd() * 2 * Math.PI;
+      let [px, py] = [x[from]! + r * Math.sin(theta), y[from]! + r * Math.cos(theta)];
+      const out = Math.hypot(px, py) / (city.radiusM * 0.95);
+      if (out > 1) [px, py] = [px / out, py / out];
+      const node = city.nearestNode(px, py);
+      if (node !== from || tries > 5) return node;
+    }
+  };
+
+  const trip = (d: Driver, ts: number, status: TripStatus, out: LocationRecord[]) => {
+    const r: LocationRecord = {
+      type: 'trip',
+      v: 1,
+      driverId: d.id,
+      deliveryId: d.deliveryId!,
+      seq: ++d.seq,
+      ts,
+      status,
+      pickup: d.pickup,
+      dropoff: d.dropoff,
+    };
+    emit(d.device, d.rnd, f, r, out);
+  };
+
+  const assign = (d: Driver, ts: number, out: LocationRecord[]) => {
+    const pickupNode = nodeNear(d, d.node, 200, 1200);
+    const dropoffNode = nodeNear(d, pickupNode, 700, 2500);
+    const toPickup = router.route(d.node, pickupNode);
+    const toDropoff = router.route(pickupNode, dropoffNode);
+    if (!toPickup || !toDropoff || pickupNode === dropoffNode) return; // try again next tick
+    d.deliveryId = `dlv-${runId}-${d.num}-${++d.deliveries}`;
+    d.pickup = p.toLatLng(x[pickupNode]!, y[pickupNode]!);
+    d.dropoff = p.toLatLng(x[dropoffNode]!, y[dropoffNode]!);
+    d.cancelAtM = d.rnd() < cancelRate ? toPickup.lengthM * uniform(d.rnd, 0.1, 0.9) : -1;
+    d.next = toDropoff;
+    startRoute(d, toPickup, 'to_pickup');
+    stats.assigned++;
+    stats.active++;
+    trip(d, ts, 'assigned', out);
+  };
+
+  const finish = (
+    d: Driver,
+    ts: number,
+    status: TripStatus,
+    out: LocationRecord[],
+    idleS: number,
+  ) => {
+    trip(d, ts, status, out);
+    d.phase = 'idle';
+    d.deliveryId = null;
+    d.route = d.next = null;
+    d.v = 0;
+    d.untilMs = ts + idleS * 1000;
+    stats.active--;
+  };
+
+  function tick(now: number, dtS: number, part = 0, parts = 1): LocationRecord[] {
+    const out: LocationRecord[] = [];
+    const ts0 = Math.round(now);
+    let routeBudget = Math.ceil(drivers.length / parts / 20) + 5;
+    for (let i = part; i < drivers.length; i += parts) {
+      const d = drivers[i]!;
+      const ts = ts0 + d.device.skewMs;
+      if (beginTick(d.device, d.rnd, f, dtS, out)) stats.dropouts++;
+      if (d.phase === 'idle') {
+        if (d.untilMs < 0) d.untilMs = ts + d.rnd() * startupS * 1000;
+        else if (ts >= d.untilMs && routeBudget > 0) {
+          routeBudget--;
+          assign(d, ts, out);
+        }
+      } else if (d.phase === 'at_pickup') {
+        if (ts >= d.untilMs) {
+          trip(d, ts, 'picked_up', out);
+          startRoute(d, d.next!, 'to_dropoff');
+        }
+      } else {
+        const event = advance(d, dtS, stopRate);
+        if (event === CANCEL) {
+          stats.cancelled++;
+          finish(d, ts, 'cancelled', out, uniform(d.rnd, 5, 20));
+        } else if (event === ARRIVED && d.phase === 'to_pickup') {
+          d.phase = 'at_pickup';
+          d.untilMs = ts + uniform(d.rnd, waitMin, waitMax) * 1000;
+        } else if (event === ARRIVED) {
+          stats.delivered++;
+          finish(d, ts, 'delivered', out, uniform(d.rnd, 5, 30));
+        }
+      }
+      position(d, ts, out);
+    }
+    return out;
   }
 
-  /** Advances every driver by `dtS` seconds and returns the records they emit at `now`. */
-  function tick(now: number, dtS: number): LocationRecord[] {
-    const out: LocationRecord[] = [];
-    for (const d of drivers) {
-      if (d.deliveryNo === 0) assign(d, now, out);
-      const target = d.phase === 'to_pickup' ? d.pickup : d.dropoff;
-      if (d.phase !== 'at_pickup') {
-        const next = moveTowards(d.pos, target, d.speedMps * dtS);
-        if (distanceM(d.pos, next) > 0.5)
-          d.headingDeg = Math.round(bearingDeg(d.pos, next) * 10) / 10;
-        d.pos = next;
-      }
-      out.push({
+  const position = (d: Driver, ts: number, out: LocationRecord[]) => {
+    truePosition(d, city, at);
+    fixError(d.rnd, f, err);
+    if (err.outlier) stats.outliers++;
+    const jitter = (d.rnd() - 0.5) * 0.4;
+    const speed = d.v > 0 && f.noiseM > 0 ? Math.max(0, d.v + jitter) : d.v;
+    emit(
+      d.device,
+      d.rnd,
+      f,
+      {
         type: 'position',
         v: 1,
         driverId: d.id,
         deliveryId: d.deliveryId,
         seq: ++d.seq,
-        ts: now,
-        lat: round6(d.pos.lat),
-        lng: round6(d.pos.lng),
-        speedMps: d.phase === 'at_pickup' ? 0 : Math.round(d.speedMps * 10) / 10,
-        headingDeg: d.headingDeg,
-        accuracyM: 5,
-      });
-      if (d.phase === 'to_pickup' && rnd() < (cancelRate * dtS) / 120) {
-        out.push(trip(d, now, 'cancelled'));
-        assign(d, now, out);
-      } else if (d.phase === 'to_pickup' && distanceM(d.pos, d.pickup) < 1) {
-        d.phase = 'at_pickup';
-        d.waitUntil = now + waitMs * (0.5 + rnd());
-      } else if (d.phase === 'at_pickup' && now >= d.waitUntil) {
-        d.phase = 'to_dropoff';
-        out.push(trip(d, now, 'picked_up'));
-      } else if (d.phase === 'to_dropoff' && distanceM(d.pos, d.dropoff) < 1) {
-        out.push(trip(d, now, 'delivered'));
-        assign(d, now, out);
-      }
-    }
-    return out;
-  }
+        ts,
+        lat: round6(p.lat(at.y + err.dy)),
+        lng: round6(p.lng(at.x + err.dx)),
+        speedMps: Math.round(speed * 10) / 10,
+        headingDeg: (Math.round(d.headingDeg * 10) / 10) % 360,
+        accuracyM: err.accuracyM,
+      },
+      out,
+    );
+  };
 
-  return { tick, size: drivers.length };
+  return { city, size: drivers.length, stats, tick };
 }
-
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;

@@ -1,4 +1,4 @@
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
 import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
 
 export interface PublisherOptions {
@@ -7,30 +7,55 @@ export interface PublisherOptions {
   /** Partitions to create the topic with, only if it does not exist yet. */
   partitions: number;
   clientId?: string;
+  /** Connection attempts before giving up, with doubling back-off from 500 ms. @default 6 */
+  connectAttempts?: number;
+  /** Told about each failed attempt, so a person sees why start-up is slow. */
+  onRetry?: (info: { attempt: number; attempts: number; delayMs: number; error: Error }) => void;
 }
 
 export interface Publisher {
-  /** Sends many records in one produce request per partition leader; resolves when acknowledged. */
+  /** Whether the topic was created by this publisher (false: it existed). */
+  readonly created: boolean;
+  /** Sends the records in one produce call (one request per partition leader); resolves when acknowledged. */
   publish(records: readonly LocationRecord[]): Promise<void>;
   close(): Promise<void>;
 }
 
+/** Kafka could not be reached or refused the set-up; `brokers` says which. */
+export class BrokerUnreachableError extends Error {
+  constructor(
+    readonly brokers: string[],
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'BrokerUnreachableError';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * The simulator's only Kafka code. Records are keyed by driverId so each driver's stream stays
- * in order on one partition (default Java-compatible partitioner).
+ * in order on one partition (Java-compatible murmur2 partitioner). The producer is idempotent
+ * with one request in flight, so retries neither duplicate nor reorder; the device `ts` stays
+ * in the value and the Kafka timestamp is left to the producer.
  */
 export async function createPublisher(o: PublisherOptions): Promise<Publisher> {
   const kafka = new Kafka({
     clientId: o.clientId ?? 'fleetstream-simulator',
     brokers: o.brokers,
-    logLevel: logLevel.ERROR,
+    // We report connection problems ourselves, once per attempt, instead of kafkajs log spam.
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    retry: { retries: 0 },
   });
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await connectAdmin(kafka, o);
+  let created = false;
   try {
     const exists = (await admin.listTopics()).includes(o.topic);
     if (!exists)
-      await admin.createTopics({
+      created = await admin.createTopics({
         waitForLeaders: true,
         topics: [{ topic: o.topic, numPartitions: o.partitions, replicationFactor: 1 }],
       });
@@ -42,18 +67,46 @@ export async function createPublisher(o: PublisherOptions): Promise<Publisher> {
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5_000 },
+    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
   });
   await producer.connect();
   return {
+    created,
     async publish(records) {
       if (records.length === 0) return;
-      await producer.send({
-        topic: o.topic,
-        acks: -1,
-        messages: records.map((r) => ({ key: r.driverId, value: encodeLocationRecord(r) })),
-      });
+      const messages = new Array<{ key: string; value: Buffer }>(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        messages[i] = { key: r.driverId, value: encodeLocationRecord(r) };
+      }
+      await producer.send({ topic: o.topic, acks: -1, messages });
     },
     close: () => producer.disconnect(),
   };
+}
+
+async function connectAdmin(kafka: Kafka, o: PublisherOptions): Promise<Admin> {
+  const attempts = o.connectAttempts ?? 6;
+  let delayMs = 500;
+  for (let attempt = 1; ; attempt++) {
+    const admin = kafka.admin({ retry: { retries: 0 } });
+    try {
+      await admin.connect();
+      await admin.listTopics();
+      return admin;
+    } catch (err) {
+      await admin.disconnect().catch(() => undefined);
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (attempt >= attempts) {
+        throw new BrokerUnreachableError(
+          o.brokers,
+          `cannot reach Kafka at ${o.brokers.join(', ')} after ${attempts} attempts: ${error.message}`,
+          { cause: error },
+        );
+      }
+      o.onRetry?.({ attempt, attempts, delayMs, error });
+      await sleep(delayMs);
+      delayMs = Math.min(delayMs * 2, 8_000);
+    }
+  }
 }

@@ -11,7 +11,7 @@ import { startRedisServer } from '../redis/server.js';
 import { supervise, type Supervised } from '../supervisor.js';
 
 /** Roles of the platform, each its own supervised process. */
-const ROLES = ['gateway', 'live-push', 'ops'];
+const ROLES = ['gateway', 'live-push', 'ops', 'analytics'];
 
 const say = (line: string) => console.log(`fleetstream: ${line}`);
 
@@ -128,6 +128,7 @@ async function main() {
       OPS_TOKEN: opsToken,
       TRACKING_SECRET: trackingSecret,
       WEB_DIST: webDist,
+      CITY_GEOJSON: path.join(cfg.dataDir, 'city.geojson'),
       LOG_FORMAT: 'json',
     };
 
@@ -171,6 +172,9 @@ async function main() {
             String(cfg.fleetSize),
             '--brokers',
             brokers!,
+            // The map draws the same road network the fleet drives on.
+            '--geojson',
+            path.join(cfg.dataDir, 'city.geojson'),
           ]),
           env,
           logDir,

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { LocationRecord } from '@fleetstream/contracts';
+import { createFleet } from './fleet.js';
+import { acceleratedClock, runSimulator } from './simulator.js';
+
+const fleet = () =>
+  createFleet({ drivers: 30, seed: 1, center: { lat: 52.52, lng: 13.405 }, radiusM: 2000 });
+
+describe('runSimulator', () => {
+  it('ticks every driver once per interval and sends everything', async () => {
+    const got: LocationRecord[] = [];
+    const s = await runSimulator({
+      fleet: fleet(),
+      rateHz: 1,
+      durationS: 20,
+      parts: 3,
+      clock: acceleratedClock(100),
+      send: async (r) => void got.push(...r),
+    });
+    expect(s.slots).toBe(60);
+    expect(s.sent).toBe(got.length);
+    expect(got.filter((r) => r.type === 'position').length).toBeGreaterThanOrEqual(30 * 20);
+  });
+
+  it('reports falling behind when sending takes longer than the schedule allows', async () => {
+    const s = await runSimulator({
+      fleet: fleet(),
+      rateHz: 10,
+      durationS: 1,
+      parts: 1,
+      send: () => new Promise((r) => setTimeout(r, 250)),
+    });
+    expect(s.behindSlots).toBeGreaterThan(3);
+    expect(s.maxLagMs).toBeGreaterThan(500);
+  });
+
+  it('counts failed sends as errors and keeps going', async () => {
+    let n = 0;
+    const s = await runSimulator({
+      fleet: fleet(),
+      rateHz: 1,
+      durationS: 5,
+      clock: acceleratedClock(100),
+      send: async () => {
+        if (n++ % 2 === 0) throw new Error('broker said no');
+      },
+    });
+    expect(s.errors).toBeGreaterThan(0);
+    expect(s.sent).toBeGreaterThan(0);
+    expect(s.lastError?.message).toBe('broker said no');
+  });
+
+  it('stops when aborted', async () => {
+    const stop = new AbortController();
+    const s = await runSimulator({
+      fleet: fleet(),
+      rateHz: 1,
+      durationS: 0,
+      clock: acceleratedClock(100),
+      signal: stop.signal,
+      send: async () => undefined,
+      onStatus: (st) => st.slots >= 10 && stop.abort(),
+    });
+    expect(s.slots).toBe(10);
+  });
+});
