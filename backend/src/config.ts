@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { DEFAULT_LOCATION_PARTITIONS, GROUPS, TOPICS, formatIssues } from '@fleetstream/contracts';
 import { AppError } from './errors.js';
 
-export const ROLES = ['gateway', 'live-push', 'ops', 'setup-topics'] as const;
+export const ROLES = [
+  'gateway',
+  'live-push',
+  'ops',
+  'analytics',
+  'notifications',
+  'setup-topics',
+] as const;
 export type Role = (typeof ROLES)[number];
 
 const csv = (s: string) =>
@@ -33,6 +40,16 @@ const EnvSchema = z.object({
     .min(1)
     .max(1000)
     .default(DEFAULT_LOCATION_PARTITIONS),
+  /** How long a silent group member keeps its partitions; lower = faster takeover after a crash. */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
+  /** Consumers commit handled offsets at most this often (at-least-once: a crash replays up to this much). */
+  KAFKA_COMMIT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /**
+   * Fault injection for the reliability tests: consumers wait this long between applying a
+   * chunk and resolving its offsets, widening the window a crash can fall into. Never set it
+   * in production.
+   */
+  FAULT_APPLY_TO_COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key we write. */
   REDIS_PREFIX: z.string().min(1).default('fleetstream:'),
@@ -41,7 +58,7 @@ const EnvSchema = z.object({
   OPS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   TRACKING_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   /** Roles that must report ready for GET /healthz to answer 200. */
-  HEALTH_ROLES: z.string().default('gateway,live-push,ops').transform(csv),
+  HEALTH_ROLES: z.string().default('gateway,live-push,ops,analytics,notifications').transform(csv),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Pretty logs for people; JSON for machines. Defaults to pretty on a terminal. */
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
@@ -77,6 +94,29 @@ const EnvSchema = z.object({
   OPS_HISTORY_MINUTES: z.coerce.number().int().min(1).max(240).default(15),
   /** Road network GeoJSON to serve at /api/city.geojson, if any. */
   CITY_GEOJSON: z.string().optional(),
+  /** Notify "nearby" when the ETA to the dropoff drops to this many minutes. */
+  NOTIFY_NEARBY_MINUTES: z.coerce.number().min(0.5).max(120).default(5),
+  /** "arrived" needs the courier within this radius of the dropoff… */
+  NOTIFY_ARRIVAL_RADIUS_M: z.coerce.number().min(5).max(1000).default(60),
+  /** …for at least this long. */
+  NOTIFY_ARRIVAL_DWELL_S: z.coerce.number().min(0).max(3600).default(20),
+  /** En route without movement or fixes this long is notified as delayed. */
+  NOTIFY_STALL_S: z.coerce.number().min(10).max(86_400).default(180),
+  /** Where notifications go: a log line, or a webhook (with retries). */
+  NOTIFY_SINK: z.enum(['log', 'webhook']).default('log'),
+  NOTIFY_WEBHOOK_URL: z.url().optional(),
+  NOTIFY_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** How long analytics time series and heat windows live after their last write. */
+  ANALYTICS_RETENTION_S: z.coerce
+    .number()
+    .int()
+    .min(120)
+    .max(7 * 86400)
+    .default(7200),
+  /** Side of an analytics heat grid cell, degrees. */
+  ANALYTICS_HEAT_CELL_DEG: z.coerce.number().min(0.0001).max(1).default(0.005),
+  /** Segments implying a higher speed are left out of the distance (GPS jumps). */
+  ANALYTICS_MAX_SPEED_MPS: z.coerce.number().positive().max(1000).default(60),
 });
 
 export interface Config {
@@ -85,6 +125,9 @@ export interface Config {
     readonly brokers: readonly string[];
     readonly clientId: string;
     readonly locationPartitions: number;
+    readonly sessionTimeoutMs: number;
+    readonly commitIntervalMs: number;
+    readonly faultApplyToCommitDelayMs: number;
   };
   /** Actual topic names, namespace applied. */
   readonly topics: { readonly [K in keyof typeof TOPICS]: string };
@@ -101,6 +144,15 @@ export interface Config {
     readonly cityGeoJson: string | undefined;
   };
   readonly ws: { readonly maxBufferedBytes: number };
+  readonly notifications: {
+    readonly nearbyMinutes: number;
+    readonly arrivalRadiusM: number;
+    readonly arrivalDwellS: number;
+    readonly stallS: number;
+    readonly sink:
+      | { readonly kind: 'log' }
+      | { readonly kind: 'webhook'; readonly url: string; readonly attempts: number };
+  };
   readonly ops: {
     readonly pollIntervalMs: number;
     readonly windowSamples: number;
@@ -114,6 +166,11 @@ export interface Config {
   readonly healthRoles: readonly string[];
   readonly log: { readonly level: string; readonly pretty: boolean };
   readonly instanceId: string;
+  readonly analytics: {
+    readonly retentionS: number;
+    readonly heatCellDeg: number;
+    readonly maxSpeedMps: number;
+  };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -140,14 +197,14 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
     throw new AppError('CONFIG_INVALID', `invalid configuration: ${formatIssues(parsed.error)}`);
   const e = parsed.data;
   const missing: string[] = [];
-  if (roles.includes('gateway') && !e.OPS_TOKEN) missing.push('OPS_TOKEN');
-  if (roles.includes('gateway') && !e.TRACKING_SECRET) missing.push('TRACKING_SECRET');
-  if (missing.length > 0) {
-    throw new AppError(
-      'CONFIG_INVALID',
-      `invalid configuration: ${missing.map((m) => `${m}: required by the gateway role`).join('; ')}`,
-    );
-  }
+  if (roles.includes('gateway') && !e.OPS_TOKEN)
+    missing.push('OPS_TOKEN: required by the gateway role');
+  if (roles.includes('gateway') && !e.TRACKING_SECRET)
+    missing.push('TRACKING_SECRET: required by the gateway role');
+  if (e.NOTIFY_SINK === 'webhook' && !e.NOTIFY_WEBHOOK_URL)
+    missing.push('NOTIFY_WEBHOOK_URL: required when NOTIFY_SINK=webhook');
+  if (missing.length > 0)
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${missing.join('; ')}`);
   const ns = (name: string) => `${e.KAFKA_NAMESPACE}${name}`;
   return deepFreeze({
     roles: [...roles],
@@ -155,6 +212,9 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       brokers: e.KAFKA_BROKERS,
       clientId: e.KAFKA_CLIENT_ID,
       locationPartitions: e.LOCATION_PARTITIONS,
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
+      commitIntervalMs: e.KAFKA_COMMIT_INTERVAL_MS,
+      faultApplyToCommitDelayMs: e.FAULT_APPLY_TO_COMMIT_DELAY_MS,
     },
     topics: mapValues(TOPICS, ns),
     groups: mapValues(GROUPS, ns),
@@ -169,6 +229,20 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       cityGeoJson: e.CITY_GEOJSON,
     },
     ws: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES },
+    notifications: {
+      nearbyMinutes: e.NOTIFY_NEARBY_MINUTES,
+      arrivalRadiusM: e.NOTIFY_ARRIVAL_RADIUS_M,
+      arrivalDwellS: e.NOTIFY_ARRIVAL_DWELL_S,
+      stallS: e.NOTIFY_STALL_S,
+      sink:
+        e.NOTIFY_SINK === 'webhook'
+          ? {
+              kind: 'webhook',
+              url: e.NOTIFY_WEBHOOK_URL ?? '',
+              attempts: e.NOTIFY_WEBHOOK_ATTEMPTS,
+            }
+          : { kind: 'log' },
+    },
     ops: {
       pollIntervalMs: e.OPS_POLL_INTERVAL_MS,
       windowSamples: e.OPS_WINDOW_SAMPLES,
@@ -185,5 +259,10 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       pretty: (e.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json')) === 'pretty',
     },
     instanceId: e.INSTANCE_ID,
+    analytics: {
+      retentionS: e.ANALYTICS_RETENTION_S,
+      heatCellDeg: e.ANALYTICS_HEAT_CELL_DEG,
+      maxSpeedMps: e.ANALYTICS_MAX_SPEED_MPS,
+    },
   });
 }

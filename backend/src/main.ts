@@ -6,12 +6,16 @@ import { createLogger } from './infra/logger.js';
 import { createRedis } from './infra/redis.js';
 import * as gateway from './gateway/server.js';
 import * as livePush from './consumers/live-push.js';
+import * as analytics from './consumers/analytics.js';
+import * as notifications from './consumers/notifications.js';
 import * as ops from './ops/lag-monitor.js';
 import { topicSpecs } from './topics.js';
 
 const starters: Record<Exclude<Role, 'setup-topics'>, (ctx: AppContext) => Promise<Stop>> = {
   gateway: gateway.start,
   'live-push': livePush.start,
+  analytics: analytics.start,
+  notifications: notifications.start,
   ops: ops.start,
 };
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LatLngSchema, TRIP_STATUSES } from './location.js';
+import { MILESTONES } from './notification.js';
 
 /** A point of the driven trail. */
 export const TrailPointSchema = z.object({
@@ -51,6 +52,17 @@ export const StatusMessageSchema = z.object({
 });
 export type StatusMessage = z.infer<typeof StatusMessageSchema>;
 
+/** A customer notification (picked up, nearby, arrived, delivered, delayed). */
+export const NotificationMessageSchema = z.object({
+  type: z.literal('notification'),
+  id: z.string(),
+  deliveryId: z.string(),
+  milestone: z.enum(MILESTONES),
+  ts: z.number(),
+  message: z.string(),
+});
+export type NotificationMessage = z.infer<typeof NotificationMessageSchema>;
+
 /** First message on every customer connection: the whole current state. */
 export const SnapshotMessageSchema = z.object({
   type: z.literal('snapshot'),
@@ -60,6 +72,8 @@ export const SnapshotMessageSchema = z.object({
   trail: z.array(TrailPointSchema),
   /** Highest seq this snapshot includes; live messages at or below it are already in it. */
   seq: z.number(),
+  /** Notifications so far, oldest first. */
+  notifications: z.array(NotificationMessageSchema).default([]),
 });
 export type SnapshotMessage = z.infer<typeof SnapshotMessageSchema>;
 
@@ -68,6 +82,7 @@ export const TrackServerMessageSchema = z.discriminatedUnion('type', [
   SnapshotMessageSchema,
   PositionMessageSchema,
   StatusMessageSchema,
+  NotificationMessageSchema,
 ]);
 export type TrackServerMessage = z.infer<typeof TrackServerMessageSchema>;
 

@@ -6,7 +6,7 @@ import { createFleet } from './fleet.js';
 import { createProgram, parseOptions } from './options.js';
 import { createProgress } from './progress.js';
 import { createPublisher } from './publish.js';
-import { runSimulator } from './simulator.js';
+import { acceleratedClock, runSimulator } from './simulator.js';
 
 async function main(): Promise<number> {
   const o = parseOptions(createProgram(process.env), process.argv.slice(2));
@@ -67,6 +67,7 @@ async function main(): Promise<number> {
       fleet,
       rateHz: o.rateHz,
       durationS: o.durationS,
+      ...(o.speedup > 1 ? { clock: acceleratedClock(o.speedup) } : {}),
       send: (records) => publisher.publish(records),
       signal: stop.signal,
       onStatus: (s) => {

@@ -4,7 +4,7 @@ import { createDevice, type Device, type FaultOptions } from './faults.js';
 import type { Route } from './route.js';
 import { deriveRng, uniform, type Rng } from './rng.js';
 
-export type Phase = 'idle' | 'to_pickup' | 'at_pickup' | 'to_dropoff';
+export type Phase = 'idle' | 'to_pickup' | 'at_pickup' | 'to_dropoff' | 'at_dropoff';
 
 /** One courier: lifecycle state, position on its route, driving style and phone. Mutable. */
 export interface Driver {

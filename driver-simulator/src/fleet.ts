@@ -34,6 +34,8 @@ export interface FleetOptions {
   faults?: Partial<FaultOptions>;
   /** Seconds a driver waits at the restaurant, [min, max]. @default [20, 60] */
   pickupWaitS?: readonly [number, number];
+  /** Seconds at the customer's door before `delivered`. @default [30, 90] */
+  handoverS?: readonly [number, number];
   /** Share of deliveries cancelled on the way to the pickup. @default 0.03 */
   cancelRate?: number;
   /** Chance of stopping (traffic light, crossing) at each intersection. @default 0.08 */
@@ -76,6 +78,7 @@ export function createFleet(o: FleetOptions): Fleet {
   const router = createRouter(city);
   const f: FaultOptions = { ...DEFAULT_FAULTS, ...o.faults };
   const [waitMin, waitMax] = o.pickupWaitS ?? [20, 60];
+  const [handoverMin, handoverMax] = o.handoverS ?? [30, 90];
   const cancelRate = o.cancelRate ?? 0.03;
   const stopRate = o.stopRate ?? 0.08;
   const startupS = o.startupS ?? Math.min(120, Math.max(10, o.drivers / 500));
@@ -175,6 +178,11 @@ export function createFleet(o: FleetOptions): Fleet {
           trip(d, ts, 'picked_up', out);
           startRoute(d, d.next!, 'to_dropoff');
         }
+      } else if (d.phase === 'at_dropoff') {
+        if (ts >= d.untilMs) {
+          stats.delivered++;
+          finish(d, ts, 'delivered', out, uniform(d.rnd, 5, 30));
+        }
       } else {
         const event = advance(d, dtS, stopRate);
         if (event === CANCEL) {
@@ -184,8 +192,9 @@ export function createFleet(o: FleetOptions): Fleet {
           d.phase = 'at_pickup';
           d.untilMs = ts + uniform(d.rnd, waitMin, waitMax) * 1000;
         } else if (event === ARRIVED) {
-          stats.delivered++;
-          finish(d, ts, 'delivered', out, uniform(d.rnd, 5, 30));
+          // Parking, walking up and handing over take a while at the door.
+          d.phase = 'at_dropoff';
+          d.untilMs = ts + uniform(d.rnd, handoverMin, handoverMax) * 1000;
         }
       }
       position(d, ts, out);

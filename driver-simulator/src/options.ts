@@ -7,6 +7,8 @@ export interface SimulatorOptions {
   drivers: number;
   rateHz: number;
   durationS: number;
+  /** Fleet seconds per wall-clock second. */
+  speedup: number;
   seed: number;
   center: LatLng;
   radiusM: number;
@@ -67,6 +69,12 @@ export function createProgram(env: { KAFKA_BROKERS?: string } = {}): Command {
     .option('-d, --drivers <n>', 'drivers in the fleet', int(1, 1_000_000), 50)
     .option('-r, --rate <hz>', 'fixes per second per driver', num(0.01, 10), 1)
     .option('--duration <s>', 'stop after this many seconds (0 = until Ctrl-C)', num(0, 1e9), 0)
+    .option(
+      '--speedup <x>',
+      'time-lapse: fleet time runs x times faster than the wall clock; fix times and --duration follow fleet time',
+      num(1, 1000),
+      1,
+    )
     .option('--seed <n>', 'random seed: same seed, same city and fleet', int(0, 2 ** 31 - 1), 42)
     .addOption(
       new Option('--center <lat,lng>', 'city centre, Berlin by default')
@@ -119,6 +127,7 @@ interface Raw {
   drivers: number;
   rate: number;
   duration: number;
+  speedup: number;
   seed: number;
   center: LatLng;
   radius: number;
@@ -161,6 +170,7 @@ export function parseOptions(program: Command, argv: string[]): SimulatorOptions
     drivers: r.drivers,
     rateHz: r.rate,
     durationS: r.duration,
+    speedup: r.speedup,
     seed: r.seed,
     center: r.center,
     radiusM: r.radius,

@@ -1,3 +1,4 @@
+import { AnalyticsPage } from './features/analytics/analytics-page.js';
 import { HomePage } from './features/home/home-page.js';
 import { DashboardPage } from './features/ops/dashboard-page.js';
 import { OpsPage } from './features/ops/ops-page.js';
@@ -16,5 +17,6 @@ export function App() {
     );
   if (path === '/ops' || path === '/ops/') return <DashboardPage />;
   if (path === '/ops/deliveries') return <OpsPage />;
+  if (path === '/ops/analytics' || path === '/ops/analytics/') return <AnalyticsPage />;
   return <HomePage />;
 }

@@ -1,4 +1,8 @@
-import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
+import {
+  NotificationRecordSchema,
+  decodeLocationRecord,
+  type LocationRecord,
+} from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
 import { followGroupControl } from './group-control.js';
@@ -14,7 +18,11 @@ import {
 
 export const role = 'live-push';
 export const groupId = (ctx: AppContext) => ctx.config.groups.livePush;
-export const topics = (ctx: AppContext) => [ctx.config.topics.location];
+/** Positions and trips, and the notifications group's output, which it forwards to customers. */
+export const topics = (ctx: AppContext) => [
+  ctx.config.topics.location,
+  ctx.config.topics.notifications,
+];
 
 export interface LivePushStats {
   consumed: number;
@@ -25,6 +33,8 @@ export interface LivePushStats {
   outOfOrder: number;
   /** Updates applied to Redis and published to gateways. */
   published: number;
+  /** Notifications forwarded to customers. */
+  notifications: number;
 }
 
 /**
@@ -41,6 +51,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     deadLettered: 0,
     outOfOrder: 0,
     published: 0,
+    notifications: 0,
   };
   const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
   const lastSeq = new Map<string, number>();
@@ -59,7 +70,23 @@ export async function start(ctx: AppContext): Promise<Stop> {
     return undefined;
   };
 
+  const forwardNotifications = async (batch: RecordBatch) => {
+    const writes = batch.records.flatMap((r) => {
+      const parsed = NotificationRecordSchema.safeParse(safeJson(r.value));
+      if (!parsed.success) {
+        log.warn(
+          { offset: r.offset, partition: r.partition },
+          'skipping an invalid notification record',
+        );
+        return [];
+      }
+      return [store.applyNotification(parsed.data)];
+    });
+    stats.notifications += (await Promise.all(writes)).filter(Boolean).length;
+  };
+
   const handleBatch = async (batch: RecordBatch) => {
+    if (batch.topic === ctx.config.topics.notifications) return forwardNotifications(batch);
     const invalid: OutgoingRecord[] = [];
     const writes: Promise<boolean>[] = [];
     const now = Date.now();
@@ -83,6 +110,9 @@ export async function start(ctx: AppContext): Promise<Stop> {
   };
 
   const consumer = await startBatchConsumer(ctx.kafka, {
+    sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
+    commitIntervalMs: ctx.config.kafka.commitIntervalMs,
+    faultApplyToCommitDelayMs: ctx.config.kafka.faultApplyToCommitDelayMs,
     groupId: groupId(ctx),
     topics: topics(ctx),
     handleBatch,
@@ -112,4 +142,12 @@ export async function start(ctx: AppContext): Promise<Stop> {
 
 function toDeadLetter(r: ConsumedRecord, error: string): OutgoingRecord {
   return { key: r.key, value: r.value ?? Buffer.alloc(0), headers: deadLetterHeaders(r, error) };
+}
+
+function safeJson(value: Buffer | null): unknown {
+  try {
+    return JSON.parse(value?.toString() ?? '');
+  } catch {
+    return null;
+  }
 }

@@ -172,9 +172,14 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       }
       ws.send(JSON.stringify(snapshot));
       snapshotSeq = snapshot.seq;
+      const known = new Set(snapshot.notifications.map((n) => n.id));
       for (const m of early) {
-        const seq = (JSON.parse(m) as { seq: number }).seq;
-        if (seq > snapshotSeq) send(m, m.startsWith('{"type":"position"'));
+        const parsed = JSON.parse(m) as { type: string; seq?: number; id?: string };
+        const fresh =
+          parsed.type === 'notification'
+            ? !known.has(parsed.id ?? '')
+            : (parsed.seq ?? -1) > snapshotSeq;
+        if (fresh) send(m, parsed.type === 'position');
       }
       early.length = 0;
     } catch (err) {

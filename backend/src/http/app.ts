@@ -6,6 +6,7 @@ import type { DeliveryStore } from '../infra/delivery-store.js';
 import type { OpsStore } from '../infra/ops-store.js';
 import { errorMiddleware, notFound } from './error-middleware.js';
 import { requireOpsToken } from './ops-auth.js';
+import { analyticsRoutes } from './routes/analytics.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { opsRoutes } from './routes/ops.js';
 import { publicConfigRoutes } from './routes/public-config.js';
@@ -31,6 +32,7 @@ export function createHttpApp(
   app.use('/api', trackRoutes(ctx, deps.store));
   app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), deliveryRoutes(ctx, deps.store));
   app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), opsRoutes(ctx, deps.opsStore));
+  app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), analyticsRoutes(ctx));
   app.use('/api', notFound);
 
   const webDist = ctx.config.http.webDist;

@@ -1,5 +1,7 @@
 import type {
   DeliveryView,
+  NotificationMessage,
+  NotificationRecord,
   PositionMessage,
   PositionRecord,
   SnapshotMessage,
@@ -68,7 +70,18 @@ redis.call('PUBLISH', ARGV[7], ARGV[6])
 return 1
 `;
 
+const APPLY_NOTIFICATION = `
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], -50, -1)
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('PUBLISH', ARGV[3], ARGV[2])
+return 1
+`;
+
 type Scripted = RedisClient & {
+  fsApplyNotification(k1: string, k2: string, ...args: (string | number)[]): Promise<number>;
   fsApplyPosition(
     k1: string,
     k2: string,
@@ -85,11 +98,14 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
   if (!('fsApplyPosition' in redis)) {
     redis.defineCommand('fsApplyPosition', { numberOfKeys: 3, lua: APPLY_POSITION });
     redis.defineCommand('fsApplyTrip', { numberOfKeys: 3, lua: APPLY_TRIP });
+    redis.defineCommand('fsApplyNotification', { numberOfKeys: 2, lua: APPLY_NOTIFICATION });
   }
   const keys = {
     delivery: (id: string) => `${o.prefix}dlv:${id}`,
     trail: (id: string) => `${o.prefix}dlv:${id}:trail`,
     active: `${o.prefix}active`,
+    notes: (id: string) => `${o.prefix}dlv:${id}:notes`,
+    noteIds: (id: string) => `${o.prefix}dlv:${id}:noteids`,
     channel: (id: string) => `${o.prefix}live:${id}`,
   };
 
@@ -161,11 +177,33 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
       return applied === 1;
     },
 
+    /** Forwards a notification to the delivery's customers once, however often it is consumed. */
+    async applyNotification(n: NotificationRecord): Promise<boolean> {
+      const message: NotificationMessage = {
+        type: 'notification',
+        id: n.id,
+        deliveryId: n.deliveryId,
+        milestone: n.milestone,
+        ts: n.ts,
+        message: n.message,
+      };
+      const applied = await r.fsApplyNotification(
+        keys.noteIds(n.deliveryId),
+        keys.notes(n.deliveryId),
+        n.id,
+        JSON.stringify(message),
+        keys.channel(n.deliveryId),
+        retentionS * 12,
+      );
+      return applied === 1;
+    },
+
     /** The current state of one delivery as a snapshot message, or null when unknown. */
     async snapshot(deliveryId: string): Promise<SnapshotMessage | null> {
-      const [hash, trail] = await Promise.all([
+      const [hash, trail, notes] = await Promise.all([
         redis.hgetall(keys.delivery(deliveryId)),
         redis.zrange(keys.trail(deliveryId), 0, -1),
+        redis.lrange(keys.notes(deliveryId), 0, -1),
       ]);
       if (!hash.driverId) return null;
       return {
@@ -174,6 +212,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         position: hash.position ? (JSON.parse(hash.position) as PositionMessage) : null,
         trail: trail.map((t) => JSON.parse(t) as TrailPoint),
         seq: Number(hash.seq ?? -1),
+        notifications: notes.map((n) => JSON.parse(n) as NotificationMessage),
       };
     },
 

@@ -190,6 +190,18 @@ export interface BatchConsumerOptions {
   handleBatch(batch: RecordBatch): Promise<void>;
   /** Records per handleBatch call; we heartbeat between chunks. @default 500 */
   chunkSize?: number;
+  /**
+   * 'auto': offsets of handled chunks are committed by the consumer. 'transaction': the handler
+   * commits them itself, inside a Kafka transaction (see startTransactionalProducers).
+   * @default 'auto'
+   */
+  commit?: 'auto' | 'transaction';
+  /** @default 30_000 */
+  sessionTimeoutMs?: number;
+  /** How often handled offsets are committed in 'auto' mode. @default 1000 */
+  commitIntervalMs?: number;
+  /** Fault injection: a pause between a handled chunk and its offsets. @default 0 */
+  faultApplyToCommitDelayMs?: number;
   /** Called when kafkajs gives up (CRASH without restart): the process should exit. */
   onFatal(err: Error): void;
   log: Logger;
@@ -216,8 +228,8 @@ export async function startBatchConsumer(
   const consumer = kafka.consumer({
     groupId: o.groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: Math.min(3_000, Math.floor((o.sessionTimeoutMs ?? 30_000) / 3)),
     maxBytesPerPartition: 1024 * 1024,
     retry: { retries: 8, initialRetryTime: 300 },
   });
@@ -241,8 +253,8 @@ export async function startBatchConsumer(
   await consumer.connect();
   await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning ?? true });
   await consumer.run({
-    autoCommit: true,
-    autoCommitInterval: 1000,
+    autoCommit: o.commit !== 'transaction',
+    autoCommitInterval: o.commitIntervalMs ?? 1000,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
     eachBatch: async (payload: EachBatchPayload) => {
@@ -263,8 +275,10 @@ export async function startBatchConsumer(
             timestamp: Number(m.timestamp),
           })),
         });
+        if (o.faultApplyToCommitDelayMs)
+          await new Promise((r) => setTimeout(r, o.faultApplyToCommitDelayMs));
         payload.resolveOffset(chunk[chunk.length - 1]!.offset);
-        await payload.commitOffsetsIfNecessary();
+        if (o.commit !== 'transaction') await payload.commitOffsetsIfNecessary();
         await payload.heartbeat();
       }
     },
@@ -316,4 +330,80 @@ export function createKafkaProbe(kafka: KafkaClient, cacheMs = 3_000) {
     return last.ok ? { ok: true } : { ok: false, error: last.error };
   };
   return { check, stop: async () => admin?.disconnect() };
+}
+
+export interface TransactionalWrite {
+  /** Records to write, by topic, all or nothing. */
+  records: { topic: string; records: readonly OutgoingRecord[] }[];
+  /** The consumer group and the next offset to commit with them. */
+  offsets: { groupId: string; topic: string; partition: number; offset: string };
+}
+
+/**
+ * Transactional producers, one per input partition (transactional.id = base + partition), the
+ * classic Kafka exactly-once layout: whoever takes over a partition after a rebalance or crash
+ * initialises the same transactional id and so fences the previous owner's unfinished
+ * transaction. Output records and the consumed offsets commit together, or neither does.
+ */
+export function startTransactionalProducers(kafka: KafkaClient, baseId: string) {
+  const producers = new Map<string, Promise<Producer>>();
+  const forPartition = (topic: string, partition: number) => {
+    const key = `${topic}-${partition}`;
+    let p = producers.get(key);
+    if (!p) {
+      p = (async () => {
+        const producer = kafka.producer({
+          transactionalId: `${baseId}-${key}`,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+          createPartitioner: Partitioners.DefaultPartitioner,
+          transactionTimeout: 30_000,
+        });
+        await producer.connect();
+        return producer;
+      })();
+      p.catch(() => producers.delete(key));
+      producers.set(key, p);
+    }
+    return p;
+  };
+  return {
+    async write(w: TransactionalWrite): Promise<void> {
+      const producer = await forPartition(w.offsets.topic, w.offsets.partition);
+      const txn = await producer.transaction();
+      try {
+        for (const t of w.records) {
+          if (t.records.length === 0) continue;
+          await txn.send({
+            topic: t.topic,
+            messages: t.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+          });
+        }
+        await txn.sendOffsets({
+          consumerGroupId: w.offsets.groupId,
+          topics: [
+            {
+              topic: w.offsets.topic,
+              partitions: [{ partition: w.offsets.partition, offset: w.offsets.offset }],
+            },
+          ],
+        });
+        await txn.commit();
+      } catch (err) {
+        await txn.abort().catch(() => undefined);
+        // A fenced or broken producer cannot be reused: the next write makes a new one.
+        producers.delete(`${w.offsets.topic}-${w.offsets.partition}`);
+        await producer.disconnect().catch(() => undefined);
+        throw err;
+      }
+    },
+    async stop() {
+      const all = await Promise.allSettled(producers.values());
+      producers.clear();
+      await Promise.all(
+        all.map((r) => (r.status === 'fulfilled' ? r.value.disconnect() : undefined)),
+      );
+    },
+  };
 }

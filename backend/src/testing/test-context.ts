@@ -30,6 +30,7 @@ export function testNamespace(
     HOST: '127.0.0.1',
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'warn',
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
     INSTANCE_ID: ns,
     ...env,
   };

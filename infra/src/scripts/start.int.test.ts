@@ -87,12 +87,20 @@ it(
       .poll(() => output, { timeout: 180_000, interval: 500 })
       .toMatch(/Press Ctrl-C to stop everything|fleetstream: .*(failed|not)/);
     expect(output, output).toContain('fleetstream is running');
-    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-    expect(health.status).toBe(200);
-    const body = (await health.json()) as {
-      components: { roles: Record<string, { ok: boolean }> };
-    };
-    expect(body.components.roles['live-push']?.ok).toBe(true);
+    // Every role reported ready before the launcher printed; under a loaded test machine a
+    // heartbeat can lag, so wait for the answer rather than take the first one.
+    let body: { components: { roles: Record<string, { ok: boolean }> } } | null = null;
+    await expect
+      .poll(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+          body = (await res.json()) as typeof body;
+          return res.status;
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(200);
+    expect(body!.components.roles['live-push']?.ok).toBe(true);
 
     // A second start on the same data dir refuses instead of corrupting it.
     const second = spawn(

@@ -11,7 +11,7 @@ import { startRedisServer } from '../redis/server.js';
 import { supervise, type Supervised } from '../supervisor.js';
 
 /** Roles of the platform, each its own supervised process. */
-const ROLES = ['gateway', 'live-push', 'ops', 'analytics'];
+const ROLES = ['gateway', 'live-push', 'ops', 'analytics', 'notifications'];
 
 const say = (line: string) => console.log(`fleetstream: ${line}`);
 

@@ -25,6 +25,8 @@ export interface TestStack {
   env: Record<string, string>;
   opsToken: string;
   processes: ManagedProcess[];
+  /** The process started under this name (the latest, if restarted under the same name). */
+  process(name: string): ManagedProcess;
   /** A process of this stack beside the roles (e.g. the simulator), stopped with it. */
   spawn(name: string, entry: string, args: string[]): ManagedProcess;
   stop(): Promise<void>;
@@ -50,6 +52,8 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
     TRACKING_SECRET: `secret-${randomUUID()}-${randomUUID()}`,
     LOG_FORMAT: 'json',
     TILE_URL: '',
+    // A killed worker's partitions move on after 6 s, not 30.
+    KAFKA_SESSION_TIMEOUT_MS: '6000',
     HEALTH_ROLES: o.roles.join(','),
     ...(o.web ? { WEB_DIST: ensureWebBuild() } : {}),
     ...o.env,
@@ -74,7 +78,9 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
     processes.push(p);
     return p;
   };
-  for (const role of o.roles) spawn(role, 'backend/src/main.ts', [role]);
+  // A gateway always runs: its /healthz tells when every role of the stack is ready.
+  const roles = o.roles.includes('gateway') ? o.roles : ['gateway', ...o.roles];
+  for (const role of roles) spawn(role, 'backend/src/main.ts', [role]);
   const stop = async () => {
     await Promise.all(processes.map((p) => p.stop(10_000)));
     if (!process.env.FLEETSTREAM_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
@@ -92,5 +98,20 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { baseUrl, port, namespace: env.KAFKA_NAMESPACE!, env, opsToken, processes, spawn, stop };
+  const byName = (name: string) => {
+    const p = processes.findLast((x) => x.name === name);
+    if (!p) throw new Error(`no process ${name} in this stack`);
+    return p;
+  };
+  return {
+    baseUrl,
+    port,
+    namespace: env.KAFKA_NAMESPACE!,
+    env,
+    opsToken,
+    processes,
+    process: byName,
+    spawn,
+    stop,
+  };
 }

@@ -14,7 +14,10 @@ export function opsRoutes(ctx: AppContext, store: OpsStore): Router {
   router.get('/ops/lag', async (_req, res) => {
     const snapshot = await store.snapshot();
     if (!snapshot)
-      throw new AppError('UNAVAILABLE', 'no lag data yet: is the ops role running?', { status: 503, retriable: true });
+      throw new AppError('UNAVAILABLE', 'no lag data yet: is the ops role running?', {
+        status: 503,
+        retriable: true,
+      });
     res.setHeader('Cache-Control', 'no-store');
     res.json(snapshot);
   });

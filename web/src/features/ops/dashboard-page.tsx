@@ -52,7 +52,7 @@ export function DashboardPage() {
               : 'Connecting…'}
         </span>
         <nav>
-          <a href="/ops/deliveries">Deliveries</a>
+          <a href="/ops/deliveries">Deliveries</a> · <a href="/ops/analytics">Analytics</a>
         </nav>
       </header>
       {!snapshot && <p>Waiting for the first lag poll of the ops role…</p>}

@@ -72,6 +72,9 @@ export function OpsPage() {
   return (
     <main className="page">
       <h1>Active deliveries</h1>
+      <p>
+        <a href="/ops/analytics">Fleet analytics</a>
+      </p>
       {error && <p role="alert">Could not load deliveries: {error}</p>}
       {list && list.deliveries.length === 0 && <p>No active deliveries.</p>}
       {list && list.deliveries.length > 0 && (

@@ -31,7 +31,7 @@ function Message({ title, children }: { title: string; children: React.ReactNode
 
 /** /track/:deliveryId?t=…: the customer's live view of one delivery. */
 export function TrackingPage({ deliveryId, token }: { deliveryId: string; token: string }) {
-  const { connection, delivery, position, trail } = useTracking(deliveryId, token);
+  const { connection, delivery, position, trail, notifications } = useTracking(deliveryId, token);
   const [config, setConfig] = useState<PublicConfig | null>(null);
   const [city, setCity] = useState<GeoJSON.FeatureCollection | null>(null);
   const now = useNow(1000);
@@ -108,6 +108,20 @@ export function TrackingPage({ deliveryId, token }: { deliveryId: string; token:
           <p className="muted">Waiting for the courier's first position…</p>
         )}
       </footer>
+      {notifications.length > 0 && (
+        <section className="notes" aria-label="Notifications" aria-live="polite">
+          <ol>
+            {[...notifications].reverse().map((n) => (
+              <li key={n.id} data-testid="notification">
+                <time dateTime={new Date(n.ts).toISOString()}>
+                  {new Date(n.ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+                </time>{' '}
+                {n.message}
+              </li>
+            ))}
+          </ol>
+        </section>
+      )}
     </main>
   );
 }

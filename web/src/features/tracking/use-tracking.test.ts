@@ -8,6 +8,7 @@ const empty: TrackingState = {
   position: null,
   trail: [],
   seq: -1,
+  notifications: [],
 };
 const snapshot: SnapshotMessage = {
   type: 'snapshot',
@@ -22,6 +23,7 @@ const snapshot: SnapshotMessage = {
   position: null,
   trail: [],
   seq: 5,
+  notifications: [],
 };
 const pos = (seq: number): PositionMessage => ({
   type: 'position',
@@ -66,5 +68,20 @@ describe('reduceTracking', () => {
       dropoff: null,
     });
     expect(s.delivery?.status).toBe('picked_up');
+  });
+
+  it('shows each notification once', () => {
+    let s = reduceTracking(empty, snapshot);
+    const n = {
+      type: 'notification' as const,
+      id: 'd:picked_up',
+      deliveryId: 'd',
+      milestone: 'picked_up' as const,
+      ts: 1,
+      message: 'Picked up',
+    };
+    s = reduceTracking(s, n);
+    s = reduceTracking(s, n);
+    expect(s.notifications).toHaveLength(1);
   });
 });

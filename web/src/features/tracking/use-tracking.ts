@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type {
   DeliveryView,
+  NotificationMessage,
   PositionMessage,
   TrackServerMessage,
   TrailPoint,
@@ -14,6 +15,8 @@ export interface TrackingState {
   trail: TrailPoint[];
   /** Highest seq shown; anything at or below it is old news. */
   seq: number;
+  /** Oldest first, each id once. */
+  notifications: NotificationMessage[];
 }
 
 const TRAIL_MAX = 200;
@@ -29,7 +32,14 @@ declare global {
 export function reduceTracking(state: TrackingState, m: TrackServerMessage): TrackingState {
   switch (m.type) {
     case 'snapshot':
-      return { ...state, delivery: m.delivery, position: m.position, trail: m.trail, seq: m.seq };
+      return {
+        ...state,
+        delivery: m.delivery,
+        position: m.position,
+        trail: m.trail,
+        seq: m.seq,
+        notifications: m.notifications,
+      };
     case 'position':
       if (m.seq <= state.seq) return state;
       return {
@@ -51,6 +61,9 @@ export function reduceTracking(state: TrackingState, m: TrackServerMessage): Tra
           dropoff: m.dropoff ?? state.delivery.dropoff,
         },
       };
+    case 'notification':
+      if (state.notifications.some((n) => n.id === m.id)) return state;
+      return { ...state, notifications: [...state.notifications, m] };
   }
 }
 
@@ -61,6 +74,7 @@ export function useTracking(deliveryId: string, token: string): TrackingState {
     position: null,
     trail: [],
     seq: -1,
+    notifications: [],
   });
   useEffect(() => {
     return connectTrack(deliveryId, token, {

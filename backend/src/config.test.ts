@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('applies the defaults of DESIGN.md', () => {
+    const c = loadConfig(['live-push'], {});
+    expect(c.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.http.port).toBe(8080);
+    expect(c.topics.location).toBe('delivery-location');
+    expect(c.groups.analytics).toBe('analytics');
+    expect(Object.isFrozen(c.kafka)).toBe(true);
+  });
+
+  it('reports every bad variable by name', () => {
+    expect(() =>
+      loadConfig(['live-push'], { PORT: 'eighty', KAFKA_BROKERS: 'nohost', LOG_LEVEL: 'loud' }),
+    ).toThrow(/PORT.*KAFKA_BROKERS.*LOG_LEVEL|KAFKA_BROKERS.*PORT/s);
+  });
+
+  it('asks for the secrets the gateway needs', () => {
+    expect(() => loadConfig(['gateway'], {})).toThrow(
+      'OPS_TOKEN: required by the gateway role; TRACKING_SECRET: required by the gateway role',
+    );
+  });
+
+  it('namespaces topics and groups', () => {
+    const c = loadConfig(['live-push'], { KAFKA_NAMESPACE: 'staging.' });
+    expect(c.topics.locationDlq).toBe('staging.delivery-location.dlq');
+    expect(c.groups.livePush).toBe('staging.live-push');
+  });
+});

@@ -1,0 +1,119 @@
+import { decodeLocationRecord } from '@fleetstream/contracts';
+import type { Config } from '../config.js';
+import type { AppContext, Stop } from '../context.js';
+import { startHeartbeat } from '../health.js';
+import {
+  createAnalyticsStore,
+  type AnalyticsStoreOptions,
+  type OffsetRecord,
+} from '../infra/analytics-store.js';
+import {
+  deadLetterHeaders,
+  startBatchConsumer,
+  startProducer,
+  type OutgoingRecord,
+  type RecordBatch,
+} from '../infra/kafka.js';
+import { followGroupControl } from './group-control.js';
+
+export const role = 'analytics';
+export const groupId = (ctx: AppContext) => ctx.config.groups.analytics;
+export const topics = (ctx: AppContext) => [ctx.config.topics.location];
+
+/** The store options of a deployment: the gateway reads with the same ones the worker writes. */
+export const analyticsStoreOptions = (config: Config): AnalyticsStoreOptions => ({
+  prefix: config.redis.prefix,
+  retentionS: config.analytics.retentionS,
+  heatCellDeg: config.analytics.heatCellDeg,
+  maxSpeedMps: config.analytics.maxSpeedMps,
+});
+
+export interface AnalyticsStats {
+  consumed: number;
+  applied: number;
+  duplicates: number;
+  /** Records of chunks redelivered after a crash or rebalance, skipped by offset. */
+  replays: number;
+  deadLettered: number;
+  chunks: number;
+}
+
+/**
+ * The analytics consumer group: fleet aggregates in Redis with an exactly-once effect. Kafka
+ * delivers at least once (a chunk is committed after it is applied); each chunk is applied by
+ * one Redis script that skips offsets it already applied and records the chunk's last offset in
+ * the same atomic step (see infra/analytics-script.ts), so redelivery never double counts.
+ */
+export async function start(ctx: AppContext): Promise<Stop> {
+  const log = ctx.log.child({ role });
+  const store = createAnalyticsStore(ctx.redis, analyticsStoreOptions(ctx.config));
+  const stats: AnalyticsStats = {
+    consumed: 0,
+    applied: 0,
+    duplicates: 0,
+    replays: 0,
+    deadLettered: 0,
+    chunks: 0,
+  };
+  const dlq = await startProducer(ctx.kafka);
+  let joined = false;
+
+  const handleBatch = async (batch: RecordBatch) => {
+    const valid: OffsetRecord[] = [];
+    const invalid: { offset: number; letter: OutgoingRecord }[] = [];
+    for (const r of batch.records) {
+      const decoded = decodeLocationRecord(r.value);
+      if (decoded.ok) valid.push({ offset: r.offset, record: decoded.value });
+      else
+        invalid.push({
+          offset: Number(r.offset),
+          letter: {
+            key: r.key,
+            value: r.value ?? Buffer.alloc(0),
+            headers: deadLetterHeaders(r, decoded.error),
+          },
+        });
+    }
+    if (invalid.length > 0) {
+      // Dead letters go out before the chunk is applied, so every offset at or below the
+      // applied one has had its dead letters written: a redelivered chunk need not send them again.
+      const done = await store.appliedOffset(batch.topic, batch.partition);
+      const fresh = invalid.filter((d) => d.offset > done).map((d) => d.letter);
+      await dlq.send(ctx.config.topics.locationDlq, fresh);
+      stats.deadLettered += fresh.length;
+    }
+    const last = batch.records[batch.records.length - 1];
+    if (!last) return;
+    const result = await store.applyChunk(batch.topic, batch.partition, last.offset, valid);
+    stats.consumed += batch.records.length;
+    stats.applied += result.applied;
+    stats.duplicates += result.duplicates;
+    stats.replays += result.replays;
+    stats.chunks++;
+  };
+
+  const consumer = await startBatchConsumer(ctx.kafka, {
+    sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
+    commitIntervalMs: ctx.config.kafka.commitIntervalMs,
+    faultApplyToCommitDelayMs: ctx.config.kafka.faultApplyToCommitDelayMs,
+    groupId: groupId(ctx),
+    topics: topics(ctx),
+    handleBatch,
+    onFatal: ctx.fatal,
+    log,
+  });
+  joined = true;
+  // Ops can pause and resume the group from the dashboard, like every group.
+  const stopControl = await followGroupControl(ctx, groupId(ctx), consumer);
+  const stopHeartbeat = startHeartbeat(ctx, role, () => ({ ready: joined, detail: { ...stats } }));
+  const summary = setInterval(() => log.info({ ...stats }, 'analytics progress'), 30_000);
+  log.info({ group: groupId(ctx), topics: topics(ctx) }, 'analytics started');
+
+  return async () => {
+    clearInterval(summary);
+    await stopHeartbeat();
+    await stopControl();
+    await consumer.stop();
+    await dlq.stop();
+  };
+}

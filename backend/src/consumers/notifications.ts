@@ -1,0 +1,245 @@
+import {
+  decodeLocationRecord,
+  NotificationRecordSchema,
+  type LocationRecord,
+  type NotificationRecord,
+} from '@fleetstream/contracts';
+import type { AppContext, Stop } from '../context.js';
+import {
+  DEFAULT_MILESTONE_SETTINGS,
+  applyRecord,
+  checkStall,
+  newDeliveryState,
+  type DeliveryState,
+  type MilestoneSettings,
+} from '../domain/milestones.js';
+import { AppError } from '../errors.js';
+import { startHeartbeat } from '../health.js';
+import {
+  deadLetterHeaders,
+  startBatchConsumer,
+  startTransactionalProducers,
+  type OutgoingRecord,
+  type RecordBatch,
+} from '../infra/kafka.js';
+import {
+  createLogSink,
+  createWebhookSink,
+  type NotificationSink,
+} from '../infra/notification-sinks.js';
+import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
+import { followGroupControl } from './group-control.js';
+
+export const role = 'notifications';
+export const groupId = (ctx: AppContext) => ctx.config.groups.notifications;
+export const topics = (ctx: AppContext) => [ctx.config.topics.location];
+
+/**
+ * The notifications group: detects each delivery's milestones and writes every notification to
+ * `delivery-notifications` exactly once, then hands it to the sink.
+ *
+ * Why this mechanism: notifications must appear exactly once on a Kafka topic other services
+ * read, so the output and the consumed offsets commit in one Kafka transaction (one
+ * transactional producer per input partition, so a new owner fences a zombie). Detection state
+ * lives in Redis with the partition's applied offset, written atomically per chunk (a
+ * compare-and-set on that offset); what a chunk decided goes to a Redis outbox first. If the
+ * worker dies after the Redis write but before the transaction commits, the records come back
+ * from the committed offset, their state is already applied, and the outbox entries at or
+ * after that offset are sent in the new transaction. Entries below it were committed and are
+ * dropped. Detection itself is deterministic (device time, seq-ordered), so duplicates, late
+ * records and replays after an offset reset change nothing.
+ */
+export async function start(ctx: AppContext): Promise<Stop> {
+  const log = ctx.log.child({ role });
+  const c = ctx.config.notifications;
+  const settings: MilestoneSettings = {
+    ...DEFAULT_MILESTONE_SETTINGS,
+    nearbyMinutes: c.nearbyMinutes,
+    arrivalRadiusM: c.arrivalRadiusM,
+    arrivalDwellS: c.arrivalDwellS,
+    stallS: c.stallS,
+  };
+  const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
+  const txns = startTransactionalProducers(ctx.kafka, groupId(ctx));
+  const stats = { consumed: 0, notified: 0, deadLettered: 0, replayedOutbox: 0 };
+
+  const handleBatch = async (batch: RecordBatch) => {
+    const { topic, partition, records } = batch;
+    const first = BigInt(records[0]!.offset);
+    const last = records[records.length - 1]!.offset;
+    const applied = await store.applied(topic, partition);
+
+    // Invalid records are dead-lettered in the same transaction as the offsets: once each.
+    const dead: OutgoingRecord[] = [];
+    const fresh: { offset: string; record: LocationRecord }[] = [];
+    for (const r of records) {
+      const d = decodeLocationRecord(r.value);
+      if (!d.ok)
+        dead.push({
+          key: r.key,
+          value: r.value ?? Buffer.alloc(0),
+          headers: deadLetterHeaders(r, d.error),
+        });
+      else if (BigInt(r.offset) > BigInt(applied))
+        fresh.push({ offset: r.offset, record: d.value });
+    }
+
+    if (BigInt(last) > BigInt(applied)) {
+      const ids = [
+        ...new Set(fresh.flatMap((f) => (f.record.deliveryId ? [f.record.deliveryId] : []))),
+      ];
+      const states = await store.states(ids);
+      const changed = new Map<string, DeliveryState>();
+      const outbox: OutboxEntry[] = [];
+      const watch = new Map<string, number | null>();
+      let streamTime = 0;
+      for (const { offset, record } of fresh) {
+        streamTime = Math.max(streamTime, record.ts);
+        if (!record.deliveryId) continue;
+        const before =
+          changed.get(record.deliveryId) ??
+          states.get(record.deliveryId) ??
+          newDeliveryState(record.deliveryId, record.driverId);
+        const d = applyRecord(before, record, settings);
+        changed.set(record.deliveryId, d.state);
+        for (const n of d.notifications) outbox.push({ sourceOffset: offset, notification: n });
+        const enRoute = d.state.status === 'assigned' || d.state.status === 'picked_up';
+        watch.set(record.deliveryId, enRoute ? (d.state.last?.ts ?? record.ts) : null);
+      }
+      // Couriers who went silent: the partition's own clock (other drivers' fixes) says so.
+      if (streamTime > 0) {
+        const silent = (
+          await store.silentSince(topic, partition, streamTime - settings.stallS * 1000)
+        ).filter((id) => !changed.has(id));
+        for (const [id, s] of await store.states(silent)) {
+          const d = checkStall(s, streamTime, settings);
+          if (d.notifications.length === 0) continue;
+          changed.set(id, d.state);
+          for (const n of d.notifications) outbox.push({ sourceOffset: last, notification: n });
+        }
+      }
+      const ok = await store.commitChunk({
+        topic,
+        partition,
+        expectedApplied: applied,
+        newApplied: last,
+        states: [...changed.values()],
+        outbox,
+        watch,
+      });
+      if (!ok)
+        throw new AppError(
+          'KAFKA_FATAL',
+          `partition ${partition} state moved under us (another worker?)`,
+          { retriable: true },
+        );
+    }
+
+    const pending = await store.outbox(topic, partition);
+    const toSend = pending.filter((e) => BigInt(e.sourceOffset) >= first);
+    stats.replayedOutbox += toSend.filter((e) => BigInt(e.sourceOffset) <= BigInt(applied)).length;
+    await txns.write({
+      records: [
+        {
+          topic: ctx.config.topics.notifications,
+          records: toSend.map((e) => ({
+            key: e.notification.deliveryId,
+            value: JSON.stringify(e.notification),
+          })),
+        },
+        { topic: ctx.config.topics.locationDlq, records: dead },
+      ],
+      offsets: { groupId: groupId(ctx), topic, partition, offset: String(BigInt(last) + 1n) },
+    });
+    await store.clearOutbox(
+      topic,
+      partition,
+      pending.map((e) => e.notification.id),
+    );
+    stats.consumed += records.length;
+    stats.notified += toSend.length;
+    stats.deadLettered += dead.length;
+  };
+
+  const consumer = await startBatchConsumer(ctx.kafka, {
+    sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
+    commitIntervalMs: ctx.config.kafka.commitIntervalMs,
+    faultApplyToCommitDelayMs: ctx.config.kafka.faultApplyToCommitDelayMs,
+    groupId: groupId(ctx),
+    topics: topics(ctx),
+    commit: 'transaction',
+    handleBatch,
+    onFatal: ctx.fatal,
+    log,
+  });
+  const stopControl = await followGroupControl(ctx, groupId(ctx), consumer);
+  const stopSink = await startSinkDispatcher(ctx, createSink(ctx));
+  const stopHeartbeat = startHeartbeat(ctx, role, () => ({ ready: true, detail: { ...stats } }));
+  log.info(
+    { group: groupId(ctx), sink: ctx.config.notifications.sink.kind },
+    'notifications started',
+  );
+  return async () => {
+    await stopHeartbeat();
+    await stopSink();
+    await stopControl();
+    await consumer.stop();
+    await txns.stop();
+  };
+}
+
+function createSink(ctx: AppContext): NotificationSink {
+  const s = ctx.config.notifications.sink;
+  const log = ctx.log.child({ component: 'notification-sink' });
+  return s.kind === 'webhook'
+    ? createWebhookSink({ url: s.url, attempts: s.attempts, log })
+    : createLogSink(log);
+}
+
+/**
+ * Reads committed notifications and hands each to the sink once: ids already delivered are
+ * skipped, and the id is the provider's idempotency key for the narrow window between a
+ * successful call and recording it. A notification the sink cannot take after its retries is
+ * logged and left behind rather than blocking everyone else's.
+ */
+async function startSinkDispatcher(ctx: AppContext, sink: NotificationSink): Promise<Stop> {
+  const log = ctx.log.child({ component: 'notification-sink' });
+  const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
+  const consumer = await startBatchConsumer(ctx.kafka, {
+    sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
+    commitIntervalMs: ctx.config.kafka.commitIntervalMs,
+    faultApplyToCommitDelayMs: ctx.config.kafka.faultApplyToCommitDelayMs,
+    groupId: `${groupId(ctx)}-sink`,
+    topics: [ctx.config.topics.notifications],
+    onFatal: ctx.fatal,
+    log,
+    async handleBatch(batch) {
+      for (const r of batch.records) {
+        let n: NotificationRecord;
+        try {
+          n = NotificationRecordSchema.parse(JSON.parse(r.value?.toString() ?? ''));
+        } catch (err) {
+          log.warn(
+            { offset: r.offset, err: (err as Error).message },
+            'skipping an invalid notification record',
+          );
+          continue;
+        }
+        if (await store.isSunk(n.id)) continue;
+        try {
+          await sink.deliver(n);
+          await store.markSunk(n.id);
+        } catch (err) {
+          if (err instanceof AppError && !err.retriable)
+            log.error({ notification: n.id, err: err.message }, 'sink refused a notification');
+          else
+            log.error(
+              { notification: n.id, err: (err as Error).message },
+              'sink unavailable; notification not delivered',
+            );
+        }
+      }
+    },
+  });
+  return () => consumer.stop();
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import type { LatLng, LocationRecord, NotificationRecord } from '@fleetstream/contracts';
+import {
+  DEFAULT_MILESTONE_SETTINGS as S,
+  applyRecord,
+  checkStall,
+  newDeliveryState,
+  type DeliveryState,
+} from './milestones.js';
+
+const dropoff: LatLng = { lat: 52.52, lng: 13.405 };
+const METRE_LAT = 1 / 111_320;
+const T0 = 1_763_784_742_000;
+
+/** A trace builder for one delivery: positions `metres` north of the dropoff, one per second. */
+function trace() {
+  let seq = 0;
+  let ts = T0;
+  const records: LocationRecord[] = [];
+  const trip = (status: 'assigned' | 'picked_up' | 'delivered' | 'cancelled') =>
+    records.push({
+      type: 'trip',
+      v: 1,
+      driverId: 'drv',
+      deliveryId: 'dlv',
+      seq: ++seq,
+      ts,
+      status,
+      ...(status === 'assigned' ? { pickup: dropoff, dropoff } : {}),
+    });
+  const at = (northM: number, seconds = 1, eastM = 0) => {
+    for (let i = 0; i < seconds; i++) {
+      ts += 1000;
+      records.push({
+        type: 'position',
+        v: 1,
+        driverId: 'drv',
+        deliveryId: 'dlv',
+        seq: ++seq,
+        ts,
+        lat: dropoff.lat + northM * METRE_LAT,
+        lng: dropoff.lng + (eastM * METRE_LAT) / Math.cos((dropoff.lat * Math.PI) / 180),
+        speedMps: 8,
+      });
+    }
+  };
+  /** Drive from `fromM` to `toM` north of the dropoff at 8 m/s. */
+  const drive = (fromM: number, toM: number) => {
+    const steps = Math.ceil(Math.abs(toM - fromM) / 8);
+    for (let i = 1; i <= steps; i++) at(fromM + ((toM - fromM) * i) / steps);
+  };
+  return { records, trip, at, drive, now: () => ts };
+}
+
+function run(records: LocationRecord[]): { state: DeliveryState; out: NotificationRecord[] } {
+  let state = newDeliveryState('dlv', 'drv');
+  const out: NotificationRecord[] = [];
+  for (const r of records) {
+    const d = applyRecord(state, r, S);
+    state = d.state;
+    out.push(...d.notifications);
+  }
+  return { state, out };
+}
+
+describe('milestone detection', () => {
+  it('notifies a full delivery once each, in order, with deterministic ids', () => {
+    const t = trace();
+    t.trip('assigned');
+    t.at(3000, 5);
+    t.trip('picked_up');
+    t.drive(3000, 0);
+    t.at(0, 30);
+    t.trip('delivered');
+    const { out } = run(t.records);
+    expect(out.map((n) => n.id)).toEqual([
+      'dlv:picked_up',
+      'dlv:nearby',
+      'dlv:arrived',
+      'dlv:delivered',
+    ]);
+    expect(run(t.records).out).toEqual(out);
+  });
+
+  it('a drive-by does not trigger arrived', () => {
+    const t = trace();
+    t.trip('assigned');
+    t.trip('picked_up');
+    t.drive(800, -800); // straight through the dropoff at 8 m/s: ~15 s inside a 60 m radius
+    const { out } = run(t.records);
+    expect(out.map((n) => n.milestone)).not.toContain('arrived');
+  });
+
+  it('GPS noise around the dropoff does not trigger arrived twice', () => {
+    const t = trace();
+    t.trip('assigned');
+    t.trip('picked_up');
+    t.drive(500, 0);
+    for (let i = 0; i < 120; i++) t.at(i % 10 === 0 ? 90 : (i % 7) * 5 - 15, 1, (i % 5) * 4); // wobble, with outliers
+    const { out } = run(t.records);
+    expect(out.filter((n) => n.milestone === 'arrived')).toHaveLength(1);
+  });
+
+  it('nearby never comes after arrived', () => {
+    const t = trace();
+    t.trip('assigned');
+    t.trip('picked_up');
+    t.at(10, 40); // arrives without ever being "far"
+    t.at(2000, 5); // an outlier far away after arrival
+    t.at(10, 5);
+    const { out } = run(t.records);
+    const ms = out.map((n) => n.milestone);
+    expect(ms).toContain('arrived');
+    const arrivedAt = ms.indexOf('arrived');
+    expect(ms.slice(arrivedAt)).not.toContain('nearby');
+  });
+
+  it('delayed fires once per stall, again after moving and stalling anew', () => {
+    const t = trace();
+    t.trip('assigned');
+    t.at(3000, 200); // standing still 200 s: one delay
+    t.at(3000, 200); // still the same stall: no second notification
+    t.drive(3000, 2500); // moves again
+    t.at(2500, 200); // a new stall
+    const { out } = run(t.records);
+    expect(out.filter((n) => n.milestone === 'delayed').map((n) => n.id)).toEqual([
+      'dlv:delayed:1',
+      'dlv:delayed:2',
+    ]);
+  });
+
+  it('notices a courier who stopped sending, from the partition clock', () => {
+    const t = trace();
+    t.trip('assigned');
+    t.at(3000, 3);
+    const { state } = run(t.records);
+    expect(checkStall(state, t.now() + 60_000, S).notifications).toHaveLength(0);
+    const late = checkStall(state, t.now() + 181_000, S);
+    expect(late.notifications.map((n) => n.id)).toEqual(['dlv:delayed:1']);
+    expect(checkStall(late.state, t.now() + 400_000, S).notifications).toHaveLength(0);
+  });
+
+  it('ignores duplicates and late records', () => {
+    const t = trace();
+    t.trip('assigned');
+    t.trip('picked_up');
+    const dup = [...t.records, t.records[1]!, t.records[1]!];
+    expect(run(dup).out.map((n) => n.id)).toEqual(['dlv:picked_up']);
+  });
+
+  it('a cancelled delivery gets no further milestones', () => {
+    const t = trace();
+    t.trip('assigned');
+    t.trip('cancelled');
+    t.at(3000, 400);
+    expect(run(t.records).out).toEqual([]);
+  });
+});

@@ -1,0 +1,217 @@
+import {
+  notificationId,
+  type LatLng,
+  type LocationRecord,
+  type Milestone,
+  type NotificationRecord,
+  type TripStatus,
+} from '@fleetstream/contracts';
+import { distanceM } from './geo.js';
+
+/**
+ * Milestone detection for one delivery, pure and deterministic: the same records in the same
+ * order always give the same notifications with the same ids and times, which is what lets the
+ * notifications group replay safely. Time is the records' own device time, never the clock.
+ */
+export interface MilestoneSettings {
+  /** Notify "nearby" when the ETA drops to this. @default 5 */
+  nearbyMinutes: number;
+  /** "arrived" needs fixes within this distance of the dropoff… @default 60 */
+  arrivalRadiusM: number;
+  /** …for at least this long, so noise and drive-bys do not count. @default 20 */
+  arrivalDwellS: number;
+  /** En route with no movement (or no fixes) this long is a delay. @default 180 */
+  stallS: number;
+  /** Moving less than this since the last movement counts as standing still. @default 25 */
+  stallRadiusM: number;
+  /** Speed assumed for the ETA until the courier has a recent speed. @default 6 */
+  defaultSpeedMps: number;
+  /** Metres of road per metre of straight line when no road network is known. @default 1.3 */
+  detourFactor: number;
+}
+
+export const DEFAULT_MILESTONE_SETTINGS: MilestoneSettings = {
+  nearbyMinutes: 5,
+  arrivalRadiusM: 60,
+  arrivalDwellS: 20,
+  stallS: 180,
+  stallRadiusM: 25,
+  defaultSpeedMps: 6,
+  detourFactor: 1.3,
+};
+
+export interface DeliveryState {
+  deliveryId: string;
+  driverId: string;
+  status: TripStatus | 'unknown';
+  dropoff: LatLng | null;
+  lastSeq: number;
+  /** Last fix: position and device time. */
+  last: (LatLng & { ts: number }) | null;
+  /** Where and when the courier last moved more than stallRadiusM. */
+  anchor: (LatLng & { ts: number }) | null;
+  /** Smoothed ground speed (m/s). */
+  speedMps: number | null;
+  /** Since when the courier has been inside the arrival radius, or null. */
+  insideSince: number | null;
+  /** Last fix inside the radius: a lone outlier outside does not restart the dwell. */
+  lastInside: number | null;
+  emitted: Milestone[];
+  /** Delays notified so far, and whether the current one was notified. */
+  delays: number;
+  stalled: boolean;
+}
+
+export function newDeliveryState(deliveryId: string, driverId: string): DeliveryState {
+  return {
+    deliveryId,
+    driverId,
+    status: 'unknown',
+    dropoff: null,
+    lastSeq: -1,
+    last: null,
+    anchor: null,
+    speedMps: null,
+    insideSince: null,
+    lastInside: null,
+    emitted: [],
+    delays: 0,
+    stalled: false,
+  };
+}
+
+const MESSAGES: Record<Milestone, string> = {
+  picked_up: 'Your order has been picked up and is on its way.',
+  nearby: 'Your courier is nearly there.',
+  arrived: 'Your courier has arrived.',
+  delivered: 'Your order has been delivered. Enjoy!',
+  delayed: 'Your delivery is delayed. We are sorry for the wait.',
+};
+
+const OUTLIER_GRACE_MS = 5_000;
+
+const enRoute = (s: DeliveryState) => s.status === 'assigned' || s.status === 'picked_up';
+
+/** Estimated seconds to the dropoff, from remaining road distance and recent speed. */
+export function etaSeconds(
+  s: DeliveryState,
+  settings: MilestoneSettings,
+  remainingM?: number,
+): number | null {
+  if (!s.last || !s.dropoff) return null;
+  const remaining = remainingM ?? distanceM(s.last, s.dropoff) * settings.detourFactor;
+  // A courier standing at a light is not infinitely far away: never assume under 2 m/s.
+  const speed = Math.max(2, s.speedMps ?? settings.defaultSpeedMps);
+  return remaining / speed;
+}
+
+export interface Detection {
+  state: DeliveryState;
+  notifications: NotificationRecord[];
+}
+
+/**
+ * Applies one record of this delivery. Records at or below the last seq (duplicates, late
+ * arrivals) change nothing. `remainingM` is the remaining route distance when a road network
+ * gives it; otherwise straight line × detour factor.
+ */
+export function applyRecord(
+  prev: DeliveryState,
+  r: LocationRecord,
+  settings: MilestoneSettings,
+  remainingM?: number,
+): Detection {
+  if (r.seq <= prev.lastSeq) return { state: prev, notifications: [] };
+  const s: DeliveryState = { ...prev, lastSeq: r.seq, emitted: [...prev.emitted] };
+  const out: NotificationRecord[] = [];
+  const emit = (milestone: Milestone, ts: number, n?: number) => {
+    const id = notificationId(s.deliveryId, milestone, n);
+    if (n === undefined) {
+      if (s.emitted.includes(milestone)) return;
+      s.emitted.push(milestone);
+    }
+    out.push({
+      type: 'notification',
+      v: 1,
+      id,
+      deliveryId: s.deliveryId,
+      driverId: s.driverId,
+      milestone,
+      ts,
+      message: MESSAGES[milestone],
+    });
+  };
+
+  if (r.type === 'trip') {
+    s.status = r.status;
+    if (r.dropoff) s.dropoff = r.dropoff;
+    if (r.status === 'picked_up') emit('picked_up', r.ts);
+    if (r.status === 'delivered') emit('delivered', r.ts);
+    if (!enRoute(s)) s.stalled = false;
+    return { state: s, notifications: out };
+  }
+
+  const here = { lat: r.lat, lng: r.lng, ts: r.ts };
+  if (s.last && r.ts > s.last.ts) {
+    const measured = distanceM(s.last, here) / ((r.ts - s.last.ts) / 1000);
+    const speed = r.speedMps ?? measured;
+    s.speedMps = s.speedMps === null ? speed : 0.7 * s.speedMps + 0.3 * speed;
+  }
+  if (!s.last || r.ts >= s.last.ts) s.last = here;
+  if (!s.anchor || distanceM(s.anchor, here) > settings.stallRadiusM) {
+    s.anchor = here;
+    s.stalled = false;
+  }
+  if (!enRoute(s)) return { state: s, notifications: out };
+
+  if (s.status === 'picked_up' && s.dropoff) {
+    const inside = distanceM(here, s.dropoff) <= settings.arrivalRadiusM;
+    if (inside) {
+      // Outside for longer than a GPS glitch restarts the dwell; a single outlier does not.
+      if (s.insideSince === null || s.lastInside === null || r.ts - s.lastInside > OUTLIER_GRACE_MS)
+        s.insideSince = r.ts;
+      s.lastInside = r.ts;
+    } else if (s.lastInside !== null && r.ts - s.lastInside > OUTLIER_GRACE_MS) {
+      s.insideSince = null;
+    }
+    if (inside && r.ts - s.insideSince! >= settings.arrivalDwellS * 1000) emit('arrived', r.ts);
+    if (!s.emitted.includes('arrived')) {
+      const eta = etaSeconds(s, settings, remainingM);
+      if (eta !== null && eta <= settings.nearbyMinutes * 60) emit('nearby', r.ts);
+    }
+  }
+  const delayed = checkStall(s, r.ts, settings);
+  return { state: delayed.state, notifications: [...out, ...delayed.notifications] };
+}
+
+/**
+ * A delay is notified once per stall: en route, and neither movement nor (with `now` from other
+ * drivers' records on the partition) any fix for stallS. Moving again ends the stall.
+ */
+export function checkStall(
+  prev: DeliveryState,
+  now: number,
+  settings: MilestoneSettings,
+): Detection {
+  if (!enRoute(prev) || prev.stalled || prev.emitted.includes('arrived'))
+    return { state: prev, notifications: [] };
+  const since = prev.anchor?.ts ?? prev.last?.ts;
+  if (since === undefined || now - since < settings.stallS * 1000)
+    return { state: prev, notifications: [] };
+  const s = { ...prev, stalled: true, delays: prev.delays + 1 };
+  return {
+    state: s,
+    notifications: [
+      {
+        type: 'notification',
+        v: 1,
+        id: notificationId(s.deliveryId, 'delayed', s.delays),
+        deliveryId: s.deliveryId,
+        driverId: s.driverId,
+        milestone: 'delayed',
+        ts: now,
+        message: MESSAGES.delayed,
+      },
+    ],
+  };
+}

@@ -1,0 +1,259 @@
+import type {
+  AnalyticsSeries,
+  AnalyticsSummary,
+  DriverDistanceList,
+  DurationHistogram,
+  HeatGrid,
+  LocationRecord,
+  TripStats,
+} from '@fleetstream/contracts';
+import {
+  DEFAULT_SEGMENT_RULES,
+  HEAT_WINDOW_MS,
+  TRIP_DURATION_BOUNDS_S,
+  avgSpeedKmh,
+  heatCell,
+  heatCellCorner,
+  timeKeys,
+} from '../domain/analytics.js';
+import { APPLY_ANALYTICS_CHUNK } from './analytics-script.js';
+import type { RedisClient } from './redis.js';
+
+/**
+ * The analytics aggregates in Redis. Keys (P = prefix + `an:`), and what bounds their memory:
+ * - `P:offsets` hash `topic:partition` → last applied offset (one field per partition)
+ * - `P:totals` hash of counters since the start (fixed size)
+ * - `P:drv:{driverId}` hash seq, lat, lng, ts of the driver's last applied record; expires
+ *   `driverTtlS` after the driver's last record
+ * - `P:dist` sorted set driverId → metres driven (one member per driver of the fleet)
+ * - `P:fps:{epochMinute}` hash second → fixes, `P:hll:{epochMinute}` HyperLogLog of drivers
+ *   (≤ 12 KB), `P:heat:{5-minute window}` hash cell → fixes: each expires `retentionS` after
+ *   its last write
+ * - `P:trip:{deliveryId}` hash of assigned / picked_up times: deleted on delivered or
+ *   cancelled, expires `tripTtlS` after its last event otherwise (abandoned trips)
+ * - `P:hist:a`, `P:hist:p` duration histograms (fixed size)
+ * Time keys use device time (`ts`), so a replay lands in the same buckets.
+ */
+export interface AnalyticsStoreOptions {
+  /** Redis key prefix of the deployment; `an:` is appended. */
+  prefix: string;
+  /** Lifetime of time-series and heat keys after their last write. @default 7200 */
+  retentionS?: number;
+  /** Side of a heat grid cell in degrees. @default 0.005 (about 550 m of latitude) */
+  heatCellDeg?: number;
+  /** @default 60 */
+  maxSpeedMps?: number;
+  /** @default 300 000 */
+  maxGapMs?: number;
+  /** @default 86 400 */
+  driverTtlS?: number;
+  /** @default 43 200 */
+  tripTtlS?: number;
+  /** Minutes of device time `activeDrivers` looks back. @default 5 */
+  activeWindowMin?: number;
+}
+
+/** One decoded record with its Kafka offset. */
+export interface OffsetRecord {
+  offset: string;
+  record: LocationRecord;
+}
+
+export interface ChunkResult {
+  applied: number;
+  duplicates: number;
+  replays: number;
+}
+
+type Scripted = RedisClient & {
+  fsApplyAnalyticsChunk(...args: string[]): Promise<[number, number, number]>;
+};
+
+const int = (v: string | undefined) => Number(v ?? 0) || 0;
+
+export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOptions) {
+  const P = `${o.prefix}an:`;
+  const retentionS = o.retentionS ?? 7200;
+  const heatCellDeg = o.heatCellDeg ?? 0.005;
+  const activeWindowMin = o.activeWindowMin ?? 5;
+  const bounds = TRIP_DURATION_BOUNDS_S;
+  const scriptConfig = JSON.stringify({
+    retentionS,
+    driverTtlS: o.driverTtlS ?? 86_400,
+    tripTtlS: o.tripTtlS ?? 43_200,
+    maxSpeedMps: o.maxSpeedMps ?? DEFAULT_SEGMENT_RULES.maxSpeedMps,
+    maxGapMs: o.maxGapMs ?? DEFAULT_SEGMENT_RULES.maxGapMs,
+    bounds,
+  });
+  const r = redis as Scripted;
+  if (!('fsApplyAnalyticsChunk' in redis))
+    redis.defineCommand('fsApplyAnalyticsChunk', { numberOfKeys: 0, lua: APPLY_ANALYTICS_CHUNK });
+
+  const offsetField = (topic: string, partition: number) => `${topic}:${partition}`;
+
+  const histogram = (h: Record<string, string>): DurationHistogram => {
+    const count = int(h.count);
+    const sumS = Number(h.sumS ?? 0);
+    return {
+      buckets: Array.from({ length: bounds.length + 1 }, (_, i) => int(h[`b${i}`])),
+      count,
+      sumS,
+      meanS: count > 0 ? sumS / count : 0,
+    };
+  };
+
+  return {
+    heatCellDeg,
+
+    /** The last applied offset of a partition, or -1. */
+    async appliedOffset(topic: string, partition: number): Promise<number> {
+      const v = await redis.hget(`${P}offsets`, offsetField(topic, partition));
+      return v === null ? -1 : Number(v);
+    },
+
+    /** Every partition's last applied offset, by `topic:partition`. */
+    async appliedOffsets(): Promise<Record<string, number>> {
+      const all = await redis.hgetall(`${P}offsets`);
+      return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Number(v)]));
+    },
+
+    /**
+     * Applies a chunk of one partition atomically, exactly once per offset. `lastOffset` is the
+     * chunk's last offset, invalid records included, so they are never looked at again.
+     */
+    async applyChunk(
+      topic: string,
+      partition: number,
+      lastOffset: string,
+      records: readonly OffsetRecord[],
+    ): Promise<ChunkResult> {
+      const rows = records.map(({ offset, record: x }) => {
+        if (x.type === 'trip')
+          return [offset, 't', x.driverId, x.seq, x.ts, x.status, x.deliveryId];
+        const k = timeKeys(x.ts);
+        return [
+          offset,
+          'p',
+          x.driverId,
+          x.seq,
+          x.ts,
+          x.lat,
+          x.lng,
+          String(k.minute),
+          String(k.second),
+          String(k.heatWindow),
+          heatCell(x.lat, x.lng, heatCellDeg),
+        ];
+      });
+      const [applied, duplicates, replays] = await r.fsApplyAnalyticsChunk(
+        P,
+        offsetField(topic, partition),
+        lastOffset,
+        scriptConfig,
+        JSON.stringify(rows),
+      );
+      return { applied, duplicates, replays };
+    },
+
+    /** Totals and the active drivers of the last `activeWindowMin` minutes before `now`. */
+    async summary(now: number): Promise<AnalyticsSummary> {
+      const minute = Math.floor(now / 60_000);
+      const hlls = Array.from({ length: activeWindowMin }, (_, i) => `${P}hll:${minute - i}`);
+      const [totals, drivers, active] = await Promise.all([
+        redis.hgetall(`${P}totals`),
+        redis.zcard(`${P}dist`),
+        redis.pfcount(...hlls),
+      ]);
+      const distanceM = Number(totals.distanceM ?? 0);
+      return {
+        fixes: int(totals.fixes),
+        activeDrivers: active,
+        distanceKm: distanceM / 1000,
+        tripsCompleted: int(totals.completed),
+        cancellations: int(totals.cancelled),
+        avgSpeedKmh: avgSpeedKmh(distanceM, int(totals.movingMs)),
+        tripEvents: int(totals.tripEvents),
+        drivers,
+        duplicatesSkipped: int(totals.duplicates),
+        replaysSkipped: int(totals.replays),
+        outliers: int(totals.outliers),
+        activeWindowMin,
+      };
+    },
+
+    /** Fixes per second up to `now` and active drivers per minute, over the last `minutes` minutes. */
+    async series(now: number, minutes: number): Promise<AnalyticsSeries> {
+      const last = Math.floor(now / 60_000);
+      // Seconds after now are left out rather than drawn as zeros.
+      const nowS = Math.floor(now / 1000);
+      const mins = Array.from({ length: minutes }, (_, i) => last - minutes + 1 + i);
+      const pipe = redis.pipeline();
+      for (const m of mins) pipe.hgetall(`${P}fps:${m}`).pfcount(`${P}hll:${m}`);
+      const res = (await pipe.exec()) ?? [];
+      const fixesPerSecond: AnalyticsSeries['fixesPerSecond'] = [];
+      const activeDriversPerMinute: AnalyticsSeries['activeDriversPerMinute'] = [];
+      mins.forEach((m, i) => {
+        const [e1, perSecond] = res[2 * i] ?? [];
+        const [e2, drivers] = res[2 * i + 1] ?? [];
+        if (e1 || e2) throw e1 ?? e2;
+        const h = (perSecond ?? {}) as Record<string, string>;
+        for (let s = 0; s < 60 && m * 60 + s <= nowS; s++)
+          fixesPerSecond.push({ t: m * 60 + s, fixes: int(h[s]) });
+        activeDriversPerMinute.push({ t: m * 60, drivers: Number(drivers ?? 0) });
+      });
+      return { from: mins[0]! * 60, to: nowS + 1, fixesPerSecond, activeDriversPerMinute };
+    },
+
+    /** Trip duration histograms and counts. */
+    async trips(): Promise<TripStats> {
+      const [a, p, totals] = await Promise.all([
+        redis.hgetall(`${P}hist:a`),
+        redis.hgetall(`${P}hist:p`),
+        redis.hgetall(`${P}totals`),
+      ]);
+      return {
+        boundsS: [...bounds],
+        assignedToDelivered: histogram(a),
+        pickedUpToDelivered: histogram(p),
+        tripsCompleted: int(totals.completed),
+        cancellations: int(totals.cancelled),
+      };
+    },
+
+    /** Fixes per heat cell over the heat windows overlapping the `minutes` before `now`. */
+    async heat(now: number, minutes: number, maxCells = 5000): Promise<HeatGrid> {
+      const first = Math.floor((now - minutes * 60_000) / HEAT_WINDOW_MS);
+      const last = Math.floor(now / HEAT_WINDOW_MS);
+      const windows = Array.from({ length: last - first + 1 }, (_, i) => first + i);
+      const hashes = await Promise.all(windows.map((w) => redis.hgetall(`${P}heat:${w}`)));
+      const merged = new Map<string, number>();
+      for (const h of hashes)
+        for (const [cell, n] of Object.entries(h))
+          merged.set(cell, (merged.get(cell) ?? 0) + int(n));
+      const cells = [...merged]
+        .sort((x, y) => y[1] - x[1])
+        .slice(0, maxCells)
+        .flatMap(([cell, fixes]) => {
+          const corner = heatCellCorner(cell, heatCellDeg);
+          return corner ? [{ ...corner, fixes }] : [];
+        });
+      return {
+        cellDeg: heatCellDeg,
+        from: Math.floor((first * HEAT_WINDOW_MS) / 1000),
+        to: Math.floor(((last + 1) * HEAT_WINDOW_MS) / 1000),
+        cells,
+      };
+    },
+
+    /** Drivers by distance driven, longest first. */
+    async topDrivers(limit: number): Promise<DriverDistanceList> {
+      const flat = await redis.zrevrange(`${P}dist`, 0, limit - 1, 'WITHSCORES');
+      const drivers: DriverDistanceList['drivers'] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        drivers.push({ driverId: flat[i]!, distanceKm: Number(flat[i + 1]) / 1000 });
+      return { drivers };
+    },
+  };
+}
+
+export type AnalyticsStore = ReturnType<typeof createAnalyticsStore>;

@@ -1,0 +1,123 @@
+import type { LocationRecord, TripStatus } from '@fleetstream/contracts';
+
+/** A small seeded PRNG (mulberry32): same seed, same trace. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface AnalyticsTraceOptions {
+  drivers: number;
+  /** Records per driver before duplicates. */
+  steps: number;
+  /** Device time of the first record. */
+  startTs: number;
+  seed?: number;
+  /** Share of records sent a second time, some at once and some a few records later. @default 0.05 */
+  duplicateRate?: number;
+  /** A driver prefix, so traces of several tests never share a driver. @default 'drv' */
+  driverPrefix?: string;
+}
+
+/**
+ * A fleet trace in production order for the analytics tests: drivers moving at 5-15 m/s with
+ * one fix a second, trips going assigned → picked_up → delivered (some cancelled), GPS jumps
+ * and silences that the outlier policy leaves out, and producer duplicates (the same record
+ * sent again, at once or after later records of the driver).
+ */
+export function analyticsTrace(o: AnalyticsTraceOptions): LocationRecord[] {
+  const rnd = rng(o.seed ?? 7);
+  const duplicateRate = o.duplicateRate ?? 0.05;
+  const prefix = o.driverPrefix ?? 'drv';
+  const perDriver: LocationRecord[][] = [];
+  for (let d = 0; d < o.drivers; d++) {
+    const driverId = `${prefix}-${String(d).padStart(4, '0')}`;
+    const out: LocationRecord[] = [];
+    let lat = 52.45 + rnd() * 0.1;
+    let lng = 13.3 + rnd() * 0.2;
+    let ts = o.startTs + Math.floor(rnd() * 1000);
+    let trip = 0;
+    let status: TripStatus | 'idle' = 'idle';
+    let nextEventAt = 2 + Math.floor(rnd() * 5);
+    for (let seq = 1; seq <= o.steps; seq++) {
+      const deliveryId = `dlv-${driverId}-${trip}`;
+      if (seq === nextEventAt) {
+        const next: TripStatus =
+          status === 'idle' || status === 'delivered' || status === 'cancelled'
+            ? 'assigned'
+            : status === 'assigned'
+              ? rnd() < 0.2
+                ? 'cancelled'
+                : 'picked_up'
+              : 'delivered';
+        if (next === 'assigned') trip++;
+        status = next;
+        const id = `dlv-${driverId}-${trip}`;
+        out.push({
+          type: 'trip',
+          v: 1,
+          driverId,
+          deliveryId: id,
+          seq,
+          ts,
+          status: next,
+          ...(next === 'assigned'
+            ? {
+                pickup: { lat: lat + 0.01, lng: lng + 0.01 },
+                dropoff: { lat: lat - 0.01, lng: lng + 0.02 },
+              }
+            : {}),
+        });
+        nextEventAt = seq + 5 + Math.floor(rnd() * 40);
+        continue;
+      }
+      // Usually one second and a plausible move; sometimes a jump or a long silence.
+      const p = rnd();
+      if (p < 0.01) {
+        ts += 600_000;
+      } else {
+        ts += 1000;
+      }
+      const jump = p > 0.99 ? 0.05 : 0;
+      const speed = 5 + rnd() * 10;
+      const heading = rnd() * 2 * Math.PI;
+      lat += (speed * Math.cos(heading)) / 111_320 + jump;
+      lng += (speed * Math.sin(heading)) / (111_320 * Math.cos((lat * Math.PI) / 180));
+      out.push({
+        type: 'position',
+        v: 1,
+        driverId,
+        deliveryId: status === 'assigned' || status === 'picked_up' ? deliveryId : null,
+        seq,
+        ts,
+        lat,
+        lng,
+        speedMps: Math.round(speed * 10) / 10,
+        headingDeg: Math.floor((heading * 180) / Math.PI) % 360,
+        accuracyM: 5,
+      });
+      if (jump) lat -= jump;
+    }
+    // Producer duplicates: the same record again, right away or a few records later.
+    const withDuplicates: LocationRecord[] = [];
+    const pending: { at: number; record: LocationRecord }[] = [];
+    out.forEach((r, i) => {
+      withDuplicates.push(r);
+      if (rnd() < duplicateRate) pending.push({ at: i + Math.floor(rnd() * 4), record: r });
+      for (const dup of pending.filter((x) => x.at === i)) withDuplicates.push(dup.record);
+    });
+    for (const dup of pending.filter((x) => x.at >= out.length)) withDuplicates.push(dup.record);
+    perDriver.push(withDuplicates);
+  }
+  // Interleave drivers the way a live fleet does, one record of each in turn.
+  const trace: LocationRecord[] = [];
+  for (let i = 0; perDriver.some((rs) => i < rs.length); i++)
+    for (const rs of perDriver) if (i < rs.length) trace.push(rs[i]!);
+  return trace;
+}

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureChromium } from '../browser.js';
+import { repoRoot } from '../paths.js';
+import { startTestStack, type TestStack } from '../testing/stack.js';
+
+let stack: TestStack;
+let browser: Browser;
+
+/** Completed trips of a few extra drivers, so the duration histogram has bars at once. */
+async function produceCompletedTrips(brokers: string, topic: string): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'analytics-e2e',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const now = Date.now();
+  const messages = Array.from({ length: 4 }, (_, i) => {
+    const driverId = `drv-e2e-${i}`;
+    const deliveryId = `dlv-e2e-${i}`;
+    const base = { type: 'trip', v: 1, driverId, deliveryId };
+    return [
+      {
+        ...base,
+        seq: 1,
+        ts: now - (20 + 5 * i) * 60_000,
+        status: 'assigned',
+        pickup: { lat: 52.52, lng: 13.4 },
+        dropoff: { lat: 52.5, lng: 13.42 },
+      },
+      { ...base, seq: 2, ts: now - (12 + 2 * i) * 60_000, status: 'picked_up' },
+      { ...base, seq: 3, ts: now - 60_000, status: 'delivered' },
+    ].map((r) => ({ key: driverId, value: JSON.stringify(r) }));
+  }).flat();
+  await producer.send({ topic, acks: -1, messages });
+  await producer.disconnect();
+}
+
+beforeAll(async () => {
+  ensureChromium();
+  stack = await startTestStack({
+    brokers: inject('kafkaBrokers'),
+    redisUrl: inject('redisUrl'),
+    roles: ['gateway', 'analytics'],
+    web: true,
+  });
+  const topic = `${stack.namespace}delivery-location`;
+  stack.spawn('simulator', 'driver-simulator/src/cli.ts', [
+    '--drivers',
+    '8',
+    '--rate',
+    '2',
+    '--brokers',
+    inject('kafkaBrokers'),
+    '--topic',
+    topic,
+    '--quiet',
+  ]);
+  await produceCompletedTrips(inject('kafkaBrokers'), topic);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+it(
+  'the analytics panel shows throughput, drivers, trip durations and the heat grid',
+  { timeout: 120_000 },
+  async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1500 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${stack.baseUrl}/ops/analytics#token=${stack.opsToken}`);
+
+    const attr = (testId: string, name: string) =>
+      page.getByTestId(testId).evaluate((el, n) => Number(el.getAttribute(n) ?? 0), name);
+    await page.getByTestId('kpi-fixes').waitFor({ timeout: 30_000 });
+    await expect
+      .poll(() => attr('chart-throughput', 'data-total'), { timeout: 40_000, interval: 500 })
+      .toBeGreaterThan(150);
+    await expect
+      .poll(() => attr('chart-active-drivers', 'data-peak'), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(() => attr('chart-trip-durations', 'data-total'), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(8);
+    await expect
+      .poll(() => page.locator('.heat-cell').count(), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    expect(await page.getByTestId('kpi-distance').textContent()).not.toBe('0 km');
+    expect(await page.getByTestId('kpi-trips-completed').textContent()).not.toBe('0');
+    // uPlot drew each chart into a canvas.
+    expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(3);
+
+    fs.mkdirSync(path.join(repoRoot, 'artifacts'), { recursive: true });
+    await page.screenshot({
+      path: path.join(repoRoot, 'artifacts', 'analytics.png'),
+      fullPage: true,
+    });
+    console.log(
+      `analytics panel: ${await page.getByTestId('kpi-fixes').textContent()} fixes, ` +
+        `${await page.locator('.heat-cell').count()} heat cells`,
+    );
+    expect(errors).toEqual([]);
+    await page.close();
+  },
+);

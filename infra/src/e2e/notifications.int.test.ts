@@ -1,0 +1,146 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import {
+  decodeLocationRecord,
+  NotificationRecordSchema,
+  type NotificationRecord,
+} from '@fleetstream/contracts';
+import {
+  DEFAULT_MILESTONE_SETTINGS,
+  applyRecord,
+  newDeliveryState,
+  type DeliveryState,
+} from '../../../backend/src/domain/milestones.js';
+import { groupLag, readTopic } from '../testing/kafka-readback.js';
+import { startTestStack, type TestStack } from '../testing/stack.js';
+
+/**
+ * Acceptance of the notifications group: 200 couriers with GPS faults on, the worker killed
+ * with SIGKILL three times at random moments; every delivery ends with exactly one notification
+ * per milestone it reached — on the topic and at the sink — and none for the others.
+ */
+const STALL_S = 600; // no courier stalls this long here, so "delayed" must never appear
+let stack: TestStack;
+let hook: http.Server;
+const received: { key: string; body: NotificationRecord }[] = [];
+let flaky = 0;
+
+beforeAll(async () => {
+  // The webhook answers 503 now and then, so the sink's retries are exercised too.
+  hook = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (++flaky % 17 === 0) {
+        res.writeHead(503).end();
+        return;
+      }
+      received.push({
+        key: String(req.headers['idempotency-key']),
+        body: JSON.parse(body) as NotificationRecord,
+      });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  stack = await startTestStack({
+    brokers: inject('kafkaBrokers'),
+    redisUrl: inject('redisUrl'),
+    roles: ['notifications'],
+    env: {
+      NOTIFY_SINK: 'webhook',
+      NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+      NOTIFY_STALL_S: String(STALL_S),
+      LOCATION_PARTITIONS: '12',
+    },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  await new Promise((r) => hook?.close(r));
+});
+
+it(
+  'notifies each reached milestone exactly once across three kill -9s',
+  { timeout: 300_000 },
+  async () => {
+    const brokers = inject('kafkaBrokers');
+    const location = `${stack.namespace}delivery-location`;
+    const notificationsTopic = `${stack.namespace}delivery-notifications`;
+    // 900 s of fleet time in 45 s: most deliveries run their whole course.
+    const sim = stack.spawn('simulator', 'driver-simulator/src/cli.ts', [
+      '--drivers',
+      '200',
+      '--speedup',
+      '20',
+      '--duration',
+      '900',
+      '--seed',
+      '7',
+      '--brokers',
+      brokers,
+      '--topic',
+      location,
+      '--quiet',
+    ]);
+    let worker = stack.process('notifications');
+    for (let kill = 1; kill <= 3; kill++) {
+      await new Promise((r) => setTimeout(r, 5_000 + Math.random() * 8_000));
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+      worker = stack.spawn(`notifications-${kill}`, 'backend/src/main.ts', ['notifications']);
+    }
+    expect(await sim.exited).toBe(0);
+    await expect
+      .poll(() => groupLag(brokers, `${stack.namespace}notifications`, location), {
+        timeout: 90_000,
+        interval: 500,
+      })
+      .toBe(0);
+
+    // Ground truth: the same pure detection over the topic as stored, in partition order.
+    const states = new Map<string, DeliveryState>();
+    const expected = new Set<string>();
+    const settings = { ...DEFAULT_MILESTONE_SETTINGS, stallS: STALL_S };
+    for (const r of await readTopic(brokers, location)) {
+      const d = decodeLocationRecord(r.value);
+      if (!d.ok || !d.value.deliveryId) continue;
+      const id = d.value.deliveryId;
+      const result = applyRecord(
+        states.get(id) ?? newDeliveryState(id, d.value.driverId),
+        d.value,
+        settings,
+      );
+      states.set(id, result.state);
+      for (const n of result.notifications) expected.add(n.id);
+    }
+    const kinds = new Set([...expected].map((id) => id.split(':')[1]));
+    expect([...kinds].sort()).toEqual(['arrived', 'delivered', 'nearby', 'picked_up']);
+    expect(states.size).toBeGreaterThanOrEqual(200);
+
+    // On the topic: every expected id exactly once, nothing else.
+    const onTopic = new Map<string, number>();
+    for (const r of await readTopic(brokers, notificationsTopic)) {
+      const n = NotificationRecordSchema.parse(JSON.parse(r.value!.toString()));
+      expect(r.key).toBe(n.deliveryId);
+      onTopic.set(n.id, (onTopic.get(n.id) ?? 0) + 1);
+    }
+    const duplicated = [...onTopic].filter(([, c]) => c > 1);
+    expect(duplicated).toEqual([]);
+    expect([...onTopic.keys()].sort()).toEqual([...expected].sort());
+
+    // At the sink: every expected id delivered, each under its own idempotency key.
+    await expect
+      .poll(() => new Set(received.map((r) => r.key)).size, { timeout: 60_000 })
+      .toBe(expected.size);
+    expect(received.every((r) => r.key === r.body.id)).toBe(true);
+    expect(new Set(received.map((r) => r.key))).toEqual(expected);
+    const sinkDuplicates = received.length - expected.size;
+    console.log(
+      `notifications: ${expected.size} expected over ${states.size} deliveries; topic exact; sink duplicates ${sinkDuplicates}`,
+    );
+    expect(sinkDuplicates).toBe(0);
+  },
+);
