@@ -9,12 +9,11 @@ import {
 } from '../infra/analytics-store.js';
 import {
   deadLetterHeaders,
-  startBatchConsumer,
   startProducer,
   type OutgoingRecord,
   type RecordBatch,
 } from '../infra/kafka.js';
-import { followGroupControl } from './group-control.js';
+import { startGroupMember } from './group-member.js';
 
 export const role = 'analytics';
 export const groupId = (ctx: AppContext) => ctx.config.groups.analytics;
@@ -92,19 +91,13 @@ export async function start(ctx: AppContext): Promise<Stop> {
     stats.chunks++;
   };
 
-  const consumer = await startBatchConsumer(ctx.kafka, {
-    sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
-    commitIntervalMs: ctx.config.kafka.commitIntervalMs,
-    faultApplyToCommitDelayMs: ctx.config.kafka.faultApplyToCommitDelayMs,
+  const member = await startGroupMember(ctx, {
     groupId: groupId(ctx),
     topics: topics(ctx),
     handleBatch,
-    onFatal: ctx.fatal,
     log,
   });
   joined = true;
-  // Ops can pause and resume the group from the dashboard, like every group.
-  const stopControl = await followGroupControl(ctx, groupId(ctx), consumer);
   const stopHeartbeat = startHeartbeat(ctx, role, () => ({ ready: joined, detail: { ...stats } }));
   const summary = setInterval(() => log.info({ ...stats }, 'analytics progress'), 30_000);
   log.info({ group: groupId(ctx), topics: topics(ctx) }, 'analytics started');
@@ -112,8 +105,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
   return async () => {
     clearInterval(summary);
     await stopHeartbeat();
-    await stopControl();
-    await consumer.stop();
+    await member.stop();
     await dlq.stop();
   };
 }

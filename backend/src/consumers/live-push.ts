@@ -5,11 +5,10 @@ import {
 } from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
-import { followGroupControl } from './group-control.js';
+import { startGroupMember } from './group-member.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import {
   deadLetterHeaders,
-  startBatchConsumer,
   startProducer,
   type ConsumedRecord,
   type OutgoingRecord,
@@ -109,18 +108,13 @@ export async function start(ctx: AppContext): Promise<Stop> {
     stats.published += applied.filter(Boolean).length;
   };
 
-  const consumer = await startBatchConsumer(ctx.kafka, {
-    sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
-    commitIntervalMs: ctx.config.kafka.commitIntervalMs,
-    faultApplyToCommitDelayMs: ctx.config.kafka.faultApplyToCommitDelayMs,
+  const member = await startGroupMember(ctx, {
     groupId: groupId(ctx),
     topics: topics(ctx),
     handleBatch,
-    onFatal: ctx.fatal,
     log,
   });
   joined = true;
-  const stopControl = await followGroupControl(ctx, groupId(ctx), consumer);
   const stopHeartbeat = startHeartbeat(ctx, role, () => ({
     ready: joined,
     detail: { ...stats, drivers: lastSeq.size },
@@ -134,8 +128,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
   return async () => {
     clearInterval(summary);
     await stopHeartbeat();
-    await stopControl();
-    await consumer.stop();
+    await member.stop();
     await dlq.stop();
   };
 }

@@ -17,7 +17,6 @@ import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';
 import {
   deadLetterHeaders,
-  startBatchConsumer,
   startTransactionalProducers,
   type OutgoingRecord,
   type RecordBatch,
@@ -28,7 +27,7 @@ import {
   type NotificationSink,
 } from '../infra/notification-sinks.js';
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
-import { followGroupControl } from './group-control.js';
+import { startGroupMember } from './group-member.js';
 
 export const role = 'notifications';
 export const groupId = (ctx: AppContext) => ctx.config.groups.notifications;
@@ -161,18 +160,13 @@ export async function start(ctx: AppContext): Promise<Stop> {
     stats.deadLettered += dead.length;
   };
 
-  const consumer = await startBatchConsumer(ctx.kafka, {
-    sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
-    commitIntervalMs: ctx.config.kafka.commitIntervalMs,
-    faultApplyToCommitDelayMs: ctx.config.kafka.faultApplyToCommitDelayMs,
+  const member = await startGroupMember(ctx, {
     groupId: groupId(ctx),
     topics: topics(ctx),
     commit: 'transaction',
     handleBatch,
-    onFatal: ctx.fatal,
     log,
   });
-  const stopControl = await followGroupControl(ctx, groupId(ctx), consumer);
   const stopSink = await startSinkDispatcher(ctx, createSink(ctx));
   const stopHeartbeat = startHeartbeat(ctx, role, () => ({ ready: true, detail: { ...stats } }));
   log.info(
@@ -182,8 +176,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
   return async () => {
     await stopHeartbeat();
     await stopSink();
-    await stopControl();
-    await consumer.stop();
+    await member.stop();
     await txns.stop();
   };
 }
@@ -205,13 +198,9 @@ function createSink(ctx: AppContext): NotificationSink {
 async function startSinkDispatcher(ctx: AppContext, sink: NotificationSink): Promise<Stop> {
   const log = ctx.log.child({ component: 'notification-sink' });
   const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
-  const consumer = await startBatchConsumer(ctx.kafka, {
-    sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
-    commitIntervalMs: ctx.config.kafka.commitIntervalMs,
-    faultApplyToCommitDelayMs: ctx.config.kafka.faultApplyToCommitDelayMs,
+  const member = await startGroupMember(ctx, {
     groupId: `${groupId(ctx)}-sink`,
     topics: [ctx.config.topics.notifications],
-    onFatal: ctx.fatal,
     log,
     async handleBatch(batch) {
       for (const r of batch.records) {
@@ -241,5 +230,5 @@ async function startSinkDispatcher(ctx: AppContext, sink: NotificationSink): Pro
       }
     },
   });
-  return () => consumer.stop();
+  return member.stop;
 }

@@ -1,13 +1,13 @@
 import type { LatLng, LocationRecord } from '@fleetstream/contracts';
+import { EARTH_RADIUS_M, haversineMeters } from './geo.js';
+
+export { EARTH_RADIUS_M, haversineMeters };
 
 /**
  * The rules of the analytics aggregates, as pure functions. The Redis script in
  * infra/analytics-store.ts applies the same rules (it has to, to be atomic with the offsets);
  * `computeGroundTruth` below is the reference the tests hold it to.
  */
-
-/** Mean Earth radius (IUGG), metres. */
-export const EARTH_RADIUS_M = 6_371_008.8;
 
 /**
  * Which segments between two consecutive fixes of a driver count towards distance and moving
@@ -33,18 +33,6 @@ export const TRIP_DURATION_BOUNDS_S: readonly number[] = [
 
 /** Time buckets of the heat grid, by device time. */
 export const HEAT_WINDOW_MS = 5 * 60_000;
-
-const rad = (deg: number) => (deg * Math.PI) / 180;
-
-/** Great-circle distance in metres (haversine). */
-export function haversineMeters(a: LatLng, b: LatLng): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLng = rad(b.lng - a.lng);
-  const s1 = Math.sin(dLat / 2);
-  const s2 = Math.sin(dLng / 2);
-  const h = s1 * s1 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * s2 * s2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
-}
 
 export interface Fix extends LatLng {
   ts: number;

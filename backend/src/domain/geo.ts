@@ -1,10 +1,11 @@
 import type { LatLng } from '@fleetstream/contracts';
 
-const EARTH_RADIUS_M = 6_371_008.8;
+/** Mean Earth radius (IUGG), the one every distance here uses, Lua scripts included. */
+export const EARTH_RADIUS_M = 6_371_008.8;
 const rad = (d: number) => (d * Math.PI) / 180;
 
 /** Great-circle (haversine) distance in metres. */
-export function distanceM(a: LatLng, b: LatLng): number {
+export function haversineMeters(a: LatLng, b: LatLng): number {
   const dLat = rad(b.lat - a.lat);
   const dLng = rad(b.lng - a.lng);
   const h =

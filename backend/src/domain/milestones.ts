@@ -6,7 +6,7 @@ import {
   type NotificationRecord,
   type TripStatus,
 } from '@fleetstream/contracts';
-import { distanceM } from './geo.js';
+import { haversineMeters as distanceM } from './geo.js';
 
 /**
  * Milestone detection for one delivery, pure and deterministic: the same records in the same

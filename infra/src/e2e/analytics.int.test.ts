@@ -1,14 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureChromium } from '../browser.js';
-import { repoRoot } from '../paths.js';
-import { startTestStack, type TestStack } from '../testing/stack.js';
-
-let stack: TestStack;
-let browser: Browser;
+import { expect, inject, it } from 'vitest';
+import { saveScreenshot, useBrowserStack } from '../testing/browser-stack.js';
 
 /** Completed trips of a few extra drivers, so the duration histogram has bars at once. */
 async function produceCompletedTrips(brokers: string, topic: string): Promise<void> {
@@ -41,47 +33,21 @@ async function produceCompletedTrips(brokers: string, topic: string): Promise<vo
   await producer.disconnect();
 }
 
-beforeAll(async () => {
-  ensureChromium();
-  stack = await startTestStack({
-    brokers: inject('kafkaBrokers'),
-    redisUrl: inject('redisUrl'),
-    roles: ['gateway', 'analytics'],
-    web: true,
-  });
-  const topic = `${stack.namespace}delivery-location`;
-  stack.spawn('simulator', 'driver-simulator/src/cli.ts', [
-    '--drivers',
-    '8',
-    '--rate',
-    '2',
-    '--brokers',
-    inject('kafkaBrokers'),
-    '--topic',
-    topic,
-    '--quiet',
-  ]);
-  await produceCompletedTrips(inject('kafkaBrokers'), topic);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.stop();
+const t = useBrowserStack({
+  roles: ['gateway', 'analytics'],
+  fleet: ['--drivers', '8', '--rate', '2'],
+  setup: (stack) =>
+    produceCompletedTrips(inject('kafkaBrokers'), `${stack.namespace}delivery-location`),
 });
 
 it(
   'the analytics panel shows throughput, drivers, trip durations and the heat grid',
   { timeout: 120_000 },
   async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1500 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${stack.baseUrl}/ops/analytics#token=${stack.opsToken}`);
+    const { page, errors } = await t.open(`/ops/analytics#token=${t.stack.opsToken}`, {
+      width: 1280,
+      height: 1500,
+    });
 
     const attr = (testId: string, name: string) =>
       page.getByTestId(testId).evaluate((el, n) => Number(el.getAttribute(n) ?? 0), name);
@@ -103,11 +69,7 @@ it(
     // uPlot drew each chart into a canvas.
     expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(3);
 
-    fs.mkdirSync(path.join(repoRoot, 'artifacts'), { recursive: true });
-    await page.screenshot({
-      path: path.join(repoRoot, 'artifacts', 'analytics.png'),
-      fullPage: true,
-    });
+    await saveScreenshot(page, 'analytics.png', true);
     console.log(
       `analytics panel: ${await page.getByTestId('kpi-fixes').textContent()} fixes, ` +
         `${await page.locator('.heat-cell').count()} heat cells`,

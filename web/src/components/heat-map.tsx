@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import L from 'leaflet';
-import 'leaflet/dist/leaflet.css';
 import type { HeatGrid, PublicConfig } from '@fleetstream/contracts';
+import { useLeafletMap } from './use-leaflet-map.js';
 
 export interface HeatMapProps {
   config: PublicConfig | null;
@@ -21,27 +21,8 @@ function shade(fixes: number, max: number): string {
  */
 export function HeatMap({ config, grid }: HeatMapProps) {
   const element = useRef<HTMLDivElement>(null);
-  const map = useRef<L.Map | null>(null);
+  const map = useLeafletMap(element, config, 11);
   const fitted = useRef(false);
-
-  useEffect(() => {
-    if (!element.current || map.current) return;
-    map.current = L.map(element.current, { zoomControl: true }).setView([52.52, 13.405], 11);
-    return () => {
-      map.current?.remove();
-      map.current = null;
-      fitted.current = false;
-    };
-  }, []);
-
-  useEffect(() => {
-    if (!map.current || !config?.tileUrl) return;
-    const tiles = L.tileLayer(config.tileUrl, {
-      attribution: config.tileAttribution,
-      maxZoom: 19,
-    }).addTo(map.current);
-    return () => void tiles.remove();
-  }, [config]);
 
   useEffect(() => {
     const m = map.current;

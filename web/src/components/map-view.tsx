@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import L from 'leaflet';
-import 'leaflet/dist/leaflet.css';
 import type { LatLng, PublicConfig, TrailPoint } from '@fleetstream/contracts';
+import { useLeafletMap } from './use-leaflet-map.js';
 
 export interface MapViewProps {
   config: PublicConfig | null;
@@ -27,7 +27,7 @@ const dot = (className: string, label: string) =>
  */
 export function MapView({ config, city, driver, pickup, dropoff, trail }: MapViewProps) {
   const element = useRef<HTMLDivElement>(null);
-  const map = useRef<L.Map | null>(null);
+  const map = useLeafletMap(element, config);
   const layers = useRef<{
     driver?: L.Marker;
     pickup?: L.Marker;
@@ -35,28 +35,6 @@ export function MapView({ config, city, driver, pickup, dropoff, trail }: MapVie
     trail?: L.Polyline;
     fitted?: boolean;
   }>({});
-
-  useEffect(() => {
-    if (!element.current || map.current) return;
-    map.current = L.map(element.current, { zoomControl: true, attributionControl: true }).setView(
-      [52.52, 13.405],
-      13,
-    );
-    return () => {
-      map.current?.remove();
-      map.current = null;
-      layers.current = {};
-    };
-  }, []);
-
-  useEffect(() => {
-    if (!map.current || !config?.tileUrl) return;
-    const tiles = L.tileLayer(config.tileUrl, {
-      attribution: config.tileAttribution,
-      maxZoom: 19,
-    }).addTo(map.current);
-    return () => void tiles.remove();
-  }, [config]);
 
   useEffect(() => {
     if (!map.current || !city) return;

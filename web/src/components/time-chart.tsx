@@ -1,6 +1,6 @@
-import { useEffect, useRef } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import { useMemo, useRef } from 'react';
+import type uPlot from 'uplot';
+import { useUPlot } from './use-uplot.js';
 
 export interface TimeSeries {
   label: string;
@@ -21,13 +21,17 @@ export interface TimeChartProps {
 /** A live-updating line chart over time (uPlot), sized to its container. */
 export function TimeChart({ title, times, series, unit = '', height = 200 }: TimeChartProps) {
   const box = useRef<HTMLDivElement>(null);
-  const plot = useRef<uPlot | null>(null);
-  const shape = series.map((s) => s.label).join('|');
-
-  useEffect(() => {
-    if (!box.current) return;
-    const opts: uPlot.Options = {
-      width: box.current.clientWidth || 400,
+  const shape = `${series.map((s) => s.label).join('|')}/${unit}`;
+  const data = useMemo(
+    () => [times.map((t) => t / 1000), ...series.map((s) => s.values)] as uPlot.AlignedData,
+    [times, series],
+  );
+  useUPlot(
+    box,
+    shape,
+    height,
+    (width) => ({
+      width,
       height,
       series: [
         {},
@@ -41,23 +45,9 @@ export function TimeChart({ title, times, series, unit = '', height = 200 }: Tim
       axes: [{}, { label: unit, size: 60 }],
       scales: { x: { time: true } },
       legend: { live: false },
-    };
-    plot.current = new uPlot(opts, [[], ...series.map(() => [])], box.current);
-    const resize = new ResizeObserver(() =>
-      plot.current?.setSize({ width: box.current?.clientWidth ?? 400, height }),
-    );
-    resize.observe(box.current);
-    return () => {
-      resize.disconnect();
-      plot.current?.destroy();
-      plot.current = null;
-    };
-    // Rebuild only when the set of series changes; data updates go through setData below.
-  }, [shape, height, unit]);
-
-  useEffect(() => {
-    plot.current?.setData([times.map((t) => t / 1000), ...series.map((s) => s.values)]);
-  }, [times, series]);
+    }),
+    data,
+  );
 
   return (
     <figure className="chart">

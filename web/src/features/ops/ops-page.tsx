@@ -2,24 +2,11 @@ import { useEffect, useState } from 'react';
 import type { DeliveryList } from '@fleetstream/contracts';
 import type { ApiError } from '../../api/http.js';
 import { fetchDeliveries } from '../../api/ops.js';
+import { TokenForm, useOpsToken } from './ops-token.js';
 
-const TOKEN_KEY = 'fleetstream.opsToken';
-
-/** The ops token from `#token=…` (kept out of server logs) or this tab's storage. */
-function initialToken(): string {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get('token');
-  if (fromHash) {
-    sessionStorage.setItem(TOKEN_KEY, fromHash);
-    history.replaceState(null, '', location.pathname);
-    return fromHash;
-  }
-  return sessionStorage.getItem(TOKEN_KEY) ?? '';
-}
-
-/** /ops: active deliveries with their tracking links (the full dashboard lands with the ops issue). */
+/** /ops/deliveries: active deliveries with their tracking links. */
 export function OpsPage() {
-  const [token, setToken] = useState(initialToken);
-  const [draft, setDraft] = useState('');
+  const [token, setToken] = useOpsToken();
   const [list, setList] = useState<DeliveryList | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -32,10 +19,7 @@ export function OpsPage() {
           setError(null);
         },
         (e: ApiError) => {
-          if (e.status === 401) {
-            sessionStorage.removeItem(TOKEN_KEY);
-            setToken('');
-          }
+          if (e.status === 401) setToken('');
           setError(e.message);
         },
       );
@@ -44,36 +28,12 @@ export function OpsPage() {
     return () => clearInterval(timer);
   }, [token]);
 
-  if (!token) {
-    return (
-      <main className="page">
-        <h1>Ops</h1>
-        {error && <p role="alert">{error}</p>}
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            sessionStorage.setItem(TOKEN_KEY, draft);
-            setToken(draft);
-          }}
-        >
-          <label htmlFor="ops-token">Ops token (printed by npm start)</label>
-          <input
-            id="ops-token"
-            type="password"
-            value={draft}
-            onChange={(e) => setDraft(e.target.value)}
-            autoComplete="off"
-          />
-          <button type="submit">Open</button>
-        </form>
-      </main>
-    );
-  }
+  if (!token) return <TokenForm onToken={setToken} error={error} />;
   return (
     <main className="page">
       <h1>Active deliveries</h1>
       <p>
-        <a href="/ops/analytics">Fleet analytics</a>
+        <a href="/ops">Dashboard</a> · <a href="/ops/analytics">Fleet analytics</a>
       </p>
       {error && <p role="alert">Could not load deliveries: {error}</p>}
       {list && list.deliveries.length === 0 && <p>No active deliveries.</p>}
