@@ -44,6 +44,19 @@ const EnvSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   /** Consumers commit handled offsets at most this often (at-least-once: a crash replays up to this much). */
   KAFKA_COMMIT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  /** Replicas of each topic we create; 3 on a cluster, so a broker can die without data loss. */
+  TOPIC_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).default(1),
+  /** min.insync.replicas of each topic we create. @default 2 when replicated 3+ times, else 1 */
+  TOPIC_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).max(32).optional(),
+  /** TLS to the brokers (managed Kafka). */
+  KAFKA_SSL: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1'),
+  /** SASL authentication to the brokers; unset = none. */
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   /**
    * Fault injection for the reliability tests: consumers wait this long between applying a
    * chunk and resolving its offsets, widening the window a crash can fall into. Never set it
@@ -77,6 +90,10 @@ const EnvSchema = z.object({
   /** Map tiles; empty = no tiles (markers on a plain background). */
   TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
   TILE_ATTRIBUTION: z.string().default('&copy; OpenStreetMap contributors'),
+  /** The tracking page shows a courier as estimated, then stale, after this long without a fix. */
+  TRACK_STALE_AFTER_S: z.coerce.number().min(2).max(600).default(10),
+  /** How long the tracking page keeps the marker moving on its own when a fix is late. */
+  TRACK_DEAD_RECKON_S: z.coerce.number().min(0).max(60).default(5),
   /** Bytes queued for one WebSocket before we only keep its latest position. */
   WS_MAX_BUFFERED_BYTES: z.coerce
     .number()
@@ -128,6 +145,14 @@ export interface Config {
     readonly sessionTimeoutMs: number;
     readonly commitIntervalMs: number;
     readonly faultApplyToCommitDelayMs: number;
+    readonly replicationFactor: number;
+    readonly minInsyncReplicas: number;
+    readonly ssl: boolean;
+    readonly sasl: {
+      readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+      readonly username: string;
+      readonly password: string;
+    } | null;
   };
   /** Actual topic names, namespace applied. */
   readonly topics: { readonly [K in keyof typeof TOPICS]: string };
@@ -142,6 +167,8 @@ export interface Config {
     readonly tileUrl: string | null;
     readonly tileAttribution: string;
     readonly cityGeoJson: string | undefined;
+    readonly staleAfterS: number;
+    readonly deadReckonS: number;
   };
   readonly ws: { readonly maxBufferedBytes: number };
   readonly notifications: {
@@ -201,6 +228,12 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
     missing.push('OPS_TOKEN: required by the gateway role');
   if (roles.includes('gateway') && !e.TRACKING_SECRET)
     missing.push('TRACKING_SECRET: required by the gateway role');
+  const minInsyncReplicas =
+    e.TOPIC_MIN_INSYNC_REPLICAS ?? (e.TOPIC_REPLICATION_FACTOR >= 3 ? 2 : 1);
+  if (minInsyncReplicas > e.TOPIC_REPLICATION_FACTOR)
+    missing.push('TOPIC_MIN_INSYNC_REPLICAS: must not exceed TOPIC_REPLICATION_FACTOR');
+  if (e.KAFKA_SASL_MECHANISM && (!e.KAFKA_SASL_USERNAME || !e.KAFKA_SASL_PASSWORD))
+    missing.push('KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM');
   if (e.NOTIFY_SINK === 'webhook' && !e.NOTIFY_WEBHOOK_URL)
     missing.push('NOTIFY_WEBHOOK_URL: required when NOTIFY_SINK=webhook');
   if (missing.length > 0)
@@ -215,6 +248,16 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       commitIntervalMs: e.KAFKA_COMMIT_INTERVAL_MS,
       faultApplyToCommitDelayMs: e.FAULT_APPLY_TO_COMMIT_DELAY_MS,
+      replicationFactor: e.TOPIC_REPLICATION_FACTOR,
+      minInsyncReplicas,
+      ssl: e.KAFKA_SSL,
+      sasl: e.KAFKA_SASL_MECHANISM
+        ? {
+            mechanism: e.KAFKA_SASL_MECHANISM,
+            username: e.KAFKA_SASL_USERNAME ?? '',
+            password: e.KAFKA_SASL_PASSWORD ?? '',
+          }
+        : null,
     },
     topics: mapValues(TOPICS, ns),
     groups: mapValues(GROUPS, ns),
@@ -227,6 +270,8 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       tileUrl: e.TILE_URL || null,
       tileAttribution: e.TILE_ATTRIBUTION,
       cityGeoJson: e.CITY_GEOJSON,
+      staleAfterS: e.TRACK_STALE_AFTER_S,
+      deadReckonS: e.TRACK_DEAD_RECKON_S,
     },
     ws: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES },
     notifications: {

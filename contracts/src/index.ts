@@ -4,3 +4,4 @@ export * from './ws-messages.js';
 export * from './ops.js';
 export * from './analytics.js';
 export * from './notification.js';
+export * from './polyline.js';

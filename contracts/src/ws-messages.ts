@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { LatLngSchema, TRIP_STATUSES } from './location.js';
 import { MILESTONES } from './notification.js';
 
+/** A route as [lat, lng] pairs: compact on the wire. */
+export const RouteSchema = z.array(z.tuple([z.number(), z.number()]));
+export type Route = z.infer<typeof RouteSchema>;
+
 /** A point of the driven trail. */
 export const TrailPointSchema = z.object({
   lat: z.number(),
@@ -37,6 +41,10 @@ export const PositionMessageSchema = z.object({
   accuracyM: z.number().optional(),
   /** When live-push applied it, epoch ms: ts → appliedAt is pipeline latency. */
   appliedAt: z.number(),
+  /** Road distance left to the dropoff, and the ETA range in seconds, when a route is known. */
+  remainingM: z.number().optional(),
+  etaMinS: z.number().optional(),
+  etaMaxS: z.number().optional(),
 });
 export type PositionMessage = z.infer<typeof PositionMessageSchema>;
 
@@ -49,6 +57,8 @@ export const StatusMessageSchema = z.object({
   ts: z.number(),
   pickup: LatLngSchema.nullable(),
   dropoff: LatLngSchema.nullable(),
+  /** The planned route for the rest of the delivery (via the pickup while heading there). */
+  route: RouteSchema.nullable().optional(),
 });
 export type StatusMessage = z.infer<typeof StatusMessageSchema>;
 
@@ -74,7 +84,12 @@ export const SnapshotMessageSchema = z.object({
   seq: z.number(),
   /** Notifications so far, oldest first. */
   notifications: z.array(NotificationMessageSchema).default([]),
+  route: RouteSchema.nullable().optional(),
 });
+
+/** Sent every few seconds on an otherwise quiet socket, so clients can tell a dead link. */
+export const HeartbeatMessageSchema = z.object({ type: z.literal('heartbeat'), at: z.number() });
+export type HeartbeatMessage = z.infer<typeof HeartbeatMessageSchema>;
 export type SnapshotMessage = z.infer<typeof SnapshotMessageSchema>;
 
 /** Every message the server sends on /ws/track, told apart by `type`. */
@@ -83,6 +98,7 @@ export const TrackServerMessageSchema = z.discriminatedUnion('type', [
   PositionMessageSchema,
   StatusMessageSchema,
   NotificationMessageSchema,
+  HeartbeatMessageSchema,
 ]);
 export type TrackServerMessage = z.infer<typeof TrackServerMessageSchema>;
 
@@ -103,5 +119,9 @@ export type DeliveryList = z.infer<typeof DeliveryListSchema>;
 export const PublicConfigSchema = z.object({
   tileUrl: z.string().nullable(),
   tileAttribution: z.string(),
+  /** After this long without a fix the courier is shown as estimated, then stale. @default 10 */
+  staleAfterS: z.number().default(10),
+  /** How long the marker keeps moving on its own when a fix is late. @default 5 */
+  deadReckonS: z.number().default(5),
 });
 export type PublicConfig = z.infer<typeof PublicConfigSchema>;

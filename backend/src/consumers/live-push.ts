@@ -6,6 +6,7 @@ import {
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
 import { startGroupMember } from './group-member.js';
+import { createLiveRoutes } from './live-routes.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import {
   deadLetterHeaders,
@@ -54,6 +55,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
   };
   const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
   const lastSeq = new Map<string, number>();
+  const routes = createLiveRoutes({ cityGeoJson: ctx.config.http.cityGeoJson, log });
   const dlq = await startProducer(ctx.kafka);
   let joined = false;
 
@@ -63,10 +65,10 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const previous = lastSeq.get(record.driverId);
     if (previous !== undefined && record.seq <= previous) stats.outOfOrder++;
     else lastSeq.set(record.driverId, record.seq);
-    if (record.type === 'trip') return store.applyTrip(record, now);
-    if (record.deliveryId !== null)
-      return store.applyPosition({ ...record, deliveryId: record.deliveryId }, now);
-    return undefined;
+    if (record.type === 'trip') return store.applyTrip(record, now, routes.plan(record, now));
+    if (record.deliveryId === null) return undefined;
+    const position = { ...record, deliveryId: record.deliveryId };
+    return store.applyPosition(position, now, routes.eta(position, now));
   };
 
   const forwardNotifications = async (batch: RecordBatch) => {
@@ -91,13 +93,24 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const now = Date.now();
     // Issued in partition order on one connection, so Redis applies and publishes them in order;
     // awaited together, so a chunk costs one round trip.
+    const records: LocationRecord[] = [];
     for (const r of batch.records) {
       const decoded = decodeLocationRecord(r.value);
-      if (!decoded.ok) {
-        invalid.push(toDeadLetter(r, decoded.error));
-        continue;
-      }
-      const write = apply(decoded.value, now);
+      if (decoded.ok) records.push(decoded.value);
+      else invalid.push(toDeadLetter(r, decoded.error));
+    }
+    // Routes planned by another worker (before a rebalance or restart) are picked up from Redis.
+    const unknown = routes.missing([
+      ...new Set(
+        records.flatMap((r) => (r.type === 'position' && r.deliveryId ? [r.deliveryId] : [])),
+      ),
+    ]);
+    if (unknown.length > 0) {
+      const stored = await store.routes(unknown);
+      unknown.forEach((id, i) => routes.adopt(id, stored[i] ?? null, 'picked_up'));
+    }
+    for (const record of records) {
+      const write = apply(record, now);
       if (write) writes.push(write);
     }
     const applied = await Promise.all(writes);

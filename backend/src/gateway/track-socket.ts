@@ -8,6 +8,7 @@ import type { createSubscriptions } from './subscriptions.js';
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const PING_INTERVAL_MS = 15_000;
+const heartbeat = () => JSON.stringify({ type: 'heartbeat', at: Date.now() });
 /** Past this much queued for a socket it is not reading at all, and is closed. */
 const HARD_LIMIT_FACTOR = 4;
 
@@ -79,6 +80,8 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       }
       state.alive = false;
       ws.ping();
+      // The page cannot see pings: a small message lets it notice a half-open link too.
+      ws.send(heartbeat());
     }
   }, PING_INTERVAL_MS);
 

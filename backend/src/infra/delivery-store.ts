@@ -4,6 +4,7 @@ import type {
   NotificationRecord,
   PositionMessage,
   PositionRecord,
+  Route,
   SnapshotMessage,
   StatusMessage,
   TrailPoint,
@@ -58,6 +59,7 @@ if seq <= last then return 0 end
 redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'status', ARGV[2], 'statusTs', ARGV[5], 'driverId', ARGV[8], 'updatedAt', ARGV[9])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'pickup', ARGV[3]) end
 if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'dropoff', ARGV[4]) end
+if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'route', ARGV[12]) end
 if ARGV[2] == 'delivered' or ARGV[2] == 'cancelled' then
   redis.call('ZREM', KEYS[3], ARGV[10])
   redis.call('EXPIRE', KEYS[1], ARGV[11])
@@ -113,7 +115,11 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     keys,
 
     /** Applies a position of a driver on a delivery; resolves true when it was new. */
-    async applyPosition(p: PositionRecord & { deliveryId: string }, now: number): Promise<boolean> {
+    async applyPosition(
+      p: PositionRecord & { deliveryId: string },
+      now: number,
+      eta?: { remainingM: number; etaMinS: number; etaMaxS: number },
+    ): Promise<boolean> {
       const message: PositionMessage = {
         type: 'position',
         deliveryId: p.deliveryId,
@@ -126,6 +132,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         headingDeg: p.headingDeg,
         accuracyM: p.accuracyM,
         appliedAt: now,
+        ...eta,
       };
       const point: TrailPoint = { lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq };
       const id = p.deliveryId;
@@ -147,7 +154,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     },
 
     /** Applies a trip event; resolves true when it was new. */
-    async applyTrip(t: TripRecord, now: number): Promise<boolean> {
+    async applyTrip(t: TripRecord, now: number, route?: Route | null): Promise<boolean> {
       const message: StatusMessage = {
         type: 'status',
         deliveryId: t.deliveryId,
@@ -156,6 +163,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         ts: t.ts,
         pickup: t.pickup ?? null,
         dropoff: t.dropoff ?? null,
+        route: route ?? null,
       };
       const id = t.deliveryId;
       const applied = await r.fsApplyTrip(
@@ -173,8 +181,16 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         now,
         id,
         retentionS,
+        route ? JSON.stringify(route) : '',
       );
       return applied === 1;
+    },
+
+    /** The planned routes of these deliveries (null where none is stored). */
+    async routes(ids: readonly string[]): Promise<(Route | null)[]> {
+      if (ids.length === 0) return [];
+      const raw = await Promise.all(ids.map((id) => redis.hget(keys.delivery(id), 'route')));
+      return raw.map((r) => (r ? (JSON.parse(r) as Route) : null));
     },
 
     /** Forwards a notification to the delivery's customers once, however often it is consumed. */
@@ -213,6 +229,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         trail: trail.map((t) => JSON.parse(t) as TrailPoint),
         seq: Number(hash.seq ?? -1),
         notifications: notes.map((n) => JSON.parse(n) as NotificationMessage),
+        route: hash.route ? (JSON.parse(hash.route) as Route) : null,
       };
     },
 

@@ -5,6 +5,8 @@ import {
 } from '@fleetstream/contracts';
 import { ApiError, getJson } from './http.js';
 
+const SILENCE_LIMIT_MS = 35_000;
+
 export type ConnectionState =
   | { kind: 'connecting' }
   | { kind: 'live' }
@@ -39,8 +41,16 @@ export function connectTrack(
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     ws = new WebSocket(`${proto}://${location.host}/ws/track?${query}`);
     let opened = false;
+    // The server speaks at least every 15 s (heartbeats); silence means a half-open link.
+    let watchdog: ReturnType<typeof setTimeout> | undefined;
+    const socket = ws;
+    const feed = () => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => socket.close(), SILENCE_LIMIT_MS);
+    };
     ws.onmessage = (event) => {
       opened = true;
+      feed();
       const parsed = TrackServerMessageSchema.safeParse(JSON.parse(String(event.data)));
       if (!parsed.success) return;
       if (parsed.data.type === 'snapshot') {
@@ -50,6 +60,7 @@ export function connectTrack(
       handlers.onMessage(parsed.data);
     };
     ws.onclose = (event) => {
+      clearTimeout(watchdog);
       ws = null;
       if (closed) return;
       if (event.code === 4404) return handlers.onState({ kind: 'refused', reason: 'unknown' });

@@ -11,6 +11,8 @@ export function publicConfigRoutes(ctx: AppContext): Router {
     const body: PublicConfig = {
       tileUrl: ctx.config.http.tileUrl,
       tileAttribution: ctx.config.http.tileAttribution,
+      staleAfterS: ctx.config.http.staleAfterS,
+      deadReckonS: ctx.config.http.deadReckonS,
     };
     res.json(body);
   });

@@ -9,6 +9,7 @@ const empty: TrackingState = {
   trail: [],
   seq: -1,
   notifications: [],
+  route: null,
 };
 const snapshot: SnapshotMessage = {
   type: 'snapshot',
@@ -83,5 +84,18 @@ describe('reduceTracking', () => {
     s = reduceTracking(s, n);
     s = reduceTracking(s, n);
     expect(s.notifications).toHaveLength(1);
+  });
+
+  it('keeps a newer position when a reconnect brings an older snapshot', () => {
+    let s = reduceTracking(empty, snapshot);
+    s = reduceTracking(s, pos(9));
+    s = reduceTracking(s, {
+      ...snapshot,
+      seq: 7,
+      position: pos(7),
+      delivery: { ...snapshot.delivery, status: 'picked_up' },
+    });
+    expect(s.position?.seq).toBe(9);
+    expect(s.delivery?.status).toBe('picked_up');
   });
 });

@@ -1,10 +1,13 @@
 import { useEffect, useState } from 'react';
-import type {
-  DeliveryView,
-  NotificationMessage,
-  PositionMessage,
-  TrackServerMessage,
-  TrailPoint,
+import {
+  toPolyline,
+  type DeliveryView,
+  type NotificationMessage,
+  type Polyline,
+  type PositionMessage,
+  type Route,
+  type TrackServerMessage,
+  type TrailPoint,
 } from '@fleetstream/contracts';
 import { connectTrack, type ConnectionState } from '../../api/track-socket.js';
 
@@ -17,6 +20,8 @@ export interface TrackingState {
   seq: number;
   /** Oldest first, each id once. */
   notifications: NotificationMessage[];
+  /** The planned route of the rest of the delivery, when the server knows one. */
+  route: Polyline | null;
 }
 
 const TRAIL_MAX = 200;
@@ -28,18 +33,26 @@ declare global {
   }
 }
 
-/** Folds server messages into the view state, never letting a position go back in time. */
+const toLine = (r: Route | null | undefined): Polyline | null =>
+  r && r.length > 1 ? toPolyline(r.map(([lat, lng]) => ({ lat, lng }))) : null;
+
+/**
+ * Folds server messages into the view state. A position never goes back in time: live
+ * messages at or below the shown seq are dropped, and a snapshot older than what is shown (after
+ * a reconnect to a lagging server) updates everything but the position.
+ */
 export function reduceTracking(state: TrackingState, m: TrackServerMessage): TrackingState {
   switch (m.type) {
-    case 'snapshot':
-      return {
+    case 'snapshot': {
+      const base = {
         ...state,
         delivery: m.delivery,
-        position: m.position,
-        trail: m.trail,
-        seq: m.seq,
         notifications: m.notifications,
+        route: toLine(m.route) ?? state.route,
       };
+      if (m.seq < state.seq) return base;
+      return { ...base, position: m.position ?? state.position, trail: m.trail, seq: m.seq };
+    }
     case 'position':
       if (m.seq <= state.seq) return state;
       return {
@@ -53,6 +66,7 @@ export function reduceTracking(state: TrackingState, m: TrackServerMessage): Tra
       return {
         ...state,
         seq: m.seq,
+        route: m.route === undefined ? state.route : toLine(m.route),
         delivery: {
           ...state.delivery,
           status: m.status,
@@ -64,6 +78,8 @@ export function reduceTracking(state: TrackingState, m: TrackServerMessage): Tra
     case 'notification':
       if (state.notifications.some((n) => n.id === m.id)) return state;
       return { ...state, notifications: [...state.notifications, m] };
+    case 'heartbeat':
+      return state;
   }
 }
 
@@ -75,6 +91,7 @@ export function useTracking(deliveryId: string, token: string): TrackingState {
     trail: [],
     seq: -1,
     notifications: [],
+    route: null,
   });
   useEffect(() => {
     return connectTrack(deliveryId, token, {

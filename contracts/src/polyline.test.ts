@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { pointAt, polylineLength, project, toPolyline } from './polyline.js';
+
+// An L-shaped route: ~111 m north, then ~68 m east (at 52.5° N).
+const line = toPolyline([
+  { lat: 52.5, lng: 13.4 },
+  { lat: 52.501, lng: 13.4 },
+  { lat: 52.501, lng: 13.401 },
+]);
+
+describe('polyline', () => {
+  it('measures its length', () => {
+    expect(polylineLength(line)).toBeCloseTo(111.32 + 67.77, 0);
+  });
+
+  it('interpolates along the line, around the corner', () => {
+    const mid = pointAt(line, 55.66);
+    expect(mid.lat).toBeCloseTo(52.5005, 5);
+    expect(mid.lng).toBeCloseTo(13.4, 6);
+    expect(mid.headingDeg).toBeCloseTo(0, 0);
+    const afterCorner = pointAt(line, 111.32 + 33.9);
+    expect(afterCorner.lat).toBeCloseTo(52.501, 6);
+    expect(afterCorner.lng).toBeCloseTo(13.4005, 4);
+    expect(afterCorner.headingDeg).toBeCloseTo(90, 0);
+  });
+
+  it('clamps to its ends', () => {
+    expect(pointAt(line, -10)).toMatchObject({ lat: 52.5, lng: 13.4 });
+    expect(pointAt(line, 1e6)).toMatchObject({ lat: 52.501, lng: 13.401 });
+  });
+
+  it('projects a nearby point onto the line', () => {
+    const p = project(line, { lat: 52.5005, lng: 13.40005 }); // ~3.4 m east of the first leg
+    expect(p.s).toBeCloseTo(55.66, 0);
+    expect(p.offM).toBeCloseTo(3.39, 1);
+  });
+
+  it('searches only ahead of a hint', () => {
+    // Near the start, but the vehicle is known to be past the corner already.
+    expect(project(line, { lat: 52.5001, lng: 13.4 }, 120).s).toBeGreaterThanOrEqual(111);
+  });
+});

@@ -1,0 +1,91 @@
+import type { LatLng } from './location.js';
+
+/**
+ * Route geometry shared by the server (progress and ETA) and the tracking page (motion along
+ * the route), so both measure a route the same way. Distances use a local equirectangular
+ * approximation: within a city it is off by far less than GPS noise.
+ */
+export interface Polyline {
+  readonly points: readonly LatLng[];
+  /** Metres from the start to each point; the last is the length. */
+  readonly cum: readonly number[];
+}
+
+const M_PER_DEG = 111_320;
+const cosLat = (lat: number) => Math.cos((lat * Math.PI) / 180);
+
+/** Straight-line metres between two nearby points. */
+export function flatDistanceM(a: LatLng, b: LatLng): number {
+  const dx = (b.lng - a.lng) * M_PER_DEG * cosLat((a.lat + b.lat) / 2);
+  const dy = (b.lat - a.lat) * M_PER_DEG;
+  return Math.hypot(dx, dy);
+}
+
+export function toPolyline(points: readonly LatLng[]): Polyline {
+  const cum = [0];
+  for (let i = 1; i < points.length; i++)
+    cum.push(cum[i - 1]! + flatDistanceM(points[i - 1]!, points[i]!));
+  return { points, cum };
+}
+
+export const polylineLength = (p: Polyline) => p.cum[p.cum.length - 1] ?? 0;
+
+/** The point `s` metres along the line (clamped to its ends), and the heading there. */
+export function pointAt(p: Polyline, s: number): LatLng & { headingDeg: number } {
+  const n = p.points.length;
+  if (n === 0) return { lat: 0, lng: 0, headingDeg: 0 };
+  if (n === 1 || s <= 0)
+    return { ...p.points[0]!, headingDeg: n > 1 ? bearing(p.points[0]!, p.points[1]!) : 0 };
+  const total = polylineLength(p);
+  if (s >= total)
+    return { ...p.points[n - 1]!, headingDeg: bearing(p.points[n - 2]!, p.points[n - 1]!) };
+  let lo = 0;
+  let hi = n - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (p.cum[mid]! <= s) lo = mid;
+    else hi = mid;
+  }
+  const a = p.points[lo]!;
+  const b = p.points[hi]!;
+  const seg = p.cum[hi]! - p.cum[lo]!;
+  const f = seg > 0 ? (s - p.cum[lo]!) / seg : 0;
+  return {
+    lat: a.lat + (b.lat - a.lat) * f,
+    lng: a.lng + (b.lng - a.lng) * f,
+    headingDeg: bearing(a, b),
+  };
+}
+
+/**
+ * Where `q` falls on the line: metres along it (`s`) and how far off it is (`offM`). With a
+ * `fromS` hint, only the part from there on is searched (a vehicle does not drive backwards
+ * along its route), which also keeps it cheap on long routes.
+ */
+export function project(p: Polyline, q: LatLng, fromS = 0): { s: number; offM: number } {
+  let best = { s: 0, offM: Infinity };
+  const kx = M_PER_DEG * cosLat(q.lat);
+  for (let i = 1; i < p.points.length; i++) {
+    if (p.cum[i]! < fromS) continue;
+    const a = p.points[i - 1]!;
+    const b = p.points[i]!;
+    const ax = (a.lng - q.lng) * kx;
+    const ay = (a.lat - q.lat) * M_PER_DEG;
+    const bx = (b.lng - q.lng) * kx;
+    const by = (b.lat - q.lat) * M_PER_DEG;
+    const dx = bx - ax;
+    const dy = by - ay;
+    const len2 = dx * dx + dy * dy;
+    const t = len2 > 0 ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2)) : 0;
+    const off = Math.hypot(ax + t * dx, ay + t * dy);
+    if (off < best.offM) best = { s: p.cum[i - 1]! + t * Math.sqrt(len2), offM: off };
+  }
+  if (p.points.length === 1) best = { s: 0, offM: flatDistanceM(p.points[0]!, q) };
+  return best;
+}
+
+function bearing(a: LatLng, b: LatLng): number {
+  const dx = (b.lng - a.lng) * cosLat((a.lat + b.lat) / 2);
+  const dy = b.lat - a.lat;
+  return ((Math.atan2(dx, dy) * 180) / Math.PI + 360) % 360;
+}
