@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import {
   project,
   polylineLength,
@@ -10,8 +9,8 @@ import {
   type TripRecord,
 } from '@fleetstream/contracts';
 import { etaRange, pushSpeed } from '../domain/eta.js';
-import { createRoadNetwork, type RoadNetwork } from '../domain/road-network.js';
 import type { Logger } from '../infra/logger.js';
+import { roadNetworkFile } from './road-network-file.js';
 
 /** Further off the planned route than this, the courier took another way: plan again. */
 const OFF_ROUTE_M = 120;
@@ -32,9 +31,9 @@ interface Tracked {
   pickup: LatLng | null;
 }
 
-const toRoute = (points: readonly LatLng[]): Route =>
+export const toRoute = (points: readonly LatLng[]): Route =>
   points.map((p) => [round6(p.lat), round6(p.lng)] as [number, number]);
-const fromRoute = (r: Route): LatLng[] => r.map(([lat, lng]) => ({ lat, lng }));
+export const fromRoute = (r: Route): LatLng[] => r.map(([lat, lng]) => ({ lat, lng }));
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /**
@@ -44,26 +43,12 @@ const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
  * Without a road network, routes are straight lines.
  */
 export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logger }) {
-  let network: RoadNetwork | null = null;
-  let lastLoadTry = 0;
   const tracked = new Map<string, Tracked>();
   const lastPosition = new Map<string, LatLng>();
   /** Deliveries known to have no stored route, so they are not looked up on every chunk. */
   const unrouted = new Set<string>();
 
-  /** The simulator writes the network when it starts, possibly after us: look again now and then. */
-  const roads = (): RoadNetwork | null => {
-    if (network || !o.cityGeoJson || Date.now() - lastLoadTry < 10_000) return network;
-    lastLoadTry = Date.now();
-    try {
-      network = createRoadNetwork(JSON.parse(fs.readFileSync(o.cityGeoJson, 'utf8')));
-      o.log.info({ nodes: network.nodes }, 'road network loaded');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        o.log.warn({ err: (err as Error).message }, 'cannot read the road network');
-    }
-    return network;
-  };
+  const roads = roadNetworkFile(o.cityGeoJson, o.log);
   const leg = (from: LatLng, to: LatLng): LatLng[] => roads()?.route(from, to) ?? [from, to];
 
   const remember = (id: string, t: Tracked) => {

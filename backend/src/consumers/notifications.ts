@@ -1,6 +1,9 @@
 import {
   decodeLocationRecord,
   NotificationRecordSchema,
+  polylineLength,
+  project,
+  toPolyline,
   type LocationRecord,
   type NotificationRecord,
 } from '@fleetstream/contracts';
@@ -28,6 +31,8 @@ import {
 } from '../infra/notification-sinks.js';
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
 import { startGroupMember } from './group-member.js';
+import { fromRoute, toRoute } from './live-routes.js';
+import { roadNetworkFile } from './road-network-file.js';
 
 export const role = 'notifications';
 export const groupId = (ctx: AppContext) => ctx.config.groups.notifications;
@@ -61,6 +66,33 @@ export async function start(ctx: AppContext): Promise<Stop> {
   const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
   const txns = startTransactionalProducers(ctx.kafka, groupId(ctx));
   const stats = { consumed: 0, notified: 0, deadLettered: 0, replayedOutbox: 0 };
+  const roads = roadNetworkFile(ctx.config.http.cityGeoJson, log);
+
+  /**
+   * "Nearby" is judged on the road distance left, not the straight line: the route to the
+   * dropoff is planned at pickup, kept in the delivery's state, and each fix is projected on it.
+   * Mutates `state` (a fresh copy per chunk) with the route and the progress.
+   */
+  const remaining = (state: DeliveryState, r: LocationRecord): number | undefined => {
+    if (r.type === 'trip') {
+      if (r.status === 'picked_up' && state.last && (r.dropoff ?? state.dropoff)) {
+        const to = r.dropoff ?? state.dropoff!;
+        // Without a road network, detection falls back to straight line × detour factor.
+        const path = roads()?.route(state.last, to);
+        state.route = path ? toRoute(path) : undefined;
+        state.routeS = 0;
+      }
+      return undefined;
+    }
+    if (!state.route || state.route.length < 2) return undefined;
+    const line = toPolyline(fromRoute(state.route));
+    const s = Math.max(
+      state.routeS ?? 0,
+      project(line, r, Math.max(0, (state.routeS ?? 0) - 50)).s,
+    );
+    state.routeS = s;
+    return polylineLength(line) - s;
+  };
 
   const handleBatch = async (batch: RecordBatch) => {
     const { topic, partition, records } = batch;
@@ -99,7 +131,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
           changed.get(record.deliveryId) ??
           states.get(record.deliveryId) ??
           newDeliveryState(record.deliveryId, record.driverId);
-        const d = applyRecord(before, record, settings);
+        const d = applyRecord(before, record, settings, remaining(before, record));
         changed.set(record.deliveryId, d.state);
         for (const n of d.notifications) outbox.push({ sourceOffset: offset, notification: n });
         const enRoute = d.state.status === 'assigned' || d.state.status === 'picked_up';

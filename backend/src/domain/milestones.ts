@@ -60,6 +60,9 @@ export interface DeliveryState {
   /** Delays notified so far, and whether the current one was notified. */
   delays: number;
   stalled: boolean;
+  /** The road route to the dropoff once picked up ([lat, lng] pairs), and progress along it. */
+  route?: [number, number][];
+  routeS?: number;
 }
 
 export function newDeliveryState(deliveryId: string, driverId: string): DeliveryState {
