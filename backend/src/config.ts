@@ -90,6 +90,10 @@ const EnvSchema = z.object({
   /** Map tiles; empty = no tiles (markers on a plain background). */
   TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
   TILE_ATTRIBUTION: z.string().default('&copy; OpenStreetMap contributors'),
+  /** Records whose device time is further ahead of the broker's than this are dead-lettered. */
+  RECORD_MAX_FUTURE_MS: z.coerce.number().int().min(0).default(300_000),
+  /** …and so are records older than this when they reach the broker (offline buffering allowed). */
+  RECORD_MAX_AGE_MS: z.coerce.number().int().min(0).default(86_400_000),
   /** The tracking page shows a courier as estimated, then stale, after this long without a fix. */
   TRACK_STALE_AFTER_S: z.coerce.number().min(2).max(600).default(10),
   /** How long the tracking page keeps the marker moving on its own when a fix is late. */
@@ -188,6 +192,8 @@ export interface Config {
     readonly historyMinutes: number;
   };
   readonly trackingTokenTtlS: number;
+  /** Device-time limits, against the broker's timestamp. */
+  readonly records: { readonly maxFutureMs: number; readonly maxAgeMs: number };
   readonly opsToken: string | undefined;
   readonly trackingSecret: string | undefined;
   readonly healthRoles: readonly string[];
@@ -296,6 +302,7 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       historyMinutes: e.OPS_HISTORY_MINUTES,
     },
     trackingTokenTtlS: e.TRACKING_TOKEN_TTL_S,
+    records: { maxFutureMs: e.RECORD_MAX_FUTURE_MS, maxAgeMs: e.RECORD_MAX_AGE_MS },
     opsToken: e.OPS_TOKEN,
     trackingSecret: e.TRACKING_SECRET,
     healthRoles: e.HEALTH_ROLES,

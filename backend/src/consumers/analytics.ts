@@ -1,4 +1,3 @@
-import { decodeLocationRecord } from '@fleetstream/contracts';
 import type { Config } from '../config.js';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
@@ -13,6 +12,7 @@ import {
   type OutgoingRecord,
   type RecordBatch,
 } from '../infra/kafka.js';
+import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 
 export const role = 'analytics';
@@ -61,7 +61,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const valid: OffsetRecord[] = [];
     const invalid: { offset: number; letter: OutgoingRecord }[] = [];
     for (const r of batch.records) {
-      const decoded = decodeLocationRecord(r.value);
+      const decoded = decodeConsumed(ctx, r);
       if (decoded.ok) valid.push({ offset: r.offset, record: decoded.value });
       else
         invalid.push({

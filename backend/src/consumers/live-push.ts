@@ -1,10 +1,7 @@
-import {
-  NotificationRecordSchema,
-  decodeLocationRecord,
-  type LocationRecord,
-} from '@fleetstream/contracts';
+import { NotificationRecordSchema, type LocationRecord } from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
+import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 import { createLiveRoutes } from './live-routes.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
@@ -95,7 +92,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     // awaited together, so a chunk costs one round trip.
     const records: LocationRecord[] = [];
     for (const r of batch.records) {
-      const decoded = decodeLocationRecord(r.value);
+      const decoded = decodeConsumed(ctx, r);
       if (decoded.ok) records.push(decoded.value);
       else invalid.push(toDeadLetter(r, decoded.error));
     }

@@ -1,5 +1,4 @@
 import {
-  decodeLocationRecord,
   NotificationRecordSchema,
   polylineLength,
   project,
@@ -30,6 +29,7 @@ import {
   type NotificationSink,
 } from '../infra/notification-sinks.js';
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
+import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 import { fromRoute, toRoute } from './live-routes.js';
 import { roadNetworkFile } from './road-network-file.js';
@@ -104,7 +104,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const dead: OutgoingRecord[] = [];
     const fresh: { offset: string; record: LocationRecord }[] = [];
     for (const r of records) {
-      const d = decodeLocationRecord(r.value);
+      const d = decodeConsumed(ctx, r);
       if (!d.ok)
         dead.push({
           key: r.key,

@@ -3,7 +3,12 @@ import WebSocket from 'ws';
 import type { PositionRecord, TrackServerMessage, TripRecord } from '@fleetstream/contracts';
 import { signTrackingToken } from '../domain/tracking-token.js';
 import { createDeliveryStore, type DeliveryStore } from '../infra/delivery-store.js';
-import { createTestContext, testNamespace, TEST_TRACKING_SECRET } from '../testing/test-context.js';
+import {
+  createTestContext,
+  testNamespace,
+  TEST_OPS_TOKEN,
+  TEST_TRACKING_SECRET,
+} from '../testing/test-context.js';
 import * as gateway from './server.js';
 
 const env = testNamespace('ws-auth');
@@ -125,5 +130,41 @@ describe('customer WebSocket authentication', () => {
     const ws = new WebSocket(`${base}?deliveryId=dlv-nobody&t=${tokenFor('dlv-nobody')}`);
     const code = await new Promise<number>((resolve) => ws.once('close', (c) => resolve(c)));
     expect(code).toBe(4404);
+  });
+
+  it('closes with 1009 on a frame over maxPayload and 1008 on a flood', async () => {
+    const closeCode = (send: (ws: WebSocket) => void) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`${base}?deliveryId=dlv-a&t=${tokenFor('dlv-a')}`);
+        ws.once('message', () => send(ws));
+        ws.once('close', (code) => resolve(code));
+      });
+    expect(await closeCode((ws) => ws.send('x'.repeat(64 * 1024)))).toBe(1009);
+    expect(await closeCode((ws) => Array.from({ length: 50 }, () => ws.send('{}')))).toBe(1008);
+  });
+});
+
+describe('HTTP hardening', () => {
+  const http = () => `http://127.0.0.1:${stopGateway.port}`;
+  it('sends security headers', async () => {
+    const res = await fetch(`${http()}/healthz`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+  it('refuses oversized bodies with 413 and bad JSON with 400, without stack traces', async () => {
+    const post = (body: string) =>
+      fetch(`${http()}/api/ops/groups/x/pause`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${TEST_OPS_TOKEN}` },
+        body,
+      });
+    const big = await post(JSON.stringify({ pad: 'x'.repeat(100_000) }));
+    expect(big.status).toBe(413);
+    const bad = await post('{"not json');
+    expect(bad.status).toBe(400);
+    const text = await bad.text();
+    expect(text).not.toMatch(/at .*\.(js|ts):\d+/);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 'BAD_REQUEST' } });
   });
 });

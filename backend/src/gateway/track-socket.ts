@@ -8,6 +8,7 @@ import type { createSubscriptions } from './subscriptions.js';
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const PING_INTERVAL_MS = 15_000;
+const MAX_CLIENT_MESSAGES_PER_S = 20;
 const heartbeat = () => JSON.stringify({ type: 'heartbeat', at: Date.now() });
 /** Past this much queued for a socket it is not reading at all, and is closed. */
 const HARD_LIMIT_FACTOR = 4;
@@ -111,7 +112,17 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
     const state = ws as WebSocket & { alive?: boolean };
     state.alive = true;
     ws.on('pong', () => (state.alive = true));
-    ws.on('message', () => undefined); // customers have nothing to say yet; maxPayload bounds it
+    // Customers have nothing to say yet: maxPayload bounds a message (1009 beyond it), and a
+    // flood of them closes the socket (1008) instead of costing us anything.
+    let window = { start: Date.now(), count: 0 };
+    ws.on('message', () => {
+      const now = Date.now();
+      if (now - window.start > 1000) window = { start: now, count: 0 };
+      if (++window.count > MAX_CLIENT_MESSAGES_PER_S) {
+        stats.refused++;
+        ws.close(1008, 'too many messages');
+      }
+    });
     ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
 
     let snapshotSeq: number | null = null;

@@ -26,6 +26,9 @@ export function createHttpApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.use(securityHeaders);
+  // Bodies are small JSON or nothing: anything bigger is refused with 413 before it is read.
+  app.use(express.json({ limit: '16kb' }));
   app.use(healthRoutes({ ctx, kafkaCheck: deps.kafkaCheck }));
   app.use(metricsRoutes(ctx, { opsStore: deps.opsStore, connections: deps.connections }));
   app.use('/api', publicConfigRoutes(ctx));
@@ -47,3 +50,16 @@ export function createHttpApp(
   app.use(errorMiddleware(ctx.log));
   return app;
 }
+
+/** Conservative browser security headers on every response. */
+const securityHeaders: express.RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader(
+    'Content-Security-Policy',
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'",
+  );
+  next();
+};
