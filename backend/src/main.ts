@@ -37,6 +37,8 @@ async function main(argv: string[]): Promise<void> {
     brokers: config.kafka.brokers,
     clientId: `${config.kafka.clientId}-${roles.join('+')}`,
     log,
+    ssl: config.kafka.ssl,
+    sasl: config.kafka.sasl,
   });
 
   // Topics first, always: consumers and producers never rely on auto-creation.

@@ -29,4 +29,8 @@ export const DLQ_HEADERS = {
   sourceOffset: 'fs-source-offset',
   error: 'fs-error',
   failedAt: 'fs-failed-at',
+  /** The consumer group that dead-lettered it (each group judges every record). */
+  group: 'fs-group',
+  /** Set when the value was cut: the original size in bytes. */
+  originalBytes: 'fs-original-bytes',
 } as const;

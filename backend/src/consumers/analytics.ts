@@ -7,7 +7,7 @@ import {
   type OffsetRecord,
 } from '../infra/analytics-store.js';
 import {
-  deadLetterHeaders,
+  deadLetter,
   startProducer,
   type OutgoingRecord,
   type RecordBatch,
@@ -66,11 +66,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
       else
         invalid.push({
           offset: Number(r.offset),
-          letter: {
-            key: r.key,
-            value: r.value ?? Buffer.alloc(0),
-            headers: deadLetterHeaders(r, decoded.error),
-          },
+          letter: deadLetter(r, decoded.error, groupId(ctx)),
         });
     }
     if (invalid.length > 0) {

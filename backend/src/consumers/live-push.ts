@@ -6,9 +6,8 @@ import { startGroupMember } from './group-member.js';
 import { createLiveRoutes } from './live-routes.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import {
-  deadLetterHeaders,
+  deadLetter,
   startProducer,
-  type ConsumedRecord,
   type OutgoingRecord,
   type RecordBatch,
 } from '../infra/kafka.js';
@@ -94,7 +93,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     for (const r of batch.records) {
       const decoded = decodeConsumed(ctx, r);
       if (decoded.ok) records.push(decoded.value);
-      else invalid.push(toDeadLetter(r, decoded.error));
+      else invalid.push(deadLetter(r, decoded.error, groupId(ctx)));
     }
     // Routes planned by another worker (before a rebalance or restart) are picked up from Redis.
     const unknown = routes.missing([
@@ -141,10 +140,6 @@ export async function start(ctx: AppContext): Promise<Stop> {
     await member.stop();
     await dlq.stop();
   };
-}
-
-function toDeadLetter(r: ConsumedRecord, error: string): OutgoingRecord {
-  return { key: r.key, value: r.value ?? Buffer.alloc(0), headers: deadLetterHeaders(r, error) };
 }
 
 function safeJson(value: Buffer | null): unknown {

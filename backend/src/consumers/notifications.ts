@@ -18,7 +18,7 @@ import {
 import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';
 import {
-  deadLetterHeaders,
+  deadLetter,
   startTransactionalProducers,
   type OutgoingRecord,
   type RecordBatch,
@@ -105,12 +105,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const fresh: { offset: string; record: LocationRecord }[] = [];
     for (const r of records) {
       const d = decodeConsumed(ctx, r);
-      if (!d.ok)
-        dead.push({
-          key: r.key,
-          value: r.value ?? Buffer.alloc(0),
-          headers: deadLetterHeaders(r, d.error),
-        });
+      if (!d.ok) dead.push(deadLetter(r, d.error, groupId(ctx)));
       else if (BigInt(r.offset) > BigInt(applied))
         fresh.push({ offset: r.offset, record: d.value });
     }

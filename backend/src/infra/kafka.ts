@@ -7,6 +7,7 @@ import {
   type IHeaders,
   type Producer,
   type LogEntry,
+  type SASLOptions,
 } from 'kafkajs';
 import { DLQ_HEADERS } from '@fleetstream/contracts';
 import { AppError } from '../errors.js';
@@ -21,16 +22,30 @@ const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
+/** SASL credentials for a secured (e.g. managed) cluster. */
+export interface KafkaSasl {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
 /** A kafkajs client logging through our logger. */
 export function createKafka(opts: {
   brokers: readonly string[];
   clientId: string;
   log: Logger;
+  /** TLS to the brokers, with the system's CAs. @default false */
+  ssl?: boolean;
+  /** @default none */
+  sasl?: KafkaSasl | null;
 }): KafkaClient {
   const log = opts.log.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: opts.clientId,
     brokers: [...opts.brokers],
+    ssl: opts.ssl ?? false,
+    // Each mechanism takes the same username and password; kafkajs types them one by one.
+    ...(opts.sasl ? { sasl: { ...opts.sasl } as SASLOptions } : {}),
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 10_000 },
     logCreator:
@@ -67,7 +82,8 @@ export async function ensureTopics(
     const missing = specs.filter((s) => !existing.has(s.topic));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        // kafkajs asks one broker and gives up on "unknown topic" from another; we wait below.
+        waitForLeaders: false,
         topics: missing.map((s) => ({
           topic: s.topic,
           numPartitions: s.numPartitions,
@@ -96,7 +112,15 @@ async function waitForLeaders(
 ): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+    let topics: Awaited<ReturnType<Admin['fetchTopicMetadata']>>['topics'];
+    try {
+      ({ topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) }));
+    } catch (err) {
+      // On a cluster, the broker asked may not know a topic created a moment ago on another.
+      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
     const pending = topics.filter(
       (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
     );
@@ -293,8 +317,23 @@ export async function startBatchConsumer(
   };
 }
 
-/** Headers for a record that failed processing, so it can be traced to its source and replayed. */
-export function deadLetterHeaders(source: ConsumedRecord, error: string): IHeaders {
+/** Dead-lettered values are cut to this; the original size goes in a header. */
+const MAX_DEAD_LETTER_BYTES = 64 * 1024;
+
+/**
+ * A dead letter for a record that failed processing: its key and value (cut to 64 KiB, so a
+ * batch of huge invalid records can never exceed the broker's message size and block the
+ * partition), with headers that trace it to its source and say why.
+ */
+export function deadLetter(source: ConsumedRecord, error: string, group: string): OutgoingRecord {
+  const value = source.value ?? Buffer.alloc(0);
+  const headers: IHeaders = { ...deadLetterHeaders(source, error), [DLQ_HEADERS.group]: group };
+  if (value.byteLength > MAX_DEAD_LETTER_BYTES)
+    headers[DLQ_HEADERS.originalBytes] = String(value.byteLength);
+  return { key: source.key, value: value.subarray(0, MAX_DEAD_LETTER_BYTES), headers };
+}
+
+function deadLetterHeaders(source: ConsumedRecord, error: string): IHeaders {
   return {
     [DLQ_HEADERS.sourceTopic]: source.topic,
     [DLQ_HEADERS.sourcePartition]: String(source.partition),

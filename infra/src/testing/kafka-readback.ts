@@ -6,6 +6,7 @@ export interface ReadRecord {
   offset: string;
   key: string | null;
   value: Buffer | null;
+  headers: Record<string, Buffer | undefined>;
 }
 
 const client = (brokers: string) =>
@@ -62,6 +63,12 @@ export async function readTopic(
             offset: m.offset,
             key: m.key?.toString() ?? null,
             value: m.value,
+            headers: Object.fromEntries(
+              Object.entries(m.headers ?? {}).map(([k, v]) => [
+                k,
+                (Array.isArray(v) ? v[0] : v) as Buffer | undefined,
+              ]),
+            ),
           });
         }
         // Transaction markers take offsets too: the last offset seen may sit before the end.
