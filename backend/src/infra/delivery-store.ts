@@ -19,7 +19,8 @@ import type { RedisClient } from './redis.js';
  * Keys (prefix P):
  * - `P:dlv:{id}` hash: seq, status, statusTs, driverId, pickup, dropoff, position (JSON), updatedAt
  * - `P:dlv:{id}:trail` sorted set of trail points scored by seq, capped
- * - `P:active` sorted set of active delivery ids scored by last update
+ * - `P:active` sorted set of active delivery ids scored by the device time of their last record,
+ *   so a replay of old records never makes an old delivery look active
  * - channel `P:live:{id}`: every position/status message, in order
  *
  * Each update is one Lua script that applies it only when its seq is above the stored one and
@@ -44,7 +45,7 @@ redis.call('ZADD', KEYS[2], seq, ARGV[3])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[4]) + 1))
 local status = redis.call('HGET', KEYS[1], 'status')
 if status ~= 'delivered' and status ~= 'cancelled' then
-  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[8])
+  redis.call('ZADD', KEYS[3], ARGV[10], ARGV[8])
 else
   redis.call('EXPIRE', KEYS[2], ARGV[9])
 end
@@ -66,7 +67,7 @@ if ARGV[2] == 'delivered' or ARGV[2] == 'cancelled' then
   redis.call('EXPIRE', KEYS[2], ARGV[11])
 else
   redis.call('PERSIST', KEYS[1])
-  redis.call('ZADD', KEYS[3], ARGV[9], ARGV[10])
+  redis.call('ZADD', KEYS[3], ARGV[5], ARGV[10])
 end
 redis.call('PUBLISH', ARGV[7], ARGV[6])
 return 1
@@ -149,6 +150,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         now,
         id,
         retentionS,
+        p.ts,
       );
       return applied === 1;
     },
