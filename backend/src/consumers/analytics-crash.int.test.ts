@@ -28,7 +28,7 @@ beforeAll(async () => {
     env: {
       LOCATION_PARTITIONS: '6',
       KAFKA_COMMIT_INTERVAL_MS: '5000',
-      FAULT_APPLY_TO_COMMIT_DELAY_MS: '200',
+      FAULT_APPLY_TO_COMMIT_DELAY_MS: '50',
     },
   });
   observer = await createTestContext(['analytics'], stack.env, 'observer');
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 it(
   'counts every record exactly once across two kill -9s mid-stream',
-  { timeout: 180_000 },
+  { timeout: 300_000 },
   async () => {
     const { ctx } = observer;
     const topic = ctx.config.topics.location;
@@ -106,7 +106,7 @@ it(
     expect(sent).toBeLessThan(trace.length);
     stack.spawn('analytics-3', 'backend/src/main.ts', ['analytics']);
     await streaming;
-    await expect.poll(appliedCount, { timeout: 90_000, interval: 250 }).toBe(trace.length);
+    await expect.poll(appliedCount, { timeout: 180_000, interval: 250 }).toBe(trace.length);
 
     const s = await store.summary(Date.now());
     console.log(
