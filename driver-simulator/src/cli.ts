@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createCity, cityGeoJson } from './city.js';
 import { createFleet } from './fleet.js';
 import { createProgram, parseOptions } from './options.js';
+import { openAckedLog } from './acked-log.js';
 import { createProgress } from './progress.js';
 import { createPublisher } from './publish.js';
 import { acceleratedClock, runSimulator } from './simulator.js';
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
     // Runs reuse driver ids but never delivery ids.
     runId: Date.now().toString(36),
   });
+  const acked = o.ackedLog ? openAckedLog(o.ackedLog) : null;
   const stop = new AbortController();
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
@@ -68,7 +70,10 @@ async function main(): Promise<number> {
       rateHz: o.rateHz,
       durationS: o.durationS,
       ...(o.speedup > 1 ? { clock: acceleratedClock(o.speedup) } : {}),
-      send: (records) => publisher.publish(records),
+      send: async (records) => {
+        await publisher.publish(records);
+        acked?.write(records);
+      },
       signal: stop.signal,
       onStatus: (s) => {
         if (!o.quiet) progress.update(s);
@@ -80,6 +85,7 @@ async function main(): Promise<number> {
     });
   } finally {
     await publisher.close().catch(() => undefined);
+    acked?.close();
   }
   progress.finish(status);
   if (status.lastError) say(`last send error: ${status.lastError.message}`);

@@ -20,6 +20,8 @@ export interface SimulatorOptions {
   geojson: string | null;
   geojsonOnly: boolean;
   quiet: boolean;
+  /** File that gets every acknowledged record (ground truth for reliability tests), or null. */
+  ackedLog: string | null;
 }
 
 const int = (min: number, max: number) => (v: string) => {
@@ -120,6 +122,10 @@ export function createProgram(env: { KAFKA_BROKERS?: string } = {}): Command {
     .option('--geojson <file>', 'write the road graph as GeoJSON to this file, then simulate')
     .option('--geojson-only', 'write the --geojson file and exit without Kafka')
     .option('-q, --quiet', 'no progress, only problems and the summary')
+    .option(
+      '--acked-log <file>',
+      'append "<ackedAtMs> <driverId> <seq>" for every record Kafka acknowledged (for tests)',
+    )
     .showHelpAfterError('(run with --help for all options)');
 }
 
@@ -147,6 +153,7 @@ interface Raw {
   geojson?: string;
   geojsonOnly?: boolean;
   quiet?: boolean;
+  ackedLog?: string;
 }
 
 /** Parses argv (without node and script); an invalid option exits via commander with why. */
@@ -182,5 +189,6 @@ export function parseOptions(program: Command, argv: string[]): SimulatorOptions
     geojson: r.geojson ?? null,
     geojsonOnly: r.geojsonOnly ?? false,
     quiet: r.quiet ?? false,
+    ackedLog: r.ackedLog ?? null,
   });
 }

@@ -52,6 +52,7 @@ export async function createPublisher(o: PublisherOptions): Promise<Publisher> {
   });
   const admin = await connectAdmin(kafka, o);
   let created = false;
+  let partitionCount: number;
   try {
     const exists = (await admin.listTopics()).includes(o.topic);
     if (!exists)
@@ -59,6 +60,8 @@ export async function createPublisher(o: PublisherOptions): Promise<Publisher> {
         waitForLeaders: true,
         topics: [{ topic: o.topic, numPartitions: o.partitions, replicationFactor: 1 }],
       });
+    const { topics } = await admin.fetchTopicMetadata({ topics: [o.topic] });
+    partitionCount = topics[0]?.partitions.length || o.partitions;
   } finally {
     await admin.disconnect();
   }
@@ -67,19 +70,51 @@ export async function createPublisher(o: PublisherOptions): Promise<Publisher> {
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+    // About 80 s of retries: a broker failover (leader election after the controller fences a
+    // dead broker, ~10–30 s) must not fail a send, and a failed idempotent send leaves a gap.
+    retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 5_000 },
   });
   await producer.connect();
+  // The same murmur2 partitioner kafkajs would apply, run here so we know each record's partition.
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitionCount }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
   return {
     created,
     async publish(records) {
       if (records.length === 0) return;
-      const messages = new Array<{ key: string; value: Buffer }>(records.length);
+      let messages = new Array<{ key: string; value: Buffer; partition: number }>(records.length);
       for (let i = 0; i < records.length; i++) {
         const r = records[i]!;
-        messages[i] = { key: r.driverId, value: encodeLocationRecord(r) };
+        const key = r.driverId;
+        const value = encodeLocationRecord(r);
+        const partition = partitioner({
+          topic: o.topic,
+          partitionMetadata,
+          message: { key, value },
+        });
+        messages[i] = { key, value, partition };
       }
-      await producer.send({ topic: o.topic, acks: -1, messages });
+      // kafkajs 2.2.4 can resolve a send that lost a leader mid-request without the partitions
+      // that leader held (its retry skips brokers that already answered; tulios/kafkajs#1303).
+      // Every partition must be in the answer: the missing ones are sent again. The idempotent
+      // producer reuses their sequence numbers, so a copy the dead leader did replicate is
+      // recognised as a duplicate and not written twice.
+      for (let attempt = 1; ; attempt++) {
+        const answered = await producer.send({ topic: o.topic, acks: -1, messages });
+        const acked = new Set(answered.filter((a) => a.errorCode === 0).map((a) => a.partition));
+        messages = messages.filter((m) => !acked.has(m.partition));
+        if (messages.length === 0) return;
+        if (attempt >= 5)
+          throw new Error(
+            `Kafka did not acknowledge partitions ${[...new Set(messages.map((m) => m.partition))].join(', ')}`,
+          );
+      }
     },
     close: () => producer.disconnect(),
   };

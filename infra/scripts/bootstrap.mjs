@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Entry point of `npm start`, `npm test`, `npm run simulate` and `npm run bench`.
+// Entry point of `npm start`, `npm test`, `npm run simulate`, `npm run bench` and
+// `npm run test:chaos`.
 // Plain Node with no dependencies, because it runs before `npm install` has: it checks the
 // runtime, installs npm dependencies when the lock file changed, then hands over to TypeScript.
 import { spawnSync, spawn } from 'node:child_process';
@@ -10,7 +11,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const [command = 'start', ...args] = process.argv.slice(2);
-const scripts = { start: 'start.ts', test: 'test.ts', simulate: 'simulate.ts', bench: 'bench.ts' };
+const scripts = {
+  start: 'start.ts',
+  test: 'test.ts',
+  simulate: 'simulate.ts',
+  bench: 'bench.ts',
+  chaos: 'chaos.ts',
+};
 
 function fail(line) {
   console.error(`fleetstream: ${line}`);

@@ -17,7 +17,10 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   const probe = createKafkaProbe(ctx.kafka);
   const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
   // Pub/sub needs a connection of its own: a subscribed connection takes no other commands.
-  const subscriber = ctx.redis.duplicate();
+  // No ready check on it: ioredis writes a SUBSCRIBE issued between connect and ready at once,
+  // and the ready check's INFO then fails in subscriber mode and takes the process down
+  // (customers connecting together at start-up or after a reconnect did that under load).
+  const subscriber = ctx.redis.duplicate({ enableReadyCheck: false });
   subscriber.on('error', () => undefined); // the main connection logs Redis errors
   const subscriptions = createSubscriptions(subscriber, log);
   const track = createTrackSocket({ ctx, store, subscriptions });

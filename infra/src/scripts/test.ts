@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureChromium } from '../browser.js';
+import { ensureDockerCompose, validateCompose } from '../compose.js';
 import { LaunchError } from '../launch-error.js';
 import { run } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
@@ -41,6 +42,15 @@ async function main(): Promise<number> {
     if ((await run(npx('eslint'), ['.', '--max-warnings=0'])) !== 0) return fail('lint errors');
     if ((await run(npx('prettier'), ['--check', '--log-level=warn', '.'])) !== 0)
       return fail('files not formatted: run npm run format');
+    say('validating docker-compose.yml (docker-compose config)…');
+    ensureDockerCompose();
+    for (const profiles of [[], ['simulator']]) {
+      const r = validateCompose(profiles);
+      if (!r.ok)
+        return fail(
+          `docker-compose.yml${profiles.length ? ` (profile ${profiles[0]})` : ''}: ${r.error}`,
+        );
+    }
 
     env = await starting;
     say(`Kafka ${env.brokers}, Redis ${env.redisUrl}`);
