@@ -10,6 +10,7 @@ import {
   type SASLOptions,
 } from 'kafkajs';
 import { DLQ_HEADERS } from '@fleetstream/contracts';
+import { partitionForKey } from '../domain/partitioner.js';
 import { AppError } from '../errors.js';
 import type { Logger } from './logger.js';
 
@@ -159,6 +160,7 @@ export interface RecordProducer {
 
 /** An idempotent producer (acks=all) that never auto-creates topics. */
 export async function startProducer(kafka: KafkaClient): Promise<RecordProducer> {
+  const withPartitions = partitionAssigner(kafka);
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: false,
     idempotent: true,
@@ -172,11 +174,8 @@ export async function startProducer(kafka: KafkaClient): Promise<RecordProducer>
   return {
     async send(topic, records) {
       if (records.length === 0) return;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-      });
+      const messages = await withPartitions(topic, records);
+      await sendVerified(topic, messages, (m) => producer.send({ topic, acks: -1, messages: m }));
     },
     stop: () => producer.disconnect(),
   };
@@ -385,6 +384,7 @@ export interface TransactionalWrite {
  * transaction. Output records and the consumed offsets commit together, or neither does.
  */
 export function startTransactionalProducers(kafka: KafkaClient, baseId: string) {
+  const withPartitions = partitionAssigner(kafka);
   const producers = new Map<string, Promise<Producer>>();
   const forPartition = (topic: string, partition: number) => {
     const key = `${topic}-${partition}`;
@@ -414,10 +414,8 @@ export function startTransactionalProducers(kafka: KafkaClient, baseId: string) 
       try {
         for (const t of w.records) {
           if (t.records.length === 0) continue;
-          await txn.send({
-            topic: t.topic,
-            messages: t.records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-          });
+          const messages = await withPartitions(t.topic, t.records);
+          await sendVerified(t.topic, messages, (m) => txn.send({ topic: t.topic, messages: m }));
         }
         await txn.sendOffsets({
           consumerGroupId: w.offsets.groupId,
@@ -445,4 +443,82 @@ export function startTransactionalProducers(kafka: KafkaClient, baseId: string) 
       );
     },
   };
+}
+
+interface PartitionedMessage {
+  key: string | null;
+  value: Buffer | string;
+  headers?: IHeaders;
+  partition: number;
+}
+
+/**
+ * Assigns each record its partition ourselves, with the same Java-compatible murmur2 the
+ * producer would use (records without a key are spread by value size), so that we know which
+ * partitions a send must cover. Partition counts are read once per topic.
+ */
+function partitionAssigner(kafka: KafkaClient) {
+  const counts = new Map<string, Promise<number>>();
+  const count = (topic: string) => {
+    let c = counts.get(topic);
+    if (!c) {
+      c = (async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+          return Math.max(1, topics[0]?.partitions.length ?? 1);
+        } finally {
+          await admin.disconnect();
+        }
+      })();
+      c.catch(() => counts.delete(topic));
+      counts.set(topic, c);
+    }
+    return c;
+  };
+  return async (
+    topic: string,
+    records: readonly OutgoingRecord[],
+  ): Promise<PartitionedMessage[]> => {
+    const n = await count(topic);
+    return records.map((r, i) => ({
+      key: r.key,
+      value: r.value,
+      headers: r.headers,
+      partition: partitionForKey(r.key ?? String(i), n),
+    }));
+  };
+}
+
+/**
+ * kafkajs 2.2.4 can resolve a send without having written every partition when a leader moves
+ * mid-request (tulios/kafkajs#1303): the retry skips brokers that already answered, even when
+ * the lost partitions moved to them. Every partition must be in the answer; the missing ones are
+ * sent again, and after 5 tries the send fails (and is retried by the caller) rather than
+ * pretending.
+ */
+async function sendVerified(
+  topic: string,
+  messages: readonly PartitionedMessage[],
+  send: (
+    m: PartitionedMessage[],
+  ) => Promise<{ topicName: string; partition: number; errorCode: number }[]>,
+): Promise<void> {
+  let pending = [...messages];
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const answered = await send(pending);
+    const acked = new Set(
+      answered.filter((a) => a.topicName === topic && a.errorCode === 0).map((a) => a.partition),
+    );
+    pending = pending.filter((m) => !acked.has(m.partition));
+    if (pending.length > 0 && attempt >= 5) {
+      const missing = [...new Set(pending.map((m) => m.partition))].join(', ');
+      throw new AppError(
+        'KAFKA_UNAVAILABLE',
+        `Kafka did not acknowledge ${topic} partitions ${missing}`,
+        { retriable: true },
+      );
+    }
+  }
 }
