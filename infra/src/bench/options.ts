@@ -1,0 +1,132 @@
+import { parseArgs } from 'node:util';
+
+export const SCENARIOS = ['s0', 's1', 's2', 's3', 's4'] as const;
+export type ScenarioId = (typeof SCENARIOS)[number];
+
+/** What each scenario does and for how long; `--quick` shrinks everything to a smoke run. */
+export interface BenchOptions {
+  quick: boolean;
+  only: ScenarioId[];
+  kafkaHeap: string;
+  /** Where report.json (and, for quick runs, the Markdown) go. */
+  outDir: string;
+  /** The Markdown report; the full run keeps it as docs/benchmarks.md. */
+  markdownFile: string;
+  /** Only re-render the Markdown from this report.json, measuring nothing. */
+  fromReport: string | null;
+  s0: { produceSeconds: number; redisSeconds: number; wsClients: number; wsSeconds: number };
+  s1: { drivers: number; hz: number; clients: number; warmupS: number; measureS: number };
+  s2: {
+    steps: number[];
+    hz: number;
+    clients: number;
+    settleS: number;
+    measureS: number;
+    p99LimitMs: number;
+  };
+  s3: { drivers: number; hz: number; clientSteps: number[]; settleS: number; measureS: number };
+  s4: {
+    /** 0: a quarter of the last S2 step before the knee (2,500 when S2 did not run). */
+    drivers: number;
+    group: string;
+    warmupS: number;
+    pauseS: number;
+    maxCatchUpS: number;
+  };
+}
+
+const FULL: Omit<BenchOptions, 'quick' | 'only' | 'outDir' | 'markdownFile' | 'fromReport'> = {
+  kafkaHeap: '1g',
+  s0: { produceSeconds: 8, redisSeconds: 5, wsClients: 1000, wsSeconds: 5 },
+  s1: { drivers: 100, hz: 1, clients: 10, warmupS: 10, measureS: 60 },
+  s2: {
+    steps: [1000, 2500, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 50_000],
+    hz: 1,
+    clients: 20,
+    settleS: 8,
+    measureS: 17,
+    p99LimitMs: 250,
+  },
+  s3: { drivers: 200, hz: 5, clientSteps: [100, 1000, 5000, 10_000], settleS: 5, measureS: 15 },
+  s4: { drivers: 0, group: 'live-push', warmupS: 15, pauseS: 60, maxCatchUpS: 120 },
+};
+
+const QUICK: typeof FULL = {
+  kafkaHeap: '1g',
+  s0: { produceSeconds: 2, redisSeconds: 2, wsClients: 100, wsSeconds: 2 },
+  s1: { drivers: 100, hz: 1, clients: 10, warmupS: 4, measureS: 8 },
+  s2: { steps: [500, 1000, 2000], hz: 1, clients: 5, settleS: 3, measureS: 6, p99LimitMs: 250 },
+  s3: { drivers: 50, hz: 2, clientSteps: [50, 200], settleS: 2, measureS: 5 },
+  s4: { drivers: 500, group: 'live-push', warmupS: 5, pauseS: 10, maxCatchUpS: 30 },
+};
+
+export const USAGE = `usage: npm run bench -- [options]
+
+Starts a real Kafka and Redis and the real backend roles, runs the scenarios and writes
+artifacts/bench/report.json and docs/benchmarks.md (quick runs: artifacts/bench/benchmarks.md).
+
+  --quick                 small fleets, a few seconds per step: a smoke run (about 2 minutes)
+  --only s0,s1,…          run only these scenarios (s0 ceilings, s1 latency floor,
+                          s2 ingest ramp, s3 fan-out, s4 catch-up)
+  --s2-steps 1000,5000,…  S2 fleet sizes (drivers at 1 Hz)
+  --s2-seconds N          S2 seconds per step (settling included)
+  --s3-clients 100,1000,… S3 WebSocket client counts
+  --s4-drivers N          S4 fleet (default: a quarter of the S2 knee)
+  --s4-group NAME         S4 group to pause: live-push, analytics or notifications
+  --s4-pause-seconds N    S4 pause length (default 60)
+  --markdown FILE         where to write the Markdown report
+  --from-report FILE      measure nothing: write the Markdown (docs/benchmarks.md unless
+                          --markdown) again from a report.json
+  -h, --help              this text`;
+
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => Number(x.replace(/_/g, '')))
+    .filter((n) => Number.isFinite(n) && n > 0);
+
+export function parseBenchOptions(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      's2-steps': { type: 'string' },
+      's2-seconds': { type: 'string' },
+      's3-clients': { type: 'string' },
+      's4-drivers': { type: 'string' },
+      's4-group': { type: 'string' },
+      's4-pause-seconds': { type: 'string' },
+      markdown: { type: 'string' },
+      'from-report': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return null;
+  const base = structuredClone(values.quick ? QUICK : FULL);
+  const only = values.only
+    ? values.only.split(',').map((s) => s.trim().toLowerCase())
+    : [...SCENARIOS];
+  const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}`);
+  if (values['s2-steps']) base.s2.steps = list(values['s2-steps']);
+  if (values['s2-seconds']) {
+    const total = Number(values['s2-seconds']);
+    base.s2.settleS = Math.max(2, Math.round(total / 3));
+    base.s2.measureS = Math.max(3, total - base.s2.settleS);
+  }
+  if (values['s3-clients']) base.s3.clientSteps = list(values['s3-clients']);
+  if (values['s4-drivers']) base.s4.drivers = Number(values['s4-drivers']);
+  if (values['s4-group']) base.s4.group = values['s4-group'];
+  if (values['s4-pause-seconds']) base.s4.pauseS = Number(values['s4-pause-seconds']);
+  const outDir = 'artifacts/bench';
+  return {
+    ...base,
+    quick: values.quick ?? false,
+    only: only as ScenarioId[],
+    outDir,
+    markdownFile:
+      values.markdown ?? (values.quick ? `${outDir}/benchmarks.md` : 'docs/benchmarks.md'),
+    fromReport: values['from-report'] ?? null,
+  };
+}

@@ -1,0 +1,146 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+
+const clockTicks = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(r.stdout?.trim());
+  return Number.isFinite(n) && n > 0 ? n : 100;
+})();
+
+/** CPU seconds (user + system, all threads) a process has used, or null once it is gone. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces and parentheses: fields are counted after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return null;
+  }
+}
+
+/** Resident set size in bytes (VmRSS), or null once the process is gone. */
+export function rssBytes(pid: number): number | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+    return kb ? Number(kb) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Busy CPU seconds of the whole machine, all cores (from /proc/stat), and the part of it that
+ * was steal: time a virtual machine's cores spent running other guests on the same host.
+ */
+export function machineCpuSeconds(): { busy: number; steal: number } {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / clockTicks, steal: (v[7] ?? 0) / clockTicks };
+}
+
+export function loadAverage(): [number, number, number] {
+  const [a, b, c] = os.loadavg();
+  return [a ?? 0, b ?? 0, c ?? 0];
+}
+
+/** Open-file limits of this process (each WebSocket client is one descriptor). */
+export function openFileLimit(): { soft: number; hard: number } {
+  try {
+    const line = fs
+      .readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const [soft, hard] = (line ?? '').trim().split(/\s+/).slice(3, 5);
+    const n = (s: string | undefined) => (s === 'unlimited' ? Infinity : Number(s));
+    return { soft: n(soft), hard: n(hard) };
+  } catch {
+    return { soft: NaN, hard: NaN };
+  }
+}
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memTotalGiB: number;
+  kernel: string;
+  node: string;
+}
+
+export function machineInfo(): MachineInfo {
+  const meminfo = fs.readFileSync('/proc/meminfo', 'utf8');
+  const memKb = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0);
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    cpuModel: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? '?',
+    cores: os.cpus().length,
+    memTotalGiB: Math.round((memKb / 1024 / 1024) * 10) / 10,
+    kernel: os.release(),
+    node: process.version,
+  };
+}
+
+export interface ProcessUsage {
+  /** Percent of one core over the window (200 % = both cores of a 2-core machine). */
+  cpuPct: number;
+  rssMiB: number;
+}
+
+/**
+ * CPU and memory of named processes over a window: CPU from the difference of their
+ * accumulated CPU time, RSS at the end. `other` is the rest of the machine's busy time,
+ * i.e. whatever else ran beside the benchmark, steal included.
+ */
+export class ProcessSampler {
+  private start = new Map<string, number>();
+  private startMachine = machineCpuSeconds();
+  private startAt = performance.now();
+
+  constructor(private readonly pids: () => Record<string, number>) {
+    this.begin();
+  }
+
+  begin(): void {
+    this.start.clear();
+    for (const [name, pid] of Object.entries(this.pids())) {
+      const s = cpuSeconds(pid);
+      if (s !== null) this.start.set(name, s);
+    }
+    this.startMachine = machineCpuSeconds();
+    this.startAt = performance.now();
+  }
+
+  end(): {
+    processes: Record<string, ProcessUsage>;
+    machineBusyPct: number;
+    otherPct: number;
+    stealPct: number;
+  } {
+    const secs = (performance.now() - this.startAt) / 1000;
+    const processes: Record<string, ProcessUsage> = {};
+    let ours = 0;
+    for (const [name, pid] of Object.entries(this.pids())) {
+      const s = cpuSeconds(pid);
+      const s0 = this.start.get(name);
+      if (s === null || s0 === undefined) continue;
+      const used = s - s0;
+      ours += used;
+      processes[name] = {
+        cpuPct: (used / secs) * 100,
+        rssMiB: (rssBytes(pid) ?? 0) / 1024 / 1024,
+      };
+    }
+    const m = machineCpuSeconds();
+    const busy = m.busy - this.startMachine.busy;
+    return {
+      processes,
+      machineBusyPct: (busy / secs) * 100,
+      otherPct: Math.max(0, ((busy - ours) / secs) * 100),
+      stealPct: ((m.steal - this.startMachine.steal) / secs) * 100,
+    };
+  }
+}

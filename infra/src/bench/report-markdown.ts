@@ -1,0 +1,430 @@
+import type { LatencySummary } from './histogram.js';
+import {
+  bestConsumeRates,
+  bestFanOut,
+  clientBound,
+  describeUsage,
+  targets,
+} from './report-figures.js';
+import type { BenchReport } from './report.js';
+
+const n = (x: number | null | undefined, digits = 0) =>
+  x !== null && x !== undefined && Number.isFinite(x)
+    ? x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : '–';
+
+const table = (head: string[], rows: (string | number)[][]) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+const latencyRow = (name: string, l: LatencySummary) => [
+  name,
+  n(l.count),
+  n(l.p50, 1),
+  n(l.p90, 1),
+  n(l.p99, 1),
+  n(l.p999, 1),
+  n(l.max, 1),
+];
+
+const PROCESSES = [
+  'kafka',
+  'redis',
+  'gateway',
+  'live-push',
+  'analytics',
+  'notifications',
+  'ops',
+  'load generator',
+  'bench clients',
+];
+
+function noise(r: BenchReport): string {
+  const windows = [
+    ...(r.s1 ? [r.s1.usage] : []),
+    ...(r.s2?.steps.map((s) => s.usage) ?? []),
+    ...(r.s3?.steps.map((s) => s.usage) ?? []),
+  ];
+  const avg = (f: (u: (typeof windows)[number]) => number) =>
+    windows.length ? windows.reduce((s, u) => s + f(u), 0) / windows.length : NaN;
+  const other = avg((u) => u.otherPct);
+  const steal = avg((u) => u.stealPct ?? 0);
+  const [b] = r.loadAverage.before;
+  const shared = b > 0.5 || other > 10;
+  return (
+    `Load average ${r.loadAverage.before.map((x) => x.toFixed(2)).join(' / ')} before the run and ` +
+    `${r.loadAverage.after.map((x) => x.toFixed(2)).join(' / ')} after it; CPU used by processes ` +
+    `other than the benchmark's averaged ${n(other)} % (of ${r.machine.cores * 100} %) over the ` +
+    `measurement windows, of which ${n(steal)} % was steal (the hypervisor running other guests ` +
+    'on these cores). ' +
+    (shared
+      ? '**The machine was shared with other work during this run: the figures are noisy and on ' +
+        'the low side.**'
+      : 'The machine was otherwise quiet.')
+  );
+}
+
+function s0(r: BenchReport): string[] {
+  if (!r.s0) return [];
+  const k = r.s0.kafka;
+  const best = bestConsumeRates(r);
+  const s3best = bestFanOut(r);
+  const s2produced = Math.max(0, ...(r.s2?.steps.map((s) => s.producedPerS) ?? [0]));
+  const ratio = (a: number, b: number) => (a > 0 && b > 0 ? `${n((a / b) * 100)} %` : '–');
+  return [
+    '## S0 — ceilings of the parts, same run',
+    '',
+    table(
+      ['ceiling', 'rate', 'how'],
+      [
+        [
+          'kafkajs produce',
+          `${n(k.produce.recordsPerS)} records/s (${n(k.produce.mbPerS, 1)} MB/s)`,
+          `${n(k.produce.bytesPerRecord)}-byte position records, batches of ${k.produce.batch}, ${k.produce.inFlight} in flight, acks=all, 12 partitions`,
+        ],
+        [
+          'kafkajs consume',
+          `${n(k.consume.recordsPerS)} records/s`,
+          `one consumer, empty eachBatch, 1 MB per partition, ${n(k.consume.records)} records`,
+        ],
+        [
+          'ioredis PUBLISH',
+          `${n(r.s0.redis.publishPerS)} msgs/s (received ${n(r.s0.redis.receivedPerS)}/s)`,
+          `pipelines of ${r.s0.redis.pipeline}, ${r.s0.redis.messageBytes}-byte position messages, ${r.s0.redis.channels} channels, one pattern subscriber`,
+        ],
+        [
+          'ws broadcast',
+          `${n(r.s0.ws.deliveredPerS)} msgs/s`,
+          `one server process, ${n(r.s0.ws.clients)} clients, message serialised once, server CPU ${n(r.s0.ws.serverCpuPct)} %`,
+        ],
+      ],
+    ),
+    '',
+    'Our pipeline as a share of those ceilings (best figure of this run):',
+    '',
+    table(
+      ['path', 'ours', 'ceiling', 'share'],
+      [
+        [
+          'load generator → Kafka (S2)',
+          `${n(s2produced)}/s`,
+          `${n(k.produce.recordsPerS)}/s`,
+          ratio(s2produced, k.produce.recordsPerS),
+        ],
+        ...Object.entries(best).map(([g, v]) => [
+          `${g} consume (S2${r.s4?.group === g ? ', S4 catch-up' : ''})`,
+          `${n(v)}/s`,
+          `${n(k.consume.recordsPerS)}/s`,
+          ratio(v, k.consume.recordsPerS),
+        ]),
+        [
+          'live-push → Redis publish (S2)',
+          `${n(best['live-push'] ?? 0)}/s`,
+          `${n(r.s0.redis.publishPerS)}/s`,
+          ratio(best['live-push'] ?? 0, r.s0.redis.publishPerS),
+        ],
+        [
+          'gateway → customers (S3)',
+          `${n(s3best)}/s`,
+          `${n(r.s0.ws.deliveredPerS)}/s`,
+          ratio(s3best, r.s0.ws.deliveredPerS),
+        ],
+      ],
+    ),
+    '',
+    "A group's rate is a floor of its capacity unless it fell behind: while it keeps up it " +
+      'consumes only what is offered.',
+    '',
+  ];
+}
+
+function s1(r: BenchReport): string[] {
+  if (!r.s1) return [];
+  const s = r.s1;
+  return [
+    '## S1 — latency floor',
+    '',
+    `${s.drivers} drivers at ${s.hz} Hz, ${s.clients} customers on ${s.clients} deliveries, ` +
+      `${s.measureS} s measured after warm-up. Latency = receive time − the fix's intended send ` +
+      `time (ms).`,
+    '',
+    table(
+      ['leg', 'samples', 'p50', 'p90', 'p99', 'p99.9', 'max'],
+      [
+        latencyRow('fix → customer WebSocket', s.fixToClient),
+        latencyRow('fix → applied by live-push', s.fixToApplied),
+        latencyRow('applied → customer', s.appliedToClient),
+        latencyRow('fix → Redis pub/sub, all deliveries', s.fixToPubSub),
+      ],
+    ),
+    '',
+    `With ${n(s.fixToClient.count)} samples, p99.9 is close to the maximum. ` +
+      describeUsage(s.usage, r.machine.cores) +
+      '.',
+    '',
+  ];
+}
+
+function s2(r: BenchReport): string[] {
+  if (!r.s2) return [];
+  const s = r.s2;
+  const groups = ['live-push', 'analytics', 'notifications'];
+  const knee = s.steps.find((x) => x.knee);
+  const cores = r.machine.cores;
+  return [
+    '## S2 — ingest ramp',
+    '',
+    `Drivers at ${s.hz} Hz, ${s.settleS} s to settle then ${s.measureS} s measured per step, ` +
+      `${s.clients} customers timing positions. The knee is the first step where p99 passes ` +
+      `${s.p99LimitMs} ms or a group's lag keeps growing (trend above 5 % of the offered rate ` +
+      'and more than 2 s of records behind); the ramp stops one step past it. Lag is ' +
+      'end offset − committed offset on delivery-location, read with the kafkajs admin.',
+    '',
+    table(
+      [
+        'drivers',
+        'offered/s',
+        'produced/s',
+        ...groups.map((g) => `${g}/s`),
+        ...groups.map((g) => `${g} lag (trend/s)`),
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        '',
+      ],
+      s.steps.map((x) => [
+        n(x.drivers),
+        n(x.offeredPerS),
+        n(x.producedPerS),
+        ...groups.map((g) => n(x.groups[g]?.consumedPerS)),
+        ...groups.map((g) => `${n(x.groups[g]?.lagEnd)} (${n(x.groups[g]?.lagSlopePerS)})`),
+        n(x.latency.p50, 1),
+        n(x.latency.p99, 1),
+        n(x.latency.max, 1),
+        x.knee ? `**knee**: ${x.kneeReasons.join('; ')}` : '',
+      ]),
+    ),
+    '',
+    'CPU per process, % of one core (the machine has ' +
+      `${cores * 100} %); "other" is work outside the benchmark, steal included:`,
+    '',
+    table(
+      ['drivers', ...PROCESSES, 'other', 'steal', 'machine'],
+      s.steps.map((x) => [
+        n(x.drivers),
+        ...PROCESSES.map((p) => n(x.usage.processes[p]?.cpuPct)),
+        n(x.usage.otherPct),
+        n(x.usage.stealPct),
+        n(x.usage.machineBusyPct),
+      ]),
+    ),
+    '',
+    'RSS per process at the end of each step, MiB:',
+    '',
+    table(
+      ['drivers', ...PROCESSES],
+      s.steps.map((x) => [n(x.drivers), ...PROCESSES.map((p) => n(x.usage.processes[p]?.rssMiB))]),
+    ),
+    '',
+    'Event-loop delay p99, ms (gateway from its /metrics; the consumer roles and ops do not ' +
+      'report theirs: not measured):',
+    '',
+    table(
+      ['drivers', 'gateway', 'load generator', 'bench clients', 'generator worst lateness'],
+      s.steps.map((x) => [
+        n(x.drivers),
+        n(x.eventLoopP99Ms.gateway, 1),
+        n(x.eventLoopP99Ms['load generator'], 1),
+        n(x.eventLoopP99Ms['bench clients'], 1),
+        n(x.generatorLateMaxMs),
+      ]),
+    ),
+    '',
+    knee
+      ? `**Knee at ${n(knee.drivers)} drivers** (${knee.kneeReasons.join('; ')}); the last step ` +
+        `that held was ${s.lastGoodDrivers === null ? 'none' : n(s.lastGoodDrivers)}. At the ` +
+        `knee: ${describeUsage(knee.usage, cores)}.`
+      : `No knee up to ${n(s.steps.at(-1)?.drivers)} drivers.`,
+    '',
+  ];
+}
+
+function s3(r: BenchReport): string[] {
+  if (!r.s3) return [];
+  const s = r.s3;
+  return [
+    '## S3 — fan-out',
+    '',
+    `A fixed fleet of ${n(s.drivers)} drivers at ${s.hz} Hz; customers open real \`ws\` ` +
+      `connections with tracking tokens, spread over ${n(s.deliveriesWatched)} deliveries (many ` +
+      `customers per delivery), all on one gateway process. Open-file limit of the benchmark ` +
+      `process: ${n(s.fileLimit.soft)} soft / ${n(s.fileLimit.hard)} hard` +
+      (s.cappedAt !== null ? `, so clients were capped at ${n(s.cappedAt)}.` : '.'),
+    '',
+    table(
+      [
+        'clients',
+        'offered/s',
+        'delivered/s',
+        'conflated/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'gateway CPU %',
+        'gateway RSS MiB',
+        'KiB/connection',
+        'gateway loop p99 ms',
+        'clients CPU %',
+        'connect s',
+        '',
+      ],
+      s.steps.map((x) => [
+        n(x.clients),
+        n(x.offeredPerS),
+        n(x.deliveredPerS),
+        n(x.gatewayConflatedPerS),
+        n(x.latency.p50, 1),
+        n(x.latency.p99, 1),
+        n(x.latency.max, 1),
+        n(x.usage.processes.gateway?.cpuPct),
+        n(x.gatewayRssMiB),
+        n(x.gatewayKiBPerConnection, 1),
+        n(x.gatewayEventLoopP99Ms, 1),
+        n(x.usage.processes['bench clients']?.cpuPct),
+        n(x.connectSeconds, 1),
+        clientBound(x, r) ? '**overran: not a gateway figure**' : '',
+      ]),
+    ),
+    '',
+    'A step overran when it took more than twice its plan or more arrived than was offered ' +
+      "(a backlog drained from socket buffers): the customers' process, or the machine as a " +
+      'whole, could not keep up, so its rates and latencies describe the benchmark, not the gateway.',
+    '',
+    ...(s.failureReasons.length > 0
+      ? [`Failed connections: ${s.failureReasons.join(', ')}.`, '']
+      : []),
+    ...(s.steps.length > 0
+      ? [`At the largest step: ${describeUsage(s.steps.at(-1)!.usage, r.machine.cores)}.`, '']
+      : []),
+  ];
+}
+
+function s4(r: BenchReport): string[] {
+  if (!r.s4) return [];
+  const s = r.s4;
+  return [
+    '## S4 — catch-up',
+    '',
+    `${n(s.drivers)} drivers at 1 Hz; the \`${s.group}\` group paused through the ops API ` +
+      `(POST /api/ops/groups/…/pause) for ${s.pauseS} s, then resumed. Caught up = lag back to ` +
+      'its steady-state level before the pause (or within one second of records).',
+    '',
+    table(
+      ['figure', 'value'],
+      [
+        ['produce rate', `${n(s.producePerS)} records/s`],
+        ['steady lag before the pause', n(s.steadyLag)],
+        ['lag at resume', n(s.lagAtResume)],
+        [
+          'time to catch up',
+          s.catchUpS === null ? `not within ${s.maxCatchUpS} s` : `${n(s.catchUpS, 1)} s`,
+        ],
+        ['consume rate while catching up', `${n(s.catchUpRatePerS)} records/s`],
+        [
+          'catch-up rate / produce rate',
+          s.catchUpRatio === null ? '–' : `${n(s.catchUpRatio, 1)}×`,
+        ],
+        ...Object.entries(s.otherGroupsMaxLag).map(([g, l]) => [
+          `${g} lag during the pause (max)`,
+          n(l),
+        ]),
+      ],
+    ),
+    '',
+    `While catching up: ${describeUsage(s.usage, r.machine.cores)}.`,
+    '',
+  ];
+}
+
+/** docs/benchmarks.md: machine, versions, configuration, targets and every scenario's tables. */
+export function renderMarkdown(r: BenchReport): string {
+  const m = r.machine;
+  const o = r.configuration.options;
+  const lines = [
+    '# Benchmarks',
+    '',
+    `Written by \`npm run bench\`${r.quick ? ' --quick (a smoke run: small fleets, short steps)' : ''} ` +
+      `on ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC in ${Math.floor(r.durationS / 60)} min ` +
+      `${r.durationS % 60} s; the raw figures and HDR histograms are in artifacts/bench/report.json. ` +
+      'Re-run it to refresh this file; the targets come from issue 10 and are reported, never asserted.',
+    '',
+    '## Machine and set-up',
+    '',
+    table(
+      ['', ''],
+      [
+        ['CPU', `${m.cores} × ${m.cpuModel}`],
+        ['RAM', `${m.memTotalGiB} GiB`],
+        ['kernel', m.kernel],
+        ['Node', r.versions.node ?? ''],
+        ['Kafka', `${r.versions.kafka} (single KRaft node, heap ${o.kafkaHeap})`],
+        ['Redis', `${r.versions.redis} (appendonly everysec)`],
+        [
+          'clients',
+          `kafkajs ${r.versions.kafkajs}, ioredis ${r.versions.ioredis}, ws ${r.versions.ws}, hdr-histogram-js ${r.versions['hdr-histogram-js']}`,
+        ],
+        ['roles', r.configuration.roles],
+        [
+          'configuration',
+          `delivery-location ${r.configuration.locationPartitions} partitions; backend defaults ` +
+            `(commit interval 1 s, chunks of 500) with ${Object.entries(r.configuration.stackEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')}`,
+        ],
+        [
+          'load',
+          'open loop: each driver has a fixed slot per period, every record carries its intended ' +
+            'time as `ts` and is produced whether or not the previous one was acknowledged ' +
+            '(one request in flight, everything due meanwhile in the next), so a stall shows up ' +
+            'as latency instead of as fewer samples',
+        ],
+      ],
+    ),
+    '',
+    noise(r),
+    '',
+    'Everything runs on this one machine: broker, Redis, five roles, the load generator and the ' +
+      'customers compete for the same cores, so each figure is a share of the machine, not a ' +
+      'property of one part.',
+    '',
+    '## Targets (issue 10)',
+    '',
+    table(
+      ['target', 'goal', 'this run', ''],
+      targets(r).map((t) => [
+        t.name,
+        t.goal,
+        t.measured,
+        t.met === null ? '' : t.met ? 'met' : 'not met',
+      ]),
+    ),
+    '',
+    ...s0(r),
+    ...s1(r),
+    ...s2(r),
+    ...s3(r),
+    ...s4(r),
+    ...(r.errors.length > 0
+      ? [
+          '## Errors',
+          '',
+          ...r.errors.map((e) => `- ${e.scenario}: \`${e.message.split('\n')[0]}\``),
+          '',
+        ]
+      : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}

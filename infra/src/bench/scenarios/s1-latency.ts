@@ -1,0 +1,100 @@
+import { Redis } from 'ioredis';
+import { LatencyRecorder, preciseWallClock, type LatencySummary } from '../histogram.js';
+import { startLoadGenerator } from '../load-generator.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ProcessSampler } from '../proc-stats.js';
+import {
+  fmt,
+  pollUntil,
+  sleep,
+  watchedPids,
+  type BenchContext,
+  type WindowUsage,
+} from '../scenario-kit.js';
+import type { BenchStack } from '../stack-probe.js';
+import { TrackClients } from '../track-clients.js';
+
+export interface S1Result {
+  drivers: number;
+  hz: number;
+  clients: number;
+  measureS: number;
+  /** The headline: fix (intended send time) → customer's WebSocket. */
+  fixToClient: LatencySummary;
+  /** Fix → applied by live-push (the Kafka leg), from the messages' appliedAt. */
+  fixToApplied: LatencySummary;
+  /** Applied → customer (Redis pub/sub, gateway, socket). */
+  appliedToClient: LatencySummary;
+  /** Fix → Redis pub/sub, every delivery of the fleet, seen by a subscriber in the benchmark. */
+  fixToPubSub: LatencySummary;
+  clientEventLoopP99Ms: number;
+  usage: WindowUsage;
+}
+
+/** S1: a small fleet and a few customers, to see the latency floor of the whole path. */
+export async function runS1(ctx: BenchContext, bs: BenchStack): Promise<S1Result> {
+  const o = ctx.opts.s1;
+  const gen = await startLoadGenerator({ brokers: ctx.env.brokers, topic: bs.topic, tag: 's1' });
+  const clients = new TrackClients(bs.stack.baseUrl);
+  const sub = new Redis(ctx.env.redisUrl);
+  try {
+    await gen.setFleet(o.drivers, o.hz);
+    ctx.progress(`${o.drivers} drivers at ${o.hz} Hz; waiting for their deliveries…`);
+    const urls = await pollUntil(async () => {
+      const u = await bs.trackingUrls('dlv-s1-');
+      return u.length >= o.clients && u;
+    }, 60_000);
+    if (!urls) throw new Error('S1: deliveries did not appear in /api/deliveries within 60 s');
+    await clients.connect(urls.slice(0, o.clients));
+    ctx.progress(
+      `${clients.counts.open} customers connected` +
+        (clients.counts.failed > 0
+          ? `, ${clients.counts.failed} failed: ${clients.failureReasons.join(', ')}`
+          : ''),
+    );
+
+    const pubSub = new LatencyRecorder();
+    let now = preciseWallClock();
+    sub.on('pmessageBuffer', (_p: Buffer, _c: Buffer, message: Buffer) => {
+      const received = now();
+      const ts = Number(/"ts":(\d+)/.exec(message.toString('latin1'))?.[1]);
+      if (message.includes('"type":"position"') && Number.isFinite(ts))
+        pubSub.record(received - ts);
+    });
+    await sub.psubscribe(`${bs.stack.env.REDIS_PREFIX}live:dlv-s1-*`);
+
+    await sleep(o.warmupS * 1000);
+    clients.resetWindow();
+    pubSub.reset();
+    now = preciseWallClock();
+    const eld = monitorEventLoopDelay({ resolution: 10 });
+    eld.enable();
+    const sampler = new ProcessSampler(() => watchedPids(ctx.env, bs.pids(), gen.pid));
+    const end = performance.now() + o.measureS * 1000;
+    while (performance.now() < end) {
+      await sleep(Math.min(10_000, end - performance.now()));
+      const s = clients.fixToClient.summary();
+      ctx.progress(
+        `  ${fmt(s.count)} positions, p50 ${fmt(s.p50, 1)} ms, p99 ${fmt(s.p99, 1)} ms, max ${fmt(s.max, 1)} ms`,
+      );
+    }
+    const usage = sampler.end();
+    eld.disable();
+    return {
+      drivers: o.drivers,
+      hz: o.hz,
+      clients: clients.counts.open,
+      measureS: o.measureS,
+      fixToClient: clients.fixToClient.summary(true),
+      fixToApplied: clients.fixToApplied.summary(),
+      appliedToClient: clients.appliedToClient.summary(),
+      fixToPubSub: pubSub.summary(true),
+      clientEventLoopP99Ms: eld.percentile(99) / 1e6,
+      usage,
+    };
+  } finally {
+    sub.disconnect();
+    await clients.close();
+    await gen.stop();
+  }
+}
