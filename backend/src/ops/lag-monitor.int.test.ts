@@ -5,6 +5,7 @@ import {
   type LagSnapshot,
   type OpsServerMessage,
 } from '@fleetstream/contracts';
+import * as analytics from '../consumers/analytics.js';
 import * as livePush from '../consumers/live-push.js';
 import * as gateway from '../gateway/server.js';
 import { startProducer } from '../infra/kafka.js';
@@ -26,9 +27,11 @@ let producerDone: Promise<void>;
 beforeAll(async () => {
   const g = await createTestContext(['gateway'], env, 'gateway');
   const w = await createTestContext(['live-push'], env, 'live-push');
+  const a = await createTestContext(['analytics'], env, 'analytics');
   const o = await createTestContext(['ops'], env, 'ops');
   const stopG = await gateway.start(g.ctx);
   const stopW = await livePush.start(w.ctx);
+  const stopA = await analytics.start(a.ctx);
   const stopO = await ops.start(o.ctx);
   base = `http://127.0.0.1:${stopG.port}`;
   wsUrl = `ws://127.0.0.1:${stopG.port}/ws/ops`;
@@ -51,9 +54,11 @@ beforeAll(async () => {
       await producer.stop();
     },
     stopO,
+    stopA,
     stopW,
     stopG,
     o.close,
+    a.close,
     w.close,
     g.close,
   );
@@ -70,6 +75,10 @@ async function lagOf(groupSuffix: string) {
   return body.groups.find((g) => g.groupId.endsWith(groupSuffix)) ?? null;
 }
 
+/** The group paused (as in the issue: analytics), and one that must not notice. */
+const TARGET = '.analytics';
+const OTHER = '.live-push';
+
 it(
   'pausing a group builds lag and leaves OK; resuming drains it, visible live on /ws/ops',
   { timeout: 120_000 },
@@ -81,9 +90,9 @@ it(
 
     // Caught up first: the group is consuming, every partition owned.
     await expect
-      .poll(async () => (await lagOf('.live-push'))?.status, { timeout: 30_000, interval: 250 })
+      .poll(async () => (await lagOf(TARGET))?.status, { timeout: 30_000, interval: 250 })
       .toBe('OK');
-    const before = await lagOf('.live-push');
+    const before = await lagOf(TARGET);
     expect(before?.partitions).toHaveLength(4);
     expect(before?.partitions.every((p) => p.owner !== null)).toBe(true);
     expect(before?.members.length).toBe(1);
@@ -93,22 +102,30 @@ it(
       headers: auth,
     });
     expect(pause.status).toBe(202);
-    await expect
-      .poll(async () => (await lagOf('.live-push'))?.paused, { timeout: 5_000 })
-      .toBe(true);
+    await expect.poll(async () => (await lagOf(TARGET))?.paused, { timeout: 5_000 }).toBe(true);
     const pausedAt = Date.now();
+    // The other group goes on as if nothing happened, throughout the pause and the catch-up.
+    const others: { status: string; lag: number }[] = [];
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        const other = await lagOf(OTHER);
+        if (other) others.push({ status: other.status, lag: other.lag });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
     await expect
-      .poll(async () => (await lagOf('.live-push'))?.lag ?? 0, { timeout: 20_000 })
+      .poll(async () => (await lagOf(TARGET))?.lag ?? 0, { timeout: 20_000 })
       .toBeGreaterThan(200);
     await expect
-      .poll(async () => (await lagOf('.live-push'))?.status, { timeout: 20_000 })
+      .poll(async () => (await lagOf(TARGET))?.status, { timeout: 20_000 })
       .not.toBe('OK');
-    const paused = (await lagOf('.live-push'))!;
+    const paused = (await lagOf(TARGET))!;
     expect(paused.timeLagMs).toBeGreaterThan(1000);
     expect(paused.members.length).toBe(1); // membership kept while paused
     // Hold the pause for 20 s in all, as a real outage would.
     await new Promise((r) => setTimeout(r, Math.max(0, 20_000 - (Date.now() - pausedAt))));
-    const peak = (await lagOf('.live-push'))!.lag;
+    const peak = (await lagOf(TARGET))!.lag;
 
     expect(
       (
@@ -119,8 +136,14 @@ it(
       ).status,
     ).toBe(202);
     await expect
-      .poll(async () => (await lagOf('.live-push'))?.lag ?? Infinity, { timeout: 30_000 })
+      .poll(async () => (await lagOf(TARGET))?.lag ?? Infinity, { timeout: 30_000 })
       .toBeLessThan(100);
+
+    watching = false;
+    await watcher;
+    expect(others.length).toBeGreaterThan(20);
+    expect(others.every((o) => o.status === 'OK')).toBe(true);
+    expect(Math.max(...others.map((o) => o.lag))).toBeLessThan(400);
 
     // The catch-up is in the history the dashboard draws: a peak, then a drain.
     const points = updates.flatMap((u) => (u.type === 'update' ? [u.point] : u.points));
