@@ -29,6 +29,8 @@ beforeAll(async () => {
       LOCATION_PARTITIONS: '6',
       KAFKA_COMMIT_INTERVAL_MS: '5000',
       FAULT_APPLY_TO_COMMIT_DELAY_MS: '50',
+      // The trace's fix times run ahead of the broker's (it spans minutes from a past start).
+      RECORD_MAX_FUTURE_MS: '86400000',
     },
   });
   observer = await createTestContext(['analytics'], stack.env, 'observer');

@@ -94,8 +94,12 @@ function log4jProperties(logFile: string): string {
 }
 
 /** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding. */
-function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+export function clusterId(): string {
+  // StorageTool's argument parser takes an id starting with '-' for an option: draw again.
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 /**

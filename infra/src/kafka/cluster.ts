@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { freePort } from '../host.js';
 import { LaunchError } from '../launch-error.js';
-import { startKafkaBroker, type KafkaBroker } from './broker.js';
+import { clusterId as newClusterId, startKafkaBroker, type KafkaBroker } from './broker.js';
 
 export interface KafkaClusterOptions {
   /** One sub-folder per node (`node-1`, …). Created if missing. */
@@ -61,7 +60,7 @@ export async function startKafkaCluster(o: KafkaClusterOptions): Promise<KafkaCl
       `a ${size}-node cluster cannot hold replication factor ${replicationFactor} with min.insync.replicas ${minInsyncReplicas}`,
     );
   const readyTimeoutMs = o.readyTimeoutMs ?? 90_000;
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const specs: { nodeId: number; port: number; controllerPort: number }[] = [];
   for (let nodeId = 1; nodeId <= size; nodeId++)
     specs.push({ nodeId, port: await freePort(), controllerPort: await freePort() });
