@@ -6,6 +6,7 @@ import { LaunchError } from '../launch-error.js';
 import { run } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
 import { ensureRedisServerInstalled } from '../redis/server.js';
+import { clearLedger, ledgerReport } from '../../../backend/src/testing/reliability-ledger.js';
 
 const say = (line: string) => console.error(`fleetstream chaos: ${line}`);
 
@@ -24,16 +25,21 @@ async function main(): Promise<number> {
     return 1;
   }
   fs.mkdirSync(path.join(repoRoot, 'artifacts'), { recursive: true });
+  clearLedger('chaos');
   say('3-broker Kafka cluster, two instances per consumer group, kill -9 of a broker and members…');
-  const code = await run(path.join(repoRoot, 'node_modules', '.bin', 'vitest'), [
-    'run',
-    '--config',
-    path.join(repoRoot, 'infra', 'src', 'chaos', 'vitest.config.ts'),
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${path.join(repoRoot, 'artifacts', 'chaos.json')}`,
-    ...process.argv.slice(2),
-  ]);
+  const code = await run(
+    path.join(repoRoot, 'node_modules', '.bin', 'vitest'),
+    [
+      'run',
+      '--config',
+      path.join(repoRoot, 'infra', 'src', 'chaos', 'vitest.config.ts'),
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${path.join(repoRoot, 'artifacts', 'chaos.json')}`,
+      ...process.argv.slice(2),
+    ],
+    { env: { ...process.env, FLEETSTREAM_SUITE: 'chaos' } },
+  );
   try {
     const r = JSON.parse(
       fs.readFileSync(path.join(repoRoot, 'artifacts', 'chaos.json'), 'utf8'),
@@ -51,6 +57,7 @@ async function main(): Promise<number> {
   } catch {
     // vitest already said what went wrong
   }
+  console.log(ledgerReport());
   return code;
 }
 

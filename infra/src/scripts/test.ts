@@ -6,6 +6,7 @@ import { LaunchError } from '../launch-error.js';
 import { run } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../testing/global-setup.js';
+import { clearLedger, ledgerReport } from '../../../backend/src/testing/reliability-ledger.js';
 
 const say = (line: string) => console.error(`fleetstream test: ${line}`);
 const npx = (bin: string) => path.join(repoRoot, 'node_modules', '.bin', bin);
@@ -55,6 +56,7 @@ async function main(): Promise<number> {
     env = await starting;
     say(`Kafka ${env.brokers}, Redis ${env.redisUrl}`);
     fs.mkdirSync(path.join(repoRoot, 'artifacts'), { recursive: true });
+    clearLedger('test');
     const code = await run(
       npx('vitest'),
       [
@@ -73,6 +75,7 @@ async function main(): Promise<number> {
       },
     );
     printSummary();
+    console.log(ledgerReport());
     return code;
   } catch (err) {
     say(err instanceof LaunchError ? err.message : String((err as Error).stack ?? err));
