@@ -24,6 +24,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads the WebSocket ping interval, 15 s by default, and refuses nonsense', () => {
+    expect(loadConfig(['live-push'], {}).ws.pingIntervalMs).toBe(15_000);
+    expect(loadConfig(['live-push'], { WS_PING_INTERVAL_MS: '500' }).ws.pingIntervalMs).toBe(500);
+    expect(() => loadConfig(['live-push'], { WS_PING_INTERVAL_MS: '0' })).toThrow(
+      /WS_PING_INTERVAL_MS/,
+    );
+  });
+
   it('namespaces topics and groups', () => {
     const c = loadConfig(['live-push'], { KAFKA_NAMESPACE: 'staging.' });
     expect(c.topics.locationDlq).toBe('staging.delivery-location.dlq');

@@ -104,6 +104,8 @@ const EnvSchema = z.object({
     .int()
     .min(1024)
     .default(256 * 1024),
+  /** How often the gateway pings each WebSocket; one that has not answered by the next ping is closed. */
+  WS_PING_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** How often the ops role polls group offsets. */
   OPS_POLL_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2000),
   /** Polls in the window that lag status is judged over (window = polls × interval). */
@@ -174,7 +176,7 @@ export interface Config {
     readonly staleAfterS: number;
     readonly deadReckonS: number;
   };
-  readonly ws: { readonly maxBufferedBytes: number };
+  readonly ws: { readonly maxBufferedBytes: number; readonly pingIntervalMs: number };
   readonly notifications: {
     readonly nearbyMinutes: number;
     readonly arrivalRadiusM: number;
@@ -279,7 +281,7 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       staleAfterS: e.TRACK_STALE_AFTER_S,
       deadReckonS: e.TRACK_DEAD_RECKON_S,
     },
-    ws: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES },
+    ws: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, pingIntervalMs: e.WS_PING_INTERVAL_MS },
     notifications: {
       nearbyMinutes: e.NOTIFY_NEARBY_MINUTES,
       arrivalRadiusM: e.NOTIFY_ARRIVAL_RADIUS_M,

@@ -7,11 +7,17 @@ import type { DeliveryStore } from '../infra/delivery-store.js';
 import type { createSubscriptions } from './subscriptions.js';
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const PING_INTERVAL_MS = 15_000;
 const MAX_CLIENT_MESSAGES_PER_S = 20;
 const heartbeat = () => JSON.stringify({ type: 'heartbeat', at: Date.now() });
-/** Past this much queued for a socket it is not reading at all, and is closed. */
-const HARD_LIMIT_FACTOR = 4;
+/**
+ * A socket that would have more than maxBufferedBytes × this queued is not reading at all, and
+ * is closed instead: that product bounds what one customer can make us hold.
+ */
+export const HARD_LIMIT_FACTOR = 4;
+/** Room for a frame header and a ping on top of a message's own bytes. */
+const FRAME_OVERHEAD = 16;
+
+type TrackClient = WebSocket & { alive?: boolean; deliveryId?: string };
 
 export interface TrackSocketDeps {
   ctx: AppContext;
@@ -22,8 +28,18 @@ export interface TrackSocketDeps {
 export interface TrackStats {
   connections: number;
   sent: number;
+  /** Positions held back, only the newest kept, while their socket was over maxBufferedBytes. */
   conflated: number;
   refused: number;
+  /** Sockets closed for not reading (their queue would have passed the hard limit). */
+  dropped: number;
+  /** Sockets closed for not answering a ping before the next one (half-open links). */
+  unresponsive: number;
+  /**
+   * The most bytes ever queued for one socket, right after a write: at most the hard limit
+   * (maxBufferedBytes × HARD_LIMIT_FACTOR), or one message sent on an empty queue.
+   */
+  maxQueuedBytes: number;
 }
 
 /** Writes an HTTP error on a socket that asked to upgrade, before any WebSocket exists. */
@@ -69,22 +85,52 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
     maxPayload: 4 * 1024,
     perMessageDeflate: false,
   });
-  const stats: TrackStats = { connections: 0, sent: 0, conflated: 0, refused: 0 };
+  const stats: TrackStats = {
+    connections: 0,
+    sent: 0,
+    conflated: 0,
+    refused: 0,
+    dropped: 0,
+    unresponsive: 0,
+    maxQueuedBytes: 0,
+  };
   const limit = ctx.config.ws.maxBufferedBytes;
+  const hardLimit = limit * HARD_LIMIT_FACTOR;
 
+  /**
+   * Sends unless that would queue more than the hard limit, in which case the socket goes. An
+   * empty queue takes any one message, so a snapshot larger than the limit still gets through.
+   */
+  const write = (ws: TrackClient, message: string): boolean => {
+    const queued = ws.bufferedAmount;
+    if (queued > 0 && queued + Buffer.byteLength(message) + FRAME_OVERHEAD > hardLimit) {
+      stats.dropped++;
+      log.warn(
+        { deliveryId: ws.deliveryId, buffered: queued },
+        'closing a socket that does not read',
+      );
+      ws.terminate();
+      return false;
+    }
+    ws.send(message);
+    stats.maxQueuedBytes = Math.max(stats.maxQueuedBytes, ws.bufferedAmount);
+    return true;
+  };
+
+  // A client that has not answered one ping by the next is gone (or its link is half-open):
+  // it is closed between one and two intervals after it fell silent.
   const pingTimer = setInterval(() => {
-    for (const ws of wss.clients) {
-      const state = ws as WebSocket & { alive?: boolean };
-      if (state.alive === false) {
+    for (const ws of wss.clients as Set<TrackClient>) {
+      if (ws.alive === false) {
+        stats.unresponsive++;
         ws.terminate();
         continue;
       }
-      state.alive = false;
-      ws.ping();
+      ws.alive = false;
       // The page cannot see pings: a small message lets it notice a half-open link too.
-      ws.send(heartbeat());
+      if (write(ws, heartbeat())) ws.ping();
     }
-  }, PING_INTERVAL_MS);
+  }, ctx.config.ws.pingIntervalMs);
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = new URL(req.url ?? '/', 'http://gateway');
@@ -107,11 +153,11 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
     wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, deliveryId));
   }
 
-  async function serve(ws: WebSocket, deliveryId: string) {
+  async function serve(ws: TrackClient, deliveryId: string) {
     stats.connections++;
-    const state = ws as WebSocket & { alive?: boolean };
-    state.alive = true;
-    ws.on('pong', () => (state.alive = true));
+    ws.alive = true;
+    ws.deliveryId = deliveryId;
+    ws.on('pong', () => (ws.alive = true));
     // Customers have nothing to say yet: maxPayload bounds a message (1009 beyond it), and a
     // flood of them closes the socket (1008) instead of costing us anything.
     let window = { start: Date.now(), count: 0 };
@@ -131,28 +177,19 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
 
     const send = (message: string, isPosition: boolean) => {
       if (ws.readyState !== ws.OPEN) return;
-      if (ws.bufferedAmount > limit) {
-        if (ws.bufferedAmount > limit * HARD_LIMIT_FACTOR) {
-          log.warn(
-            { deliveryId, buffered: ws.bufferedAmount },
-            'closing a socket that does not read',
-          );
-          ws.terminate();
-          return;
-        }
-        // Conflate: a slow reader needs the newest position, not every one in between.
-        if (isPosition) {
-          latestPosition = message;
-          stats.conflated++;
-          return;
-        }
+      // Conflate: a slow reader needs the newest position, not every one in between.
+      if (isPosition && ws.bufferedAmount > limit) {
+        latestPosition = message;
+        stats.conflated++;
+        return;
       }
-      if (latestPosition !== null && !isPosition) {
-        ws.send(latestPosition);
+      if (latestPosition !== null) {
+        // Before a status, the held position goes first; a newer position supersedes it (else
+        // the flush timer would send it after the newer one).
+        if (!isPosition && !write(ws, latestPosition)) return;
         latestPosition = null;
       }
-      ws.send(message);
-      stats.sent++;
+      if (write(ws, message)) stats.sent++;
     };
     const flushTimer = setInterval(() => {
       if (latestPosition !== null && ws.bufferedAmount <= limit) {
@@ -184,7 +221,7 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
         ws.close(4404, 'unknown delivery');
         return;
       }
-      ws.send(JSON.stringify(snapshot));
+      if (!write(ws, JSON.stringify(snapshot))) return;
       snapshotSeq = snapshot.seq;
       const known = new Set(snapshot.notifications.map((n) => n.id));
       for (const m of early) {
