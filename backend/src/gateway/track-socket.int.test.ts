@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import type { PositionRecord, TrackServerMessage, TripRecord } from '@fleetstream/contracts';
 import { signTrackingToken } from '../domain/tracking-token.js';
 import { createDeliveryStore, type DeliveryStore } from '../infra/delivery-store.js';
+import { recordFault } from '../testing/reliability-ledger.js';
 import {
   createTestContext,
   testNamespace,
@@ -12,6 +13,7 @@ import {
 import * as gateway from './server.js';
 
 const env = testNamespace('ws-auth');
+const AUTH_FAULT = 'WebSocket: bad/forged/expired tokens, foreign Origin, cross-delivery';
 let stopGateway: Awaited<ReturnType<typeof gateway.start>>;
 let store: DeliveryStore;
 let close: () => Promise<void>;
@@ -88,14 +90,37 @@ describe('customer WebSocket authentication', () => {
       403,
     ],
     ['no delivery id', () => `${base}?t=${tokenFor('dlv-a')}`, 400],
-  ])('refuses %s at the upgrade', async (_name, url, status) => {
-    expect(await upgradeStatus(url())).toBe(status);
+  ])('refuses %s at the upgrade', async (name, url, status) => {
+    const got = await upgradeStatus(url());
+    recordFault({
+      fault: AUTH_FAULT,
+      runs: 1,
+      checked: 1,
+      lost: 0,
+      duplicated: 0,
+      ok: got === status,
+      ...(got === status ? {} : { note: `${name}: ${got} instead of ${status}` }),
+    });
+    expect(got).toBe(status);
   });
 
   it('refuses a foreign browser origin with 403 and accepts its own', async () => {
     const url = `${base}?deliveryId=dlv-a&t=${tokenFor('dlv-a')}`;
-    expect(await upgradeStatus(url, { Origin: 'https://evil.example' })).toBe(403);
-    expect(await upgradeStatus(url, { Origin: `http://127.0.0.1:${stopGateway.port}` })).toBe(101);
+    const foreign = await upgradeStatus(url, { Origin: 'https://evil.example' });
+    const own = await upgradeStatus(url, { Origin: `http://127.0.0.1:${stopGateway.port}` });
+    recordFault({
+      fault: AUTH_FAULT,
+      runs: 1,
+      checked: 1,
+      lost: 0,
+      duplicated: 0,
+      ok: foreign === 403 && own === 101,
+      ...(foreign === 403 && own === 101
+        ? {}
+        : { note: `foreign Origin ${foreign}, own Origin ${own}` }),
+    });
+    expect(foreign).toBe(403);
+    expect(own).toBe(101);
   });
 
   it('sends a snapshot, then only its own delivery: zero frames of another', async () => {
@@ -113,6 +138,23 @@ describe('customer WebSocket authentication', () => {
       await store.applyPosition(position('dlv-a', seq), Date.now());
     }
     await expect.poll(() => frames.length).toBe(21);
+    const foreignFrames = frames.filter(
+      (f) =>
+        f.type !== 'heartbeat' &&
+        (f.type === 'snapshot' ? f.delivery.deliveryId : f.deliveryId) !== 'dlv-a',
+    ).length;
+    const own = frames.flatMap((f) =>
+      f.type === 'position' && f.deliveryId === 'dlv-a' ? [f.seq] : [],
+    );
+    recordFault({
+      fault: AUTH_FAULT,
+      runs: 1,
+      checked: 20,
+      lost: 20 - new Set(own).size,
+      duplicated: own.length - new Set(own).size,
+      ok: foreignFrames === 0,
+      note: `${foreignFrames} of 20 positions of another delivery reached a connected customer`,
+    });
     expect(frames.slice(1).map((f) => (f.type === 'position' ? f.seq : -1))).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 2),
     );
@@ -139,8 +181,19 @@ describe('customer WebSocket authentication', () => {
         ws.once('message', () => send(ws));
         ws.once('close', (code) => resolve(code));
       });
-    expect(await closeCode((ws) => ws.send('x'.repeat(64 * 1024)))).toBe(1009);
-    expect(await closeCode((ws) => Array.from({ length: 50 }, () => ws.send('{}')))).toBe(1008);
+    const oversize = await closeCode((ws) => ws.send('x'.repeat(64 * 1024)));
+    const flood = await closeCode((ws) => Array.from({ length: 50 }, () => ws.send('{}')));
+    recordFault({
+      fault: 'WebSocket: oversize frames (1009) and floods (1008)',
+      runs: 2,
+      checked: 2,
+      lost: 0,
+      duplicated: 0,
+      ok: oversize === 1009 && flood === 1008,
+      note: `a 64 KiB frame closed with ${oversize}, 50 messages at once with ${flood}`,
+    });
+    expect(oversize).toBe(1009);
+    expect(flood).toBe(1008);
   });
 });
 
@@ -160,10 +213,27 @@ describe('HTTP hardening', () => {
         body,
       });
     const big = await post(JSON.stringify({ pad: 'x'.repeat(100_000) }));
-    expect(big.status).toBe(413);
     const bad = await post('{"not json');
-    expect(bad.status).toBe(400);
     const text = await bad.text();
+    const stack = /at .*\.(js|ts):\d+/.test(text);
+    const code = (() => {
+      try {
+        return (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+      } catch {
+        return undefined;
+      }
+    })();
+    recordFault({
+      fault: 'HTTP: oversize / invalid bodies',
+      runs: 2,
+      checked: 2,
+      lost: 0,
+      duplicated: 0,
+      ok: big.status === 413 && bad.status === 400 && !stack && code === 'BAD_REQUEST',
+      note: `100 kB body ${big.status}, bad JSON ${bad.status} ${code ?? 'no code'}${stack ? ' WITH a stack trace' : ''}`,
+    });
+    expect(big.status).toBe(413);
+    expect(bad.status).toBe(400);
     expect(text).not.toMatch(/at .*\.(js|ts):\d+/);
     expect(JSON.parse(text)).toMatchObject({ error: { code: 'BAD_REQUEST' } });
   });
