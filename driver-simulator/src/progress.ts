@@ -67,7 +67,9 @@ export function createProgress(o: ProgressOptions): Progress {
       const secs = s.elapsedMs / 1000;
       o.stream.write(
         `simulate: done after ${secs.toFixed(1)} s: ${fmt(s.sent)} records sent ` +
-          `(${fmt(s.sent / Math.max(secs, 0.001))}/s), ${fmt(s.errors)} failed, ` +
+          `(${fmt(s.sent / Math.max(secs, 0.001))}/s), ${fmt(s.errors)} failed` +
+          (s.retries > 0 ? ` (${fmt(s.retries)} sends retried)` : '') +
+          ', ' +
           `${fmt(s.fleet.assigned)} deliveries assigned, ${fmt(s.fleet.delivered)} delivered, ` +
           `${fmt(s.fleet.cancelled)} cancelled; ` +
           (s.behindSlots > 0

@@ -34,20 +34,43 @@ describe('runSimulator', () => {
     expect(s.maxLagMs).toBeGreaterThan(500);
   });
 
-  it('counts failed sends as errors and keeps going', async () => {
+  it('sends a failed batch again, as it is, before the next one', async () => {
     let n = 0;
+    const attempts: LocationRecord[][] = [];
     const s = await runSimulator({
       fleet: fleet(),
       rateHz: 1,
       durationS: 5,
+      parts: 1,
       clock: acceleratedClock(100),
-      send: async () => {
+      send: async (r) => {
+        attempts.push(r);
         if (n++ % 2 === 0) throw new Error('broker said no');
       },
     });
-    expect(s.errors).toBeGreaterThan(0);
-    expect(s.sent).toBeGreaterThan(0);
+    expect(s.errors).toBe(0);
+    expect(s.retries).toBe(5);
     expect(s.lastError?.message).toBe('broker said no');
+    // Every batch went out twice, the same records both times, in order.
+    expect(attempts).toHaveLength(10);
+    for (let i = 0; i < 10; i += 2) expect(attempts[i + 1]).toBe(attempts[i]);
+    expect(s.sent).toBe(attempts.filter((_, i) => i % 2 === 1).flat().length);
+  });
+
+  it('gives up on a batch that keeps failing, counting its records as errors', async () => {
+    const s = await runSimulator({
+      fleet: fleet(),
+      rateHz: 1,
+      durationS: 3,
+      parts: 1,
+      failAfterMs: 300,
+      clock: acceleratedClock(100),
+      send: async () => {
+        throw new Error('broker gone');
+      },
+    }).catch((err: Error) => err);
+    expect(s).toBeInstanceOf(Error);
+    expect((s as Error).message).toMatch(/every send failed for 0.3 s: broker gone/);
   });
 
   it('stops when aborted', async () => {

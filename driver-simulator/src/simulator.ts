@@ -42,7 +42,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called after every slot; keep it cheap. */
   onStatus?(s: RunStatus): void;
-  /** Give up when every send failed for this long. @default 30000 */
+  /** Give up on a batch (and stop) when sends failed for this long. @default 30000 */
   failAfterMs?: number;
 }
 
@@ -52,7 +52,10 @@ export interface RunStatus {
   slots: number;
   slotMs: number;
   sent: number;
+  /** Records given up on: their batch failed for longer than `failAfterMs`, or at a stop. */
   errors: number;
+  /** Sends that failed and were tried again with the same records. */
+  retries: number;
   lastError: Error | null;
   /** How late the current slot started, in clock ms. */
   lagMs: number;
@@ -83,6 +86,7 @@ export async function runSimulator(o: RunOptions): Promise<RunStatus> {
     slotMs,
     sent: 0,
     errors: 0,
+    retries: 0,
     lastError: null,
     lagMs: 0,
     maxLagMs: 0,
@@ -92,15 +96,28 @@ export async function runSimulator(o: RunOptions): Promise<RunStatus> {
   };
   let failingSince = 0;
   let inflight: Promise<void> = Promise.resolve();
+  // A failed batch is sent again, as it is, until it goes through or we give up: never skipped
+  // for the next one. The idempotent producer numbers a batch when it first sends it and only
+  // moves on after an answer, so skipping a batch the broker did write (its answer lost in a
+  // timeout) would let the next batch reuse those numbers and be dropped as a "duplicate"
+  // while acknowledged. Found by the single-broker chaos test (SIGSTOP of the broker).
   const send = async (records: LocationRecord[]) => {
-    try {
-      await o.send(records);
-      s.sent += records.length;
-      failingSince = 0;
-    } catch (err) {
-      s.errors += records.length;
-      s.lastError = err instanceof Error ? err : new Error(String(err));
-      failingSince ||= Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await o.send(records);
+        s.sent += records.length;
+        failingSince = 0;
+        return;
+      } catch (err) {
+        s.lastError = err instanceof Error ? err : new Error(String(err));
+        s.retries++;
+        failingSince ||= Date.now();
+        if (o.signal?.aborted || Date.now() - failingSince > failAfterMs) {
+          s.errors += records.length;
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(200 * attempt, 2_000)));
+      }
     }
   };
 
