@@ -69,6 +69,7 @@ async function main(): Promise<number> {
       fleet,
       rateHz: o.rateHz,
       durationS: o.durationS,
+      failAfterMs: o.giveUpAfterS * 1000,
       ...(o.speedup > 1 ? { clock: acceleratedClock(o.speedup) } : {}),
       send: async (records) => {
         await publisher.publish(records);

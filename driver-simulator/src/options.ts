@@ -22,6 +22,8 @@ export interface SimulatorOptions {
   quiet: boolean;
   /** File that gets every acknowledged record (ground truth for reliability tests), or null. */
   ackedLog: string | null;
+  /** Stop (exit 1) when sends have failed for this long, seconds. */
+  giveUpAfterS: number;
 }
 
 const int = (min: number, max: number) => (v: string) => {
@@ -123,6 +125,12 @@ export function createProgram(env: { KAFKA_BROKERS?: string } = {}): Command {
     .option('--geojson-only', 'write the --geojson file and exit without Kafka')
     .option('-q, --quiet', 'no progress, only problems and the summary')
     .option(
+      '--give-up-after <s>',
+      'while Kafka is unreachable, a batch is sent again until it goes through; stop after this many seconds of failures',
+      num(1, 86_400),
+      120,
+    )
+    .option(
       '--acked-log <file>',
       'append "<ackedAtMs> <driverId> <seq>" for every record Kafka acknowledged (for tests)',
     )
@@ -154,6 +162,7 @@ interface Raw {
   geojsonOnly?: boolean;
   quiet?: boolean;
   ackedLog?: string;
+  giveUpAfter: number;
 }
 
 /** Parses argv (without node and script); an invalid option exits via commander with why. */
@@ -190,5 +199,6 @@ export function parseOptions(program: Command, argv: string[]): SimulatorOptions
     geojsonOnly: r.geojsonOnly ?? false,
     quiet: r.quiet ?? false,
     ackedLog: r.ackedLog ?? null,
+    giveUpAfterS: r.giveUpAfter,
   });
 }

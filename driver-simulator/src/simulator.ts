@@ -42,7 +42,7 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called after every slot; keep it cheap. */
   onStatus?(s: RunStatus): void;
-  /** Give up on a batch (and stop) when sends failed for this long. @default 30000 */
+  /** Give up on a batch (and stop) when sends failed for this long. @default 120000 */
   failAfterMs?: number;
 }
 
@@ -77,7 +77,7 @@ export async function runSimulator(o: RunOptions): Promise<RunStatus> {
   const parts = o.parts ?? Math.min(10, Math.max(1, Math.ceil(o.fleet.size / 2000)));
   const slotMs = 1000 / o.rateHz / parts;
   const totalSlots = o.durationS > 0 ? Math.round(o.durationS * o.rateHz) * parts : Infinity;
-  const failAfterMs = o.failAfterMs ?? 30_000;
+  const failAfterMs = o.failAfterMs ?? 120_000;
   const startedAt = clock.now();
   const s: RunStatus = {
     drivers: o.fleet.size,
