@@ -1,4 +1,9 @@
-import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import {
+  build,
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  type Histogram,
+} from 'hdr-histogram-js';
 
 /** Percentiles of a latency histogram, in milliseconds. */
 export interface LatencySummary {
@@ -39,6 +44,16 @@ export class LatencyRecorder {
 
   reset(): void {
     this.h.reset();
+  }
+
+  /** The histogram in HdrHistogram's compressed base64 form, to send to another process. */
+  encode(): string {
+    return encodeIntoCompressedBase64(this.h);
+  }
+
+  /** Adds a histogram that another process recorded (the form `encode` returns). */
+  addEncoded(base64: string): void {
+    this.h.add(decodeFromCompressedBase64(base64));
   }
 
   summary(withHdr = false): LatencySummary {

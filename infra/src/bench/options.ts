@@ -24,7 +24,23 @@ export interface BenchOptions {
     measureS: number;
     p99LimitMs: number;
   };
-  s3: { drivers: number; hz: number; clientSteps: number[]; settleS: number; measureS: number };
+  s3: {
+    /** The fixed fleet: its deliveries are what the customers watch, many to a delivery. */
+    drivers: number;
+    /** Positions per second of each delivery: offered deliveries/s = customers × hz. */
+    hz: number;
+    clientSteps: number[];
+    settleS: number;
+    measureS: number;
+    /** Processes the customers are spread over, apart from the gateway and the benchmark. */
+    clientProcesses: number;
+    /** Handshakes in flight at once while a step connects its customers. */
+    connectConcurrency: number;
+    /** A step starts no handshake after this many seconds; it then measures those it has. */
+    connectDeadlineS: number;
+    /** Handshakes timed together during each window, under the full load. */
+    probeHandshakes: number;
+  };
   s4: {
     /** 0: a quarter of the last S2 step before the knee (2,500 when S2 did not run). */
     drivers: number;
@@ -47,7 +63,19 @@ const FULL: Omit<BenchOptions, 'quick' | 'only' | 'outDir' | 'markdownFile' | 'f
     measureS: 17,
     p99LimitMs: 250,
   },
-  s3: { drivers: 200, hz: 5, clientSteps: [100, 1000, 5000, 10_000], settleS: 5, measureS: 15 },
+  // 100 deliveries at 10 Hz: 1,000 fixes/s through the pipeline, far below the S2 knee, and
+  // 100 customers to a delivery at the last step, which offers 100,000 deliveries/s.
+  s3: {
+    drivers: 100,
+    hz: 10,
+    clientSteps: [100, 1000, 2500, 5000, 10_000],
+    settleS: 5,
+    measureS: 15,
+    clientProcesses: 2,
+    connectConcurrency: 100,
+    connectDeadlineS: 60,
+    probeHandshakes: 20,
+  },
   s4: { drivers: 0, group: 'live-push', warmupS: 15, pauseS: 60, maxCatchUpS: 120 },
 };
 
@@ -56,7 +84,17 @@ const QUICK: typeof FULL = {
   s0: { produceSeconds: 2, redisSeconds: 2, wsClients: 100, wsSeconds: 2 },
   s1: { drivers: 100, hz: 1, clients: 10, warmupS: 4, measureS: 8 },
   s2: { steps: [500, 1000, 2000], hz: 1, clients: 5, settleS: 3, measureS: 6, p99LimitMs: 250 },
-  s3: { drivers: 50, hz: 2, clientSteps: [50, 200], settleS: 2, measureS: 5 },
+  s3: {
+    drivers: 20,
+    hz: 10,
+    clientSteps: [100, 500],
+    settleS: 2,
+    measureS: 5,
+    clientProcesses: 2,
+    connectConcurrency: 50,
+    connectDeadlineS: 20,
+    probeHandshakes: 10,
+  },
   s4: { drivers: 500, group: 'live-push', warmupS: 5, pauseS: 10, maxCatchUpS: 30 },
 };
 
@@ -71,6 +109,8 @@ artifacts/bench/report.json and docs/benchmarks.md (quick runs: artifacts/bench/
   --s2-steps 1000,5000,…  S2 fleet sizes (drivers at 1 Hz)
   --s2-seconds N          S2 seconds per step (settling included)
   --s3-clients 100,1000,… S3 WebSocket client counts
+  --s3-drivers N          S3 fleet (its deliveries are shared by the clients)
+  --s3-hz N               S3 positions per second of each delivery
   --s4-drivers N          S4 fleet (default: a quarter of the S2 knee)
   --s4-group NAME         S4 group to pause: live-push, analytics or notifications
   --s4-pause-seconds N    S4 pause length (default 60)
@@ -94,6 +134,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
       's2-steps': { type: 'string' },
       's2-seconds': { type: 'string' },
       's3-clients': { type: 'string' },
+      's3-drivers': { type: 'string' },
+      's3-hz': { type: 'string' },
       's4-drivers': { type: 'string' },
       's4-group': { type: 'string' },
       's4-pause-seconds': { type: 'string' },
@@ -116,6 +158,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
     base.s2.measureS = Math.max(3, total - base.s2.settleS);
   }
   if (values['s3-clients']) base.s3.clientSteps = list(values['s3-clients']);
+  if (values['s3-drivers']) base.s3.drivers = list(values['s3-drivers'])[0] ?? base.s3.drivers;
+  if (values['s3-hz']) base.s3.hz = list(values['s3-hz'])[0] ?? base.s3.hz;
   if (values['s4-drivers']) base.s4.drivers = Number(values['s4-drivers']);
   if (values['s4-group']) base.s4.group = values['s4-group'];
   if (values['s4-pause-seconds']) base.s4.pauseS = Number(values['s4-pause-seconds']);

@@ -48,11 +48,11 @@ export function loadAverage(): [number, number, number] {
   return [a ?? 0, b ?? 0, c ?? 0];
 }
 
-/** Open-file limits of this process (each WebSocket client is one descriptor). */
-export function openFileLimit(): { soft: number; hard: number } {
+/** Open-file limits of a process, this one by default (each WebSocket is one descriptor). */
+export function openFileLimit(pid: number | 'self' = 'self'): { soft: number; hard: number } {
   try {
     const line = fs
-      .readFileSync('/proc/self/limits', 'utf8')
+      .readFileSync(`/proc/${pid}/limits`, 'utf8')
       .split('\n')
       .find((l) => l.startsWith('Max open files'));
     const [soft, hard] = (line ?? '').trim().split(/\s+/).slice(3, 5);
@@ -60,6 +60,52 @@ export function openFileLimit(): { soft: number; hard: number } {
     return { soft: n(soft), hard: n(hard) };
   } catch {
     return { soft: NaN, hard: NaN };
+  }
+}
+
+/**
+ * Raises this process's soft open-file limit to its hard limit (what `ulimit -n` may do without
+ * privileges), so the roles and client processes started after it inherit room for thousands
+ * of sockets. Node has no setrlimit: util-linux's `prlimit` does it on our pid. Returns the
+ * limits before and after; unchanged when prlimit is missing or refused.
+ */
+export function raiseOpenFileLimit(): {
+  before: { soft: number; hard: number };
+  after: { soft: number; hard: number };
+} {
+  const before = openFileLimit();
+  if (!(before.soft < before.hard)) return { before, after: before };
+  // An unlimited hard limit still cannot pass the kernel's nr_open.
+  const nrOpen = Number(readFirstLine('/proc/sys/fs/nr_open') ?? 1_048_576);
+  const target = Math.min(before.hard, nrOpen);
+  spawnSync(
+    'prlimit',
+    [
+      '--pid',
+      String(process.pid),
+      `--nofile=${target}:${before.hard === Infinity ? 'unlimited' : target}`,
+    ],
+    {
+      stdio: 'ignore',
+    },
+  );
+  return { before, after: openFileLimit() };
+}
+
+/** The local port range outgoing connections get their port from (one per client socket). */
+export function ephemeralPortRange(): { low: number; high: number } | null {
+  const [low, high] = (readFirstLine('/proc/sys/net/ipv4/ip_local_port_range') ?? '')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return low && high ? { low, high } : null;
+}
+
+function readFirstLine(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n')[0] ?? null;
+  } catch {
+    return null;
   }
 }
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { repoRoot } from '../paths.js';
 import type { BenchOptions } from './options.js';
 import type { MachineInfo } from './proc-stats.js';
-import { clientBound, targets } from './report-figures.js';
+import { bestFanOutStep, targets } from './report-figures.js';
 import { fmt as n } from './scenario-kit.js';
 import type { S0Result } from './scenarios/s0-ceilings.js';
 import type { S1Result } from './scenarios/s1-latency.js';
@@ -25,6 +25,11 @@ export interface BenchReport {
     stackEnv: Record<string, string>;
     locationPartitions: number;
     roles: string;
+    /** Open-file limit of the benchmark before and after raising it; its children inherit it. */
+    openFileLimit?: {
+      before: { soft: number; hard: number };
+      after: { soft: number; hard: number };
+    };
   };
   s0?: S0Result;
   s1?: S1Result;
@@ -72,13 +77,15 @@ export function printSummary(r: BenchReport): void {
         `knee ${r.s2.kneeDrivers === null ? 'not reached' : `at ${n(r.s2.kneeDrivers)} drivers`}`,
     );
   if (r.s3) {
-    const last = r.s3.steps.filter((x) => !clientBound(x, r)).at(-1);
-    if (last)
+    const best = bestFanOutStep(r);
+    if (best)
       console.log(
-        `S3 fan-out: ${n(last.clients)} clients, ${n(last.deliveredPerS)} deliveries/s, p99 ${n(last.latency.p99, 1)} ms, ` +
-          (last.gatewayKiBPerConnection === null
+        `S3 fan-out: best ${n(best.deliveredPerS)} of ${n(best.offeredPerS)} deliveries/s offered to ` +
+          `${n(best.clients)} clients, p99 ${n(best.latency.p99, 1)} ms, ` +
+          (best.gatewayKiBPerConnection === null
             ? 'memory growth within GC noise'
-            : `${n(last.gatewayKiBPerConnection, 1)} KiB per connection`),
+            : `${n(best.gatewayKiBPerConnection, 1)} KiB per connection`) +
+          (r.s3.stoppedEarly ? `; ramp stopped early: ${r.s3.stoppedEarly}` : ''),
       );
   }
   if (r.s4)

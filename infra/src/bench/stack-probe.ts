@@ -30,8 +30,8 @@ export interface BenchStack {
   offsets(): Promise<Record<string, { lag: number; committed: number }>>;
   /** Sum of a counter the roles report in their heartbeats (e.g. consumed), by role. */
   roleCounters(counter: string): Promise<Record<string, number>>;
-  /** Figures of the gateway's own /metrics (prom-client default metrics). */
-  gatewayMetrics(): Promise<Record<string, number>>;
+  /** Figures of the gateway's own /metrics (prom-client default metrics); rejects after `timeoutMs`. */
+  gatewayMetrics(timeoutMs?: number): Promise<Record<string, number>>;
   /** Tracking URLs of active deliveries whose id starts with `prefix`. */
   trackingUrls(prefix: string, limit?: number): Promise<string[]>;
   /** POST /api/ops/groups/<group>/pause|resume, as an operator would. */
@@ -113,8 +113,12 @@ export async function startBenchStack(env: BenchEnvironment): Promise<BenchStack
       }
       return out;
     },
-    async gatewayMetrics() {
-      const text = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    async gatewayMetrics(timeoutMs = 15_000) {
+      // A gateway swamped by customers may answer slowly, but must not stall the run.
+      const res = await fetch(`${stack.baseUrl}/metrics`, {
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await res.text();
       const out: Record<string, number> = {};
       for (const line of text.split('\n')) {
         const m = /^fleetstream_gateway_(\w+) ([\d.e+-]+)$/.exec(line);

@@ -1,12 +1,32 @@
 import { WebSocket } from 'ws';
 import { LatencyRecorder, preciseWallClock } from './histogram.js';
 
-const TS = /"ts":(\d+)/;
-const APPLIED_AT = /"appliedAt":(\d+)/;
+const TS = Buffer.from('"ts":');
+const APPLIED_AT = Buffer.from('"appliedAt":');
+/** Positions start {"type":"position": compared as bytes 9–11, "pos". */
+const POS = [0x70, 0x6f, 0x73] as const;
+
+/** The unsigned integer after the first `key` in `data`, or NaN: a byte scan, no string made. */
+function integerAfter(data: Buffer, key: Buffer): number {
+  const at = data.indexOf(key);
+  if (at < 0) return NaN;
+  const start = at + key.length;
+  let n = 0;
+  let i = start;
+  for (; i < data.length; i++) {
+    const digit = data[i]! - 0x30;
+    if (digit < 0 || digit > 9) break;
+    n = n * 10 + digit;
+  }
+  return i === start ? NaN : n;
+}
 
 export interface TrackClientCounts {
+  /** Sockets open now. */
   open: number;
+  /** Handshakes that failed (refused, timed out, reset). */
   failed: number;
+  /** Sockets that opened and were closed since, by the gateway or the network. */
   closed: number;
   /** Position messages received by all clients. */
   positions: number;
@@ -23,8 +43,9 @@ export interface TrackClientCounts {
  * Customers: real `ws` clients on /ws/track with their delivery's tracking token, each
  * position timed as receive time − the fix's `ts` (the load generator's intended send time).
  * The `appliedAt` stamp of live-push splits that into the Kafka leg (fix → applied) and the
- * push leg (applied → Redis pub/sub → gateway → socket). Messages are not parsed as a whole,
- * so the clients cost as little as possible beside the system under test.
+ * push leg (applied → Redis pub/sub → gateway → socket). Messages are not parsed, only
+ * scanned for those two numbers, and every one is timed: the scan and the histogram cost far
+ * less than `ws` framing the message, so sampling would save little and lose tail samples.
  */
 export class TrackClients {
   readonly fixToClient = new LatencyRecorder();
@@ -39,14 +60,20 @@ export class TrackClients {
     messages: 0,
   };
   private windowStart = 0;
-  private sockets: WebSocket[] = [];
+  private sockets = new Set<WebSocket>();
   private now = preciseWallClock();
   private failures = new Map<string, number>();
 
   constructor(private readonly baseUrl: string) {}
 
+  /** Sockets open now. */
   get size(): number {
-    return this.sockets.length;
+    return this.sockets.size;
+  }
+
+  /** How many failed for each reason. */
+  get failureCounts(): Record<string, number> {
+    return Object.fromEntries(this.failures);
   }
 
   /** Why connections failed, most common first. */
@@ -56,14 +83,15 @@ export class TrackClients {
 
   /**
    * Opens one client per tracking URL (`/track/<id>?t=…`), `concurrency` handshakes at a time;
-   * starts no new handshake after `withinMs`, so a gateway that stops accepting cannot stall
-   * the run (the step then has fewer clients, as reported).
+   * starts no new handshake after `withinMs`, and each handshake gives up after 10 s, so a
+   * gateway that stops accepting cannot stall the run (the step then has fewer clients, as
+   * reported). Resolves with how many of these URLs it did not try.
    */
   async connect(
     trackingUrls: readonly string[],
     concurrency = 100,
     withinMs = 120_000,
-  ): Promise<void> {
+  ): Promise<number> {
     let next = 0;
     const deadline = performance.now() + withinMs;
     const worker = async () => {
@@ -73,24 +101,76 @@ export class TrackClients {
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, trackingUrls.length) }, worker));
+    return trackingUrls.length - next;
   }
 
-  private open(trackingUrl: string): Promise<void> {
+  /**
+   * Times one handshake per URL, all at once, closing each socket as soon as it opens: how long
+   * a new customer waits for the gateway while it is busy. Failed ones are not in `ms`.
+   */
+  async probe(
+    trackingUrls: readonly string[],
+    timeoutMs = 10_000,
+  ): Promise<{ ms: number[]; failed: number }> {
+    const ms: number[] = [];
+    let failed = 0;
+    await Promise.all(
+      trackingUrls.map(
+        (url) =>
+          new Promise<void>((resolve) => {
+            const t0 = performance.now();
+            const ws = new WebSocket(this.wsUrl(url), {
+              perMessageDeflate: false,
+              handshakeTimeout: timeoutMs,
+            });
+            ws.on('open', () => {
+              ms.push(performance.now() - t0);
+              ws.terminate();
+              resolve();
+            });
+            ws.on('error', () => {
+              failed++;
+              resolve();
+            });
+            ws.on('unexpected-response', () => {
+              failed++;
+              ws.terminate();
+              resolve();
+            });
+          }),
+      ),
+    );
+    return { ms, failed };
+  }
+
+  /** The /ws/track URL of a tracking URL (`/track/<id>?t=…`). */
+  private wsUrl(trackingUrl: string): URL {
     const u = new URL(trackingUrl, this.baseUrl);
     const deliveryId = decodeURIComponent(u.pathname.split('/').pop() ?? '');
     const wsUrl = new URL('/ws/track', this.baseUrl.replace(/^http/, 'ws'));
     wsUrl.searchParams.set('deliveryId', deliveryId);
     wsUrl.searchParams.set('t', u.searchParams.get('t') ?? '');
+    return wsUrl;
+  }
+
+  private open(trackingUrl: string): Promise<void> {
+    const wsUrl = this.wsUrl(trackingUrl);
     return new Promise((resolve) => {
       // A handshake the gateway never answers fails instead of holding a connect slot forever.
-      const ws = new WebSocket(wsUrl, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+      // Text frames are not checked for valid UTF-8: the gateway is not what is tested here,
+      // and the check would be the clients' largest cost per message.
+      const ws = new WebSocket(wsUrl, {
+        perMessageDeflate: false,
+        handshakeTimeout: 10_000,
+        skipUTF8Validation: true,
+      });
       let settled = false;
       const settle = (reason?: string) => {
         if (settled) return;
         settled = true;
         if (reason === undefined) {
           this.counts.open++;
-          this.sockets.push(ws);
+          this.sockets.add(ws);
         } else {
           this.counts.failed++;
           this.failures.set(reason, (this.failures.get(reason) ?? 0) + 1);
@@ -104,7 +184,10 @@ export class TrackClients {
       });
       ws.on('error', (err) => settle(err.message));
       ws.on('close', () => {
-        if (settled) this.counts.closed++;
+        if (settled && this.sockets.delete(ws)) {
+          this.counts.closed++;
+          this.counts.open--;
+        }
         settle('closed');
       });
       ws.on('message', (data) => this.onMessage(data as Buffer));
@@ -114,15 +197,13 @@ export class TrackClients {
   private onMessage(data: Buffer): void {
     const received = this.now();
     this.counts.messages++;
-    // Positions start {"type":"position": a byte compare, not a parse.
-    if (data[9] !== 0x70 || data[10] !== 0x6f || data[11] !== 0x73) return;
-    const text = data.toString('latin1');
-    const ts = Number(TS.exec(text)?.[1]);
+    if (data[9] !== POS[0] || data[10] !== POS[1] || data[11] !== POS[2]) return;
+    const ts = integerAfter(data, TS);
     if (!Number.isFinite(ts)) return;
     this.counts.positions++;
     if (ts >= this.windowStart) this.counts.freshPositions++;
     this.fixToClient.record(received - ts);
-    const appliedAt = Number(APPLIED_AT.exec(text)?.[1]);
+    const appliedAt = integerAfter(data, APPLIED_AT);
     if (Number.isFinite(appliedAt)) {
       this.fixToApplied.record(appliedAt - ts);
       this.appliedToClient.record(received - appliedAt);
@@ -141,7 +222,8 @@ export class TrackClients {
   }
 
   async close(): Promise<void> {
-    const all = this.sockets.splice(0);
+    const all = [...this.sockets];
+    this.sockets.clear();
     await Promise.all(
       all.map(
         (ws) =>

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startBenchEnvironment, type BenchEnvironment } from '../bench/environment.js';
 import { parseBenchOptions, USAGE } from '../bench/options.js';
-import { loadAverage, machineInfo } from '../bench/proc-stats.js';
+import { loadAverage, machineInfo, raiseOpenFileLimit } from '../bench/proc-stats.js';
 import { packageVersions, printSummary, type BenchReport } from '../bench/report.js';
 import { renderMarkdown } from '../bench/report-markdown.js';
 import { runS0 } from '../bench/scenarios/s0-ceilings.js';
@@ -41,6 +41,9 @@ if (opts.fromReport) {
   process.exit(0);
 }
 
+// Before anything is started: the roles and client processes inherit the limit, and S3's
+// gateway and customers need a descriptor per socket.
+const openFileLimit = raiseOpenFileLimit();
 const started = Date.now();
 const elapsed = () => {
   const s = Math.round((Date.now() - started) / 1000);
@@ -67,6 +70,7 @@ const report: BenchReport = {
     stackEnv: BENCH_STACK_ENV,
     locationPartitions: 12,
     roles: 'gateway, live-push, analytics, notifications, ops: one process each',
+    openFileLimit,
   },
   errors: [],
 };
@@ -120,6 +124,15 @@ try {
   console.log(
     `fleetstream bench${opts.quick ? ' (quick)' : ''}: ${report.machine.cores} × ${report.machine.cpuModel}, ` +
       `${report.machine.memTotalGiB} GiB, load average ${report.loadAverage.before.map((l) => l.toFixed(2)).join(' ')}`,
+  );
+  const { before: fdBefore, after: fdAfter } = openFileLimit;
+  progress(
+    `open-file limit ${fdAfter.soft}` +
+      (fdAfter.soft > fdBefore.soft
+        ? ` (raised from ${fdBefore.soft})`
+        : fdAfter.soft < fdAfter.hard
+          ? ` (could not raise it to ${fdAfter.hard}: run \`ulimit -n ${fdAfter.hard}\` first)`
+          : ''),
   );
   progress('starting Kafka and Redis…');
   env = await startBenchEnvironment({ kafkaHeap: opts.kafkaHeap });

@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis';
-import { LatencyRecorder, preciseWallClock, type LatencySummary } from '../histogram.js';
+import type { LatencySummary } from '../histogram.js';
 import { startLoadGenerator } from '../load-generator.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ProcessSampler } from '../proc-stats.js';
+import { PubSubTap } from '../pub-sub-tap.js';
 import {
   fmt,
   pollUntil,
@@ -36,7 +36,7 @@ export async function runS1(ctx: BenchContext, bs: BenchStack): Promise<S1Result
   const o = ctx.opts.s1;
   const gen = await startLoadGenerator({ brokers: ctx.env.brokers, topic: bs.topic, tag: 's1' });
   const clients = new TrackClients(bs.stack.baseUrl);
-  const sub = new Redis(ctx.env.redisUrl);
+  let tap: PubSubTap | null = null;
   try {
     await gen.setFleet(o.drivers, o.hz);
     ctx.progress(`${o.drivers} drivers at ${o.hz} Hz; waiting for their deliveries…`);
@@ -53,20 +53,11 @@ export async function runS1(ctx: BenchContext, bs: BenchStack): Promise<S1Result
           : ''),
     );
 
-    const pubSub = new LatencyRecorder();
-    let now = preciseWallClock();
-    sub.on('pmessageBuffer', (_p: Buffer, _c: Buffer, message: Buffer) => {
-      const received = now();
-      const ts = Number(/"ts":(\d+)/.exec(message.toString('latin1'))?.[1]);
-      if (message.includes('"type":"position"') && Number.isFinite(ts))
-        pubSub.record(received - ts);
-    });
-    await sub.psubscribe(`${bs.stack.env.REDIS_PREFIX}live:dlv-s1-*`);
+    tap = await PubSubTap.start(ctx.env.redisUrl, `${bs.stack.env.REDIS_PREFIX}live:dlv-s1-*`);
 
     await sleep(o.warmupS * 1000);
     clients.resetWindow();
-    pubSub.reset();
-    now = preciseWallClock();
+    tap.resetWindow();
     const eld = monitorEventLoopDelay({ resolution: 10 });
     eld.enable();
     const sampler = new ProcessSampler(() => watchedPids(ctx.env, bs.pids(), gen.pid));
@@ -88,12 +79,12 @@ export async function runS1(ctx: BenchContext, bs: BenchStack): Promise<S1Result
       fixToClient: clients.fixToClient.summary(true),
       fixToApplied: clients.fixToApplied.summary(),
       appliedToClient: clients.appliedToClient.summary(),
-      fixToPubSub: pubSub.summary(true),
+      fixToPubSub: tap.fixToPubSub.summary(true),
       clientEventLoopP99Ms: eld.percentile(99) / 1e6,
       usage,
     };
   } finally {
-    sub.disconnect();
+    tap?.stop();
     await clients.close();
     await gen.stop();
   }

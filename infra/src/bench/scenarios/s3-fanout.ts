@@ -1,7 +1,7 @@
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { LatencySummary } from '../histogram.js';
 import { startLoadGenerator } from '../load-generator.js';
-import { openFileLimit, ProcessSampler, rssBytes } from '../proc-stats.js';
+import { ephemeralPortRange, openFileLimit, ProcessSampler, rssBytes } from '../proc-stats.js';
+import { PubSubTap } from '../pub-sub-tap.js';
 import {
   fmt,
   pollUntil,
@@ -11,32 +11,64 @@ import {
   type WindowUsage,
 } from '../scenario-kit.js';
 import type { BenchStack } from '../stack-probe.js';
-import { TrackClients } from '../track-clients.js';
+import { TrackClientPool } from '../track-client-pool.js';
 
 export interface S3Step {
+  /** Customers the step asked for (after the cap, see S3Result.cappedAt). */
+  wanted: number;
+  /** Customers open at the end of the window. */
   clients: number;
-  /** Positions the customers should get per second: clients × the fleet's rate. */
+  /** Handshakes of this step's ramp that failed, and URLs not tried before its deadline. */
+  failed: number;
+  untried: number;
+  /** Customers that were open and got closed during the step. */
+  dropped: number;
+  /**
+   * Sockets the gateway closed during the step, by its heartbeat counters: for not reading (its
+   * queue passed the hard limit) and for not answering a ping; null for a gateway without them.
+   */
+  gatewayClosed: { notReading: number; unresponsive: number } | null;
+  /** Positions the customers should get per second: customers × each delivery's rate. */
   offeredPerS: number;
   /** Positions of fixes taken in the window that the customers got, per second. */
   deliveredPerS: number;
+  /**
+   * Positions of fixes taken in the window that live-push published to Redis, per second, all
+   * deliveries: the gateway's input, as a subscriber beside it saw it.
+   */
+  publishedPerS: number;
+  /** Fix → Redis pub/sub: the pipeline's share of the latency, before the gateway's. */
+  pubSubLatency: LatencySummary;
   /** Seconds the window really lasted. */
   windowS: number;
-  /** Seconds from connected to measured, settling included: far above the plan, this process could not keep up. */
+  /** Seconds from connected to measured, settling included. */
   stepS: number;
   /** Messages the gateway reports sent per second, and positions it conflated for slow sockets. */
   gatewaySentPerS: number;
   gatewayConflatedPerS: number;
   latency: LatencySummary;
+  /** Seconds this step's ramp took (the fleet paused), and handshakes completed per second. */
   connectSeconds: number;
-  failed: number;
+  connectPerS: number;
+  /**
+   * Handshakes started together a third into the window, under the full load, each closed once
+   * open: how long a new customer waits for a busy gateway. Null when none was tried.
+   */
+  handshakeUnderLoad: { tried: number; failed: number; p50Ms: number; maxMs: number } | null;
+  gatewayCpuPct: number;
   gatewayRssMiB: number;
   /**
-   * Gateway RSS growth since no customer was connected, per connection; null while the growth
-   * is under 16 MiB, which garbage collection alone can swing.
+   * Gateway RSS growth from before the first customer to this step's all connected, per
+   * connection, both taken with the fleet paused (idle connections, nothing in flight); null
+   * while the growth is under 16 MiB, which garbage collection alone can swing.
    */
   gatewayKiBPerConnection: number | null;
   gatewayHeapUsedMiB: number;
   gatewayEventLoopP99Ms: number;
+  /** CPU of all client processes together and of the busiest one, % of one core. */
+  clientsCpuPct: number;
+  clientProcessMaxCpuPct: number;
+  /** Event-loop delay p99 of the busiest client process. */
   clientEventLoopP99Ms: number;
   usage: WindowUsage;
 }
@@ -45,24 +77,79 @@ export interface S3Result {
   drivers: number;
   hz: number;
   deliveriesWatched: number;
+  clientProcesses: number;
+  /** Open-file limits of the gateway and of a client process (each socket is a descriptor). */
   fileLimit: { soft: number; hard: number };
+  clientFileLimit: { soft: number; hard: number };
+  /** Local ports for outgoing connections: one per customer, all to the gateway's one port. */
+  ephemeralPorts: { low: number; high: number } | null;
+  /** The most customers those limits allow, when a step asked for more. */
   cappedAt: number | null;
+  /** Why the ramp ended before its last step, if it did. */
+  stoppedEarly: string | null;
   failureReasons: string[];
   steps: S3Step[];
 }
 
-/** S3: a fixed fleet, more and more customers watching it (many per delivery), one gateway. */
+/** Descriptors kept free in each process for Kafka, Redis, logs and the files we read. */
+const FD_MARGIN = 256;
+/** A step with fewer of its customers than this share open ends the ramp. */
+const MIN_CONNECTED_SHARE = 0.9;
+/** A step that delivered less than this share of what was offered ends the ramp. */
+const MIN_DELIVERED_SHARE = 0.5;
+/** A healthy gateway answers /metrics in milliseconds; a swamped one must not hold up a step. */
+const METRICS_TIMEOUT_MS = 5000;
+
+/**
+ * S3: a fixed fleet, more and more customers watching it (many per delivery), one gateway.
+ * The customers live in client processes of their own. Each step pauses the fleet, connects its
+ * new customers a bounded number at a time before a deadline, resumes the fleet, then measures
+ * whatever is connected, so a gateway that stops accepting ends the ramp with a reported short
+ * step instead of a stalled run. The pause is there because a gateway busy fanning out accepts
+ * slowly (a handshake waits behind whole Redis reads' worth of sends), which would make a ramp
+ * under load measure handshake timeouts instead of fan-out; a few handshakes timed during each
+ * window report that side.
+ */
 export async function runS3(ctx: BenchContext, bs: BenchStack): Promise<S3Result> {
   const o = ctx.opts.s3;
-  const fileLimit = openFileLimit();
-  // Each client is a descriptor here; leave room for Kafka, Redis and the files we read.
-  const maxClients = Number.isFinite(fileLimit.soft) ? fileLimit.soft - 500 : Infinity;
-  const cappedAt = o.clientSteps.some((c) => c > maxClients) ? maxClients : null;
-  const gen = await startLoadGenerator({ brokers: ctx.env.brokers, topic: bs.topic, tag: 's3' });
-  const clients = new TrackClients(bs.stack.baseUrl);
-  const steps: S3Step[] = [];
   const gatewayPid = bs.pids().gateway!;
+  const gen = await startLoadGenerator({ brokers: ctx.env.brokers, topic: bs.topic, tag: 's3' });
+  const pool = await TrackClientPool.start(bs.stack.baseUrl, o.clientProcesses).catch(
+    async (err: unknown) => {
+      await gen.stop();
+      throw err;
+    },
+  );
+  let tap: PubSubTap | null = null;
+  const fileLimit = openFileLimit(gatewayPid);
+  const clientFileLimit = openFileLimit(Object.values(pool.pids)[0]!);
+  const ports = ephemeralPortRange();
+  const maxClients = Math.min(
+    fileLimit.soft - FD_MARGIN,
+    (clientFileLimit.soft - FD_MARGIN) * o.clientProcesses,
+    ports ? ports.high - ports.low + 1 - 1000 : Infinity,
+  );
+  const cappedAt = o.clientSteps.some((c) => c > maxClients) ? maxClients : null;
+  const result: S3Result = {
+    drivers: o.drivers,
+    hz: o.hz,
+    deliveriesWatched: 0,
+    clientProcesses: o.clientProcesses,
+    fileLimit,
+    clientFileLimit,
+    ephemeralPorts: ports,
+    cappedAt,
+    stoppedEarly: null,
+    failureReasons: [],
+    steps: [],
+  };
+  ctx.progress(
+    `open files: gateway ${fmt(fileLimit.soft)}, client processes ${fmt(clientFileLimit.soft)}; ` +
+      `local ports ${ports ? `${ports.low}–${ports.high}` : 'unknown'}` +
+      (cappedAt !== null ? `: customers capped at ${fmt(cappedAt)}` : ''),
+  );
   try {
+    tap = await PubSubTap.start(ctx.env.redisUrl, `${bs.stack.env.REDIS_PREFIX}live:dlv-s3-*`);
     await gen.setFleet(o.drivers, o.hz);
     ctx.progress(`${o.drivers} drivers at ${o.hz} Hz; waiting for their deliveries…`);
     const urls = await pollUntil(async () => {
@@ -71,90 +158,239 @@ export async function runS3(ctx: BenchContext, bs: BenchStack): Promise<S3Result
     }, 60_000);
     if (!urls) throw new Error('S3: deliveries did not appear in /api/deliveries within 60 s');
     await sleep(2000);
-    const rssBase = rssBytes(gatewayPid) ?? 0;
+    let rssBase: number | null = null;
+    let assigned = 0;
     for (const wanted of o.clientSteps) {
       const target = Math.min(wanted, maxClients);
-      const t0 = performance.now();
-      const more = Array.from(
-        { length: Math.max(0, target - clients.size) },
-        (_, i) => urls[(clients.size + i) % urls.length]!,
-      );
-      await clients.connect(more, 200, 60_000);
-      const connectSeconds = (performance.now() - t0) / 1000;
-      const connectedAt = performance.now();
+      const before = await pool.counts();
+      const more = Math.max(0, target - before.open);
+      // Customers go round the deliveries, so each has the same number watching it.
+      const batch = Array.from({ length: more }, (_, i) => urls[(assigned + i) % urls.length]!);
+      assigned += more;
       ctx.progress(
-        `${fmt(clients.size)} customers on ${fmt(Math.min(clients.size, urls.length))} deliveries ` +
-          `(connected in ${fmt(connectSeconds, 1)} s, ${clients.counts.failed} failed)`,
+        `fleet paused; connecting ${fmt(more)} more customers (${fmt(target)} in all), at most ` +
+          `${o.connectConcurrency} handshakes at a time, for ${o.connectDeadlineS} s at most…`,
       );
-      await sleep(o.settleS * 1000);
-      clients.resetWindow();
-      const eld = monitorEventLoopDelay({ resolution: 10 });
-      eld.enable();
-      await bs.gatewayMetrics(); // restarts the gateway's event-loop histogram
-      const sent0 = await bs.roleCounters('sent');
-      const conflated0 = await bs.roleCounters('conflated');
-      const sampler = new ProcessSampler(() => watchedPids(ctx.env, bs.pids(), gen.pid));
-      const t1 = performance.now();
-      await sleep(o.measureS * 1000);
-      const usage = sampler.end();
-      const secs = (performance.now() - t1) / 1000;
-      const delivered = clients.counts.freshPositions;
-      eld.disable();
-      const metrics = await bs.gatewayMetrics();
-      const sent1 = await bs.roleCounters('sent');
-      const conflated1 = await bs.roleCounters('conflated');
-      const rss = rssBytes(gatewayPid) ?? 0;
-      const step: S3Step = {
-        clients: clients.size,
-        offeredPerS: clients.size * o.hz,
-        deliveredPerS: delivered / secs,
-        windowS: secs,
-        stepS: (performance.now() - connectedAt) / 1000,
-        gatewaySentPerS: ((sent1.gateway ?? 0) - (sent0.gateway ?? 0)) / secs,
-        gatewayConflatedPerS: ((conflated1.gateway ?? 0) - (conflated0.gateway ?? 0)) / secs,
-        latency: clients.fixToClient.summary(),
+      await gen.setFleet(0, o.hz);
+      await drained(pool);
+      const [notReading0, unresponsive0] = await Promise.all([
+        bs.roleCounters('dropped'),
+        bs.roleCounters('unresponsive'),
+      ]);
+      const gatewayClosedBefore = { notReading: notReading0, unresponsive: unresponsive0 };
+      rssBase ??= rssBytes(gatewayPid) ?? 0;
+      const t0 = performance.now();
+      const ramp = await pool.connect(batch, {
+        concurrency: o.connectConcurrency,
+        withinMs: o.connectDeadlineS * 1000,
+        onProgress: (c, s) =>
+          ctx.progress(
+            `  ${fmt(c.open)} of ${fmt(target)} open, ${fmt(c.failed - before.failed)} failed ` +
+              `(${fmt((c.open - before.open) / s)}/s)`,
+          ),
+      });
+      const connectSeconds = (performance.now() - t0) / 1000;
+      // Measured before the fleet resumes: what idle connections hold, no messages in flight.
+      const rssConnected = rssBytes(gatewayPid) ?? 0;
+      await gen.setFleet(o.drivers, o.hz);
+      const failed = ramp.counts.failed - before.failed;
+      const opened = ramp.counts.open - before.open + (ramp.counts.closed - before.closed);
+      ctx.progress(
+        `${fmt(ramp.counts.open)} customers on ${fmt(Math.min(assigned, urls.length))} deliveries, ` +
+          `connected in ${fmt(connectSeconds, 1)} s (${fmt(opened / connectSeconds)}/s)` +
+          (failed > 0 ? `, ${fmt(failed)} failed` : '') +
+          (ramp.untried > 0 ? `, ${fmt(ramp.untried)} not tried before the deadline` : ''),
+      );
+      const step = await measureStep(ctx, bs, pool, tap, gen.pid, urls, {
+        wanted: target,
+        failed,
+        untried: ramp.untried,
+        closedBefore: before.closed,
+        gatewayClosedBefore,
         connectSeconds,
-        failed: clients.counts.failed,
-        gatewayRssMiB: rss / 1024 / 1024,
-        gatewayKiBPerConnection:
-          clients.size > 0 && rss - rssBase > 16 * 1024 * 1024
-            ? (rss - rssBase) / 1024 / clients.size
-            : null,
-        gatewayHeapUsedMiB: (metrics.nodejs_heap_size_used_bytes ?? NaN) / 1024 / 1024,
-        gatewayEventLoopP99Ms: (metrics.nodejs_eventloop_lag_p99_seconds ?? NaN) * 1000,
-        clientEventLoopP99Ms: eld.percentile(99) / 1e6,
-        usage,
-      };
-      steps.push(step);
+        connectPerS: opened / connectSeconds,
+        rssGrowth: rssConnected - rssBase,
+        connected: ramp.counts.open,
+      });
+      result.steps.push(step);
+      result.deliveriesWatched = Math.min(assigned, urls.length);
       ctx.progress(
         `  ${fmt(step.deliveredPerS)} of ${fmt(step.offeredPerS)} positions/s delivered, ` +
           `p50 ${fmt(step.latency.p50, 1)} ms, p99 ${fmt(step.latency.p99, 1)} ms, ` +
-          `gateway CPU ${fmt(usage.processes.gateway?.cpuPct ?? NaN)} %, ` +
+          `gateway CPU ${fmt(step.gatewayCpuPct)} %, clients CPU ${fmt(step.clientsCpuPct)} %, ` +
           (step.gatewayKiBPerConnection === null
             ? 'memory growth within GC noise'
             : `${fmt(step.gatewayKiBPerConnection, 1)} KiB/connection`),
       );
-      if (target < wanted) break;
-      const stepS = (performance.now() - connectedAt) / 1000;
-      if (stepS > 2 * (o.settleS + o.measureS)) {
-        ctx.progress(
-          `  the step took ${fmt(stepS)} s instead of ${o.settleS + o.measureS}: the customers' process is ` +
-            'the bottleneck, so larger steps would measure it, not the gateway; stopping here',
-        );
+      if (step.clients < MIN_CONNECTED_SHARE * target) {
+        result.stoppedEarly =
+          `only ${fmt(step.clients)} of ${fmt(target)} customers were connected at ` +
+          `${fmt(target)}: larger steps would measure failing handshakes, not fan-out`;
+        ctx.progress(`  ${result.stoppedEarly}; stopping the ramp here`);
         break;
       }
+      if (step.deliveredPerS < MIN_DELIVERED_SHARE * step.offeredPerS) {
+        result.stoppedEarly =
+          `at ${fmt(step.clients)} customers the gateway delivered ` +
+          `${fmt((step.deliveredPerS / step.offeredPerS) * 100)} % of what was offered ` +
+          `(p99 ${fmt(step.latency.p99)} ms): it is saturated, and larger steps would only ` +
+          'measure a longer backlog';
+        ctx.progress(`  ${result.stoppedEarly}; stopping the ramp here`);
+        break;
+      }
+      if (target < wanted) break;
     }
-    return {
-      drivers: o.drivers,
-      hz: o.hz,
-      deliveriesWatched: Math.min(urls.length, clients.size),
-      fileLimit,
-      cappedAt,
-      failureReasons: clients.failureReasons,
-      steps,
-    };
+  } catch (err) {
+    // The steps measured so far still go into the report.
+    result.stoppedEarly = `stopped by an error: ${(err as Error).message}`;
+    ctx.progress(`  ${result.stoppedEarly}`);
+    if (result.steps.length === 0) throw err;
   } finally {
-    await clients.close();
+    const w = await pool.window().catch(() => null);
+    if (w)
+      result.failureReasons = Object.entries(w.failures)
+        .sort((a, b) => b[1] - a[1])
+        .map(([r, n]) => `${r} (${n}×)`);
+    tap?.stop();
+    await pool.stop();
     await gen.stop();
   }
+  return result;
+}
+
+/** Settles, then measures one window of the customers connected now. */
+async function measureStep(
+  ctx: BenchContext,
+  bs: BenchStack,
+  pool: TrackClientPool,
+  tap: PubSubTap,
+  generatorPid: number,
+  urls: readonly string[],
+  ramp: {
+    wanted: number;
+    failed: number;
+    untried: number;
+    closedBefore: number;
+    /** The gateway's close counters before the step's ramp. */
+    gatewayClosedBefore: {
+      notReading: Record<string, number>;
+      unresponsive: Record<string, number>;
+    };
+    connectSeconds: number;
+    connectPerS: number;
+    /** Gateway RSS growth from before the first customer to this step's customers connected. */
+    rssGrowth: number;
+    /** Customers open then. */
+    connected: number;
+  },
+): Promise<S3Step> {
+  const o = ctx.opts.s3;
+  const gatewayPid = bs.pids().gateway!;
+  const connectedAt = performance.now();
+  await sleep(o.settleS * 1000);
+  // Restarts the gateway's event-loop histogram. A gateway too busy to answer leaves its own
+  // figures blank; the customers' figures still stand.
+  await bs.gatewayMetrics(METRICS_TIMEOUT_MS).catch(() => null);
+  const [sent0, conflated0] = await Promise.all([
+    bs.roleCounters('sent'),
+    bs.roleCounters('conflated'),
+  ]);
+  const atStart = await pool.resetWindow();
+  tap.resetWindow();
+  const pids = () => ({ ...watchedPids(ctx.env, bs.pids(), generatorPid), ...pool.pids });
+  const sampler = new ProcessSampler(pids);
+  const t1 = performance.now();
+  const probing = sleep((o.measureS * 1000) / 3)
+    .then(() =>
+      o.probeHandshakes > 0
+        ? pool.probe(Array.from({ length: o.probeHandshakes }, (_, i) => urls[i % urls.length]!))
+        : null,
+    )
+    .catch(() => null);
+  await sleep(o.measureS * 1000);
+  const usage = sampler.end();
+  const w = await pool.window();
+  const secs = (performance.now() - t1) / 1000;
+  const published = tap.freshPositions;
+  const pubSubLatency = tap.fixToPubSub.summary();
+  const [metrics, sent1, conflated1, notReading1, unresponsive1] = await Promise.all([
+    bs.gatewayMetrics(METRICS_TIMEOUT_MS).catch((): Record<string, number> => ({})),
+    bs.roleCounters('sent'),
+    bs.roleCounters('conflated'),
+    bs.roleCounters('dropped'),
+    bs.roleCounters('unresponsive'),
+  ]);
+  const closedBy = (a: Record<string, number>, b: Record<string, number>) =>
+    (b.gateway ?? 0) - (a.gateway ?? 0);
+  const rate = (a: Record<string, number>, b: Record<string, number>, role: string) =>
+    ((b[role] ?? 0) - (a[role] ?? 0)) / secs;
+  const rss = rssBytes(gatewayPid) ?? 0;
+  const clients = w.counts.open;
+  const probe = await probing;
+  const probeMs = [...(probe?.ms ?? [])].sort((a, b) => a - b);
+  const clientCpu = Object.keys(pool.pids).map((name) => usage.processes[name]?.cpuPct ?? 0);
+  return {
+    wanted: ramp.wanted,
+    clients,
+    failed: ramp.failed,
+    untried: ramp.untried,
+    dropped: w.counts.closed - ramp.closedBefore,
+    gatewayClosed:
+      notReading1.gateway === undefined && unresponsive1.gateway === undefined
+        ? null
+        : {
+            notReading: closedBy(ramp.gatewayClosedBefore.notReading, notReading1),
+            unresponsive: closedBy(ramp.gatewayClosedBefore.unresponsive, unresponsive1),
+          },
+    // Customers dropped during the window were offered positions only while they were open.
+    offeredPerS: ((atStart.open + clients) / 2) * o.hz,
+    deliveredPerS: w.counts.freshPositions / secs,
+    publishedPerS: published / secs,
+    pubSubLatency,
+    windowS: secs,
+    stepS: (performance.now() - connectedAt) / 1000,
+    gatewaySentPerS: rate(sent0, sent1, 'gateway'),
+    gatewayConflatedPerS: rate(conflated0, conflated1, 'gateway'),
+    latency: w.fixToClient.summary(true),
+    connectSeconds: ramp.connectSeconds,
+    connectPerS: ramp.connectPerS,
+    handshakeUnderLoad: probe
+      ? {
+          tried: probeMs.length + probe.failed,
+          failed: probe.failed,
+          p50Ms: probeMs[Math.floor(probeMs.length / 2)] ?? NaN,
+          maxMs: probeMs.at(-1) ?? NaN,
+        }
+      : null,
+    gatewayCpuPct: usage.processes.gateway?.cpuPct ?? NaN,
+    gatewayRssMiB: rss / 1024 / 1024,
+    gatewayKiBPerConnection:
+      ramp.connected > 0 && ramp.rssGrowth > 16 * 1024 * 1024
+        ? ramp.rssGrowth / 1024 / ramp.connected
+        : null,
+    gatewayHeapUsedMiB: (metrics.nodejs_heap_size_used_bytes ?? NaN) / 1024 / 1024,
+    gatewayEventLoopP99Ms: (metrics.nodejs_eventloop_lag_p99_seconds ?? NaN) * 1000,
+    clientsCpuPct: clientCpu.reduce((a, b) => a + b, 0),
+    clientProcessMaxCpuPct: Math.max(0, ...clientCpu),
+    clientEventLoopP99Ms: Math.max(0, ...w.eventLoopP99Ms),
+    usage,
+  };
+}
+
+/**
+ * Waits until the customers have stopped receiving (at most 30 s): after a pause of the fleet,
+ * a gateway that was behind still sends its backlog, and would accept handshakes slowly.
+ */
+async function drained(pool: TrackClientPool): Promise<void> {
+  let last = -1;
+  await pollUntil(
+    async () => {
+      const { messages } = await pool.counts();
+      const still = messages === last;
+      last = messages;
+      return still;
+    },
+    30_000,
+    1000,
+  );
 }
