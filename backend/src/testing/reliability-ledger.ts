@@ -83,7 +83,7 @@ export function ledgerTable(): string {
     seen.lost += r.lost;
     seen.duplicated += r.duplicated;
     if (verdictOf(r) === 'FAIL') seen.verdict = 'FAIL';
-    if (r.note) seen.notes.push(r.note);
+    if (r.note && !seen.notes.includes(r.note)) seen.notes.push(r.note);
     byFault.set(r.fault, seen);
   }
   if (byFault.size === 0) return '';
@@ -93,9 +93,17 @@ export function ledgerTable(): string {
     '| --- | ---: | ---: | ---: | ---: | --- | --- |',
     ...[...byFault.values()].map(
       (r) =>
-        `| ${r.fault} | ${n(r.runs)} | ${n(r.checked)} | ${n(r.lost)} | ${n(r.duplicated)} | ${r.verdict} | ${r.notes.join('; ')} |`,
+        `| ${r.fault} | ${n(r.runs)} | ${n(r.checked)} | ${n(r.lost)} | ${n(r.duplicated)} | ${r.verdict} | ${notesOf(r.notes)} |`,
     ),
   ].join('\n');
+}
+
+/** The first two distinct notes of a fault, and how many more there were. */
+function notesOf(notes: readonly string[]): string {
+  const shown = notes.slice(0, 2).join('; ');
+  return notes.length > 2
+    ? `${shown}; ${notes.length - 2} more in artifacts/reliability.jsonl`
+    : shown;
 }
 
 /** Writes artifacts/reliability.md and returns the table with a heading, for the console. */

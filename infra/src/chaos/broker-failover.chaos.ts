@@ -6,25 +6,24 @@ import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import {
   AnalyticsSummarySchema,
   LagSnapshotSchema,
-  decodeLocationRecord,
   type LagSnapshot,
-  type LocationRecord,
 } from '@fleetstream/contracts';
 import { computeGroundTruth } from '../../../backend/src/domain/analytics.js';
 import { freePort } from '../host.js';
 import { startKafkaCluster, type KafkaCluster } from '../kafka/cluster.js';
-import type { ManagedProcess } from '../managed-process.js';
 import { tailFile } from '../managed-process.js';
 import { repoRoot } from '../paths.js';
 import { startRedisServer, type RedisServer } from '../redis/server.js';
-import { groupLag, readTopic } from '../testing/kafka-readback.js';
+import { groupLag } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import {
   compareAckedToStored,
   longestAckGap,
   parseAckedLog,
-  type StoredRecord,
+  readLocationTopic,
 } from './ground-truth.js';
+import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';
+import { superviseRoles, type RoleSupervisor } from './supervision.js';
 
 /**
  * Broker failover on a real 3-node KRaft cluster (RF 3, min.insync.replicas 2, acks=all): the
@@ -42,7 +41,7 @@ let dir: string;
 let cluster: KafkaCluster;
 let redis: RedisServer;
 let stack: TestStack;
-let tearingDown = false;
+let roles: RoleSupervisor;
 /** Failover figures, printed and written to artifacts/chaos-failover.json (also on failure). */
 const figures: Record<string, unknown> = {};
 
@@ -68,39 +67,17 @@ beforeAll(async () => {
       OPS_POLL_INTERVAL_MS: '1000',
     },
   });
-  for (const p of [...stack.processes]) supervise(p, p.name);
-  for (const g of GROUPS) supervise(stack.spawn(`${g}-2`, 'backend/src/main.ts', [g]), g);
+  roles = superviseRoles(stack);
+  for (const p of [...stack.processes]) roles.supervise(p, p.name);
+  for (const g of GROUPS) roles.supervise(stack.spawn(`${g}-2`, 'backend/src/main.ts', [g]), g);
 }, 240_000);
 
 afterAll(async () => {
-  tearingDown = true;
+  roles?.tearDown();
   await stack?.stop();
   await Promise.all([cluster?.stop(), redis?.stop()]);
   if (!process.env.FLEETSTREAM_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
 });
-
-/**
- * What `npm start`'s supervisor (and compose's restart policy) does: a role that exits on its
- * own is started again. Roles exit on purpose after a fatal Kafka error; each such restart is
- * counted and reported with the figures.
- */
-const alive = new Map<string, ManagedProcess[]>();
-const killedByUs = new Set<ManagedProcess>();
-const restarts: { role: string; exit: number | string; at: number }[] = [];
-function supervise(p: ManagedProcess, role: string) {
-  alive.set(role, [...(alive.get(role) ?? []), p]);
-  void p.exited.then(async (exit) => {
-    alive.set(
-      role,
-      (alive.get(role) ?? []).filter((x) => x !== p),
-    );
-    if (tearingDown || killedByUs.has(p)) return;
-    restarts.push({ role, exit, at: Date.now() });
-    await sleep(1000);
-    if (!tearingDown)
-      supervise(stack.spawn(`${role}-r${restarts.length}`, 'backend/src/main.ts', [role]), role);
-  });
-}
 
 async function opsView(): Promise<LagSnapshot | null> {
   const res = await fetch(`${stack.baseUrl}/api/ops/lag`, {
@@ -121,6 +98,19 @@ async function membersByGroup() {
   );
 }
 
+/** Waits until both instances of every group own partitions, as the ops view shows them. */
+async function bothInstancesOwnPartitions() {
+  await expect
+    .poll(
+      async () =>
+        [...(await membersByGroup()).values()].map(
+          (g) => g.members.filter((m) => m.partitions.length > 0).length,
+        ),
+      { timeout: 90_000, interval: 1000 },
+    )
+    .toEqual([2, 2, 2]);
+}
+
 /** Partition → leader node id, and which partitions list each node in their ISR. */
 async function leadership(admin: ReturnType<Kafka['admin']>, topic: string) {
   const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
@@ -139,7 +129,9 @@ it(
       for (const p of stack.processes) console.error(`--- ${p.name}\n${tailFile(p.logFile, 15)}`);
       for (const n of cluster.nodes)
         console.error(`--- kafka-${n.nodeId}\n${tailFile(n.logFile, 8)}`);
-      console.error(`chaos figures so far: ${JSON.stringify({ ...figures, restarts })}`);
+      console.error(
+        `chaos figures so far: ${JSON.stringify({ ...figures, restarts: roles.restarts })}`,
+      );
     });
     const brokers = cluster.brokers.join(',');
     const topic = `${stack.namespace}delivery-location`;
@@ -150,15 +142,7 @@ it(
     const since = (t: number) => Math.round((Date.now() - t) / 100) / 10;
 
     // Both instances of every group own partitions before anything happens.
-    await expect
-      .poll(
-        async () =>
-          [...(await membersByGroup()).values()].map(
-            (g) => g.members.filter((m) => m.partitions.length > 0).length,
-          ),
-        { timeout: 90_000, interval: 1000 },
-      )
-      .toEqual([2, 2, 2]);
+    await bothInstancesOwnPartitions();
 
     // 200 drivers, fleet time at 2×: about 400 records/s. No GPS faults, so every (driver, seq)
     // is sent once and any duplicate on the topic would come from a producer retry.
@@ -219,23 +203,10 @@ it(
     await sleep(10_000);
 
     // --- 3. both instances of each group are members again; kill -9 one of each.
-    await expect
-      .poll(
-        async () =>
-          [...(await membersByGroup()).values()].map(
-            (g) => g.members.filter((m) => m.partitions.length > 0).length,
-          ),
-        { timeout: 90_000, interval: 1000 },
-      )
-      .toEqual([2, 2, 2]);
+    await bothInstancesOwnPartitions();
     const before = await membersByGroup();
     const tMembers = Date.now();
-    for (const g of GROUPS) {
-      const p = alive.get(g)![0]!;
-      killedByUs.add(p);
-      p.child.kill('SIGKILL');
-      await p.exited;
-    }
+    for (const g of GROUPS) await roles.kill(g);
     // The survivor of each group owns every partition, as the ops members view shows.
     await expect
       .poll(
@@ -282,16 +253,18 @@ it(
     figures.drainS = since(tDrain);
 
     // --- 5. ground truth: every acknowledged record is on the topic, once, in order.
-    const records: LocationRecord[] = [];
-    const stored: StoredRecord[] = [];
-    for (const r of await readTopic(brokers, topic, 120_000)) {
-      const d = decodeLocationRecord(r.value);
-      if (!d.ok) throw new Error(`invalid record at ${r.partition}/${r.offset}`);
-      records.push(d.value);
-      stored.push({ partition: r.partition, driverId: d.value.driverId, seq: d.value.seq });
-    }
+    const { records, stored } = await readLocationTopic(brokers, topic);
     const report = compareAckedToStored(acked(), stored);
     figures.records = { ...report, lost: report.lost.length };
+    recordFault({
+      fault: 'kill -9 the leading broker of 3 (RF 3), restart it; kill -9 one member per group',
+      runs: 1,
+      checked: report.acked,
+      lost: report.lost.length,
+      duplicated: report.duplicates,
+      ok: report.outOfOrder === 0 && report.splitDrivers === 0,
+      note: `leaders moved in ${leadersMovedS} s; partitions reassigned in ${String((figures.memberKill as { reassignedS: number }).reassignedS)} s`,
+    });
     expect(report.lost.slice(0, 10)).toEqual([]);
     expect(report.acked).toBeGreaterThan(20_000);
     expect(report).toMatchObject({ duplicates: 0, outOfOrder: 0, splitDrivers: 0 });
@@ -312,13 +285,13 @@ it(
     });
     expect(Math.abs(summary.distanceKm * 1000 - truth.distanceM)).toBeLessThan(1);
 
-    figures.supervisorRestarts = restarts.map((r) => ({
+    figures.supervisorRestarts = roles.restarts.map((r) => ({
       role: r.role,
       exit: r.exit,
       sinceBrokerKillS: Math.round((r.at - tKill) / 100) / 10,
     }));
     // Restarts are how roles recover from fatal Kafka errors; none may be left down.
-    for (const g of [...GROUPS, 'gateway', 'ops']) expect(alive.get(g)?.length).toBeGreaterThan(0);
+    for (const g of [...GROUPS, 'gateway', 'ops']) expect(roles.alive(g).length).toBeGreaterThan(0);
     expect((await fetch(`${stack.baseUrl}/healthz`)).status).toBe(200);
     figures.totalS = since(t0);
     console.log(`chaos figures: ${JSON.stringify(figures)}`);

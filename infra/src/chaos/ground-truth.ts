@@ -1,3 +1,12 @@
+import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
+import {
+  applyRecord,
+  newDeliveryState,
+  type DeliveryState,
+  type MilestoneSettings,
+} from '../../../backend/src/domain/milestones.js';
+import { readTopic } from '../testing/kafka-readback.js';
+
 /**
  * Ground truth of the failover test: what the producer was told is stored (the simulator's
  * `--acked-log`) against what a fresh consumer reads back from the topic.
@@ -110,4 +119,52 @@ export function longestAckGap(
     prev = t;
   }
   return best;
+}
+
+/**
+ * The notifications the topic must hold: the same pure detection the worker runs, replayed over
+ * the location records as stored (partition and offset order). Ids are `<delivery>:<milestone>`.
+ */
+export function expectedNotificationIds(
+  records: readonly LocationRecord[],
+  settings: MilestoneSettings,
+): { ids: Set<string>; deliveries: number } {
+  const states = new Map<string, DeliveryState>();
+  const ids = new Set<string>();
+  for (const r of records) {
+    if (!r.deliveryId) continue;
+    const result = applyRecord(
+      states.get(r.deliveryId) ?? newDeliveryState(r.deliveryId, r.driverId),
+      r,
+      settings,
+    );
+    states.set(r.deliveryId, result.state);
+    for (const n of result.notifications) ids.add(n.id);
+  }
+  return { ids, deliveries: states.size };
+}
+
+/** Per delivery, the highest seq of its position records: what live-push must show as latest. */
+export function latestPositionSeqs(records: readonly LocationRecord[]): Map<string, number> {
+  const latest = new Map<string, number>();
+  for (const r of records)
+    if (r.type === 'position' && r.deliveryId)
+      latest.set(r.deliveryId, Math.max(r.seq, latest.get(r.deliveryId) ?? -1));
+  return latest;
+}
+
+/** The location topic as stored, decoded: records for the sinks' checks, and their positions. */
+export async function readLocationTopic(
+  brokers: string,
+  topic: string,
+): Promise<{ records: LocationRecord[]; stored: StoredRecord[] }> {
+  const records: LocationRecord[] = [];
+  const stored: StoredRecord[] = [];
+  for (const r of await readTopic(brokers, topic, 120_000)) {
+    const d = decodeLocationRecord(r.value);
+    if (!d.ok) throw new Error(`invalid record at ${r.partition}/${r.offset}: ${d.error}`);
+    records.push(d.value);
+    stored.push({ partition: r.partition, driverId: d.value.driverId, seq: d.value.seq });
+  }
+  return { records, stored };
 }

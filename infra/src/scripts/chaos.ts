@@ -11,9 +11,10 @@ import { clearLedger, ledgerReport } from '../../../backend/src/testing/reliabil
 const say = (line: string) => console.error(`fleetstream chaos: ${line}`);
 
 /**
- * `npm run test:chaos`: the failover tests (infra/src/chaos/*.chaos.ts) in their own vitest
- * run. Each starts a local 3-broker Kafka cluster and a Redis on free ports, kills parts of it,
- * and stops everything afterwards. Extra arguments go to vitest.
+ * `npm run test:chaos`: the long fault tests (infra/src/chaos/*.chaos.ts) in their own vitest
+ * run. Each starts its own Kafka (one broker, or a 3-broker cluster) and Redis on free ports,
+ * kills parts of it, checks the ground truth, and stops everything afterwards. Extra arguments
+ * go to vitest. Prints the reliability table (fault, runs, records checked, lost, duplicated).
  */
 async function main(): Promise<number> {
   try {
@@ -26,7 +27,9 @@ async function main(): Promise<number> {
   }
   fs.mkdirSync(path.join(repoRoot, 'artifacts'), { recursive: true });
   clearLedger('chaos');
-  say('3-broker Kafka cluster, two instances per consumer group, kill -9 of a broker and members…');
+  say(
+    'one broker: kill -9, SIGSTOP, worker kills, Redis restart; 3 brokers: leader kill -9 and member kills…',
+  );
   const code = await run(
     path.join(repoRoot, 'node_modules', '.bin', 'vitest'),
     [

@@ -82,18 +82,40 @@ export async function readTopic(
   );
 }
 
-/** Total lag of a group on a topic: end − committed over all partitions (no commit counts all). */
-export async function groupLag(brokers: string, groupId: string, topic: string): Promise<number> {
+/** End offset of each partition of a topic. */
+export async function endOffsets(brokers: string, topic: string): Promise<Map<number, number>> {
+  const admin = client(brokers).admin();
+  await admin.connect();
+  try {
+    return new Map(
+      (await admin.fetchTopicOffsets(topic)).map((e) => [e.partition, Number(e.high)]),
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Total lag of a group on a topic: end − committed over all partitions (no commit counts all).
+ * With `ends`, the lag behind those offsets instead (e.g. the ends when a fault stopped).
+ */
+export async function groupLag(
+  brokers: string,
+  groupId: string,
+  topic: string,
+  ends?: ReadonlyMap<number, number>,
+): Promise<number> {
   const admin = client(brokers).admin();
   await admin.connect();
   try {
     const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const ends = await admin.fetchTopicOffsets(topic);
-    return ends.reduce((sum, e) => {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, e) => {
       const c = Number(
         committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? -1,
       );
-      return sum + Math.max(0, Number(e.high) - Math.max(c, Number(e.low)));
+      const end = ends?.get(e.partition) ?? Number(e.high);
+      return sum + Math.max(0, end - Math.max(c, Number(e.low)));
     }, 0);
   } finally {
     await admin.disconnect();
