@@ -16,15 +16,20 @@ export interface MetricsSources {
  */
 export function metricsRoutes(ctx: AppContext, sources: MetricsSources): Router {
   const registry = new client.Registry();
+  // Role heartbeats and the ops snapshot are read once per scrape, before the gauges collect.
+  let scrape: {
+    roles: Awaited<ReturnType<typeof readRoleReports>>;
+    snapshot: Awaited<ReturnType<OpsStore['snapshot']>> | null;
+  } = { roles: [], snapshot: null };
   client.collectDefaultMetrics({ register: registry, prefix: 'fleetstream_gateway_' });
   new client.Gauge({
     name: 'fleetstream_role_up',
     help: 'Role instances with a fresh heartbeat, 1 when ready',
     labelNames: ['role', 'instance'],
     registers: [registry],
-    async collect() {
+    collect() {
       this.reset();
-      for (const r of await readRoleReports(ctx).catch(() => []))
+      for (const r of scrape.roles)
         this.set({ role: r.role, instance: r.instance }, r.ready ? 1 : 0);
     },
   });
@@ -33,9 +38,9 @@ export function metricsRoutes(ctx: AppContext, sources: MetricsSources): Router 
     help: 'Counters reported by role instances (e.g. consumed, deadLettered), as last reported',
     labelNames: ['role', 'instance', 'counter'],
     registers: [registry],
-    async collect() {
+    collect() {
       this.reset();
-      for (const r of await readRoleReports(ctx).catch(() => [])) {
+      for (const r of scrape.roles) {
         for (const [counter, value] of Object.entries(r.detail)) {
           if (typeof value === 'number')
             this.set({ role: r.role, instance: r.instance, counter }, value);
@@ -68,10 +73,9 @@ export function metricsRoutes(ctx: AppContext, sources: MetricsSources): Router 
       help,
       labelNames: ['group', 'partition'],
       registers: [registry],
-      async collect() {
+      collect() {
         this.reset();
-        const snapshot = await sources.opsStore.snapshot().catch(() => null);
-        for (const g of snapshot?.groups ?? []) {
+        for (const g of scrape.snapshot?.groups ?? []) {
           for (const p of g.partitions)
             this.set({ group: g.groupId, partition: String(p.partition) }, pick(p));
         }
@@ -99,6 +103,11 @@ export function metricsRoutes(ctx: AppContext, sources: MetricsSources): Router 
   );
   const router = Router();
   router.get('/metrics', async (_req, res) => {
+    const [roles, snapshot] = await Promise.all([
+      readRoleReports(ctx).catch(() => []),
+      sources.opsStore.snapshot().catch(() => null),
+    ]);
+    scrape = { roles, snapshot };
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;
