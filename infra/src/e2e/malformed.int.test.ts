@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { DLQ_HEADERS, decodeLocationRecord } from '@fleetstream/contracts';
+import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 
@@ -129,6 +130,38 @@ it(
 
     const dlq = await readTopic(brokers, `${stack.namespace}delivery-location.dlq`);
     const header = (r: (typeof dlq)[number], name: string) => r.headers?.[name]?.toString();
+    const auth = { Authorization: `Bearer ${stack.opsToken}` };
+    const summary = (await (
+      await fetch(`${stack.baseUrl}/api/analytics/summary`, { headers: auth })
+    ).json()) as { fixes: number };
+    const exits = await Promise.race([
+      Promise.any(stack.processes.map((p) => p.exited.then(() => p.name))),
+      new Promise((r) => setTimeout(() => r('none'), 100)),
+    ]);
+    const deadLettered = groups.map((g) =>
+      dlq
+        .filter((r) => header(r, DLQ_HEADERS.group) === g)
+        .map(
+          (r) => `${header(r, DLQ_HEADERS.sourcePartition)}:${header(r, DLQ_HEADERS.sourceOffset)}`,
+        ),
+    );
+    recordFault({
+      fault: '10,000 malformed among 10,000 valid',
+      runs: 1,
+      checked: source.length,
+      lost:
+        deadLettered.reduce((n, o) => {
+          const seen = new Set(o);
+          return n + [...malformed].filter((m) => !seen.has(m)).length;
+        }, 0) + Math.max(0, 9_900 - summary.fixes),
+      duplicated:
+        deadLettered.reduce((n, o) => n + o.length - new Set(o).size, 0) +
+        Math.max(0, summary.fixes - 9_900),
+      ok: exits === 'none',
+      note:
+        `${deadLettered.reduce((n, o) => n + new Set(o).size, 0)} of ${malformed.size * groups.length} ` +
+        `dead letters (${groups.length} groups); ${summary.fixes} of 9,900 fixes counted`,
+    });
     for (const g of groups) {
       const mine = dlq.filter((r) => header(r, DLQ_HEADERS.group) === g);
       const offsets = mine.map(
@@ -149,10 +182,6 @@ it(
     }
 
     // Valid records applied once: analytics counted every fix and trip event exactly.
-    const auth = { Authorization: `Bearer ${stack.opsToken}` };
-    const summary = (await (
-      await fetch(`${stack.baseUrl}/api/analytics/summary`, { headers: auth })
-    ).json()) as { fixes: number };
     expect(summary.fixes).toBe(9_900);
     const deliveries = (await (
       await fetch(`${stack.baseUrl}/api/deliveries?limit=1000`, { headers: auth })
@@ -160,10 +189,6 @@ it(
     expect(deliveries.deliveries).toHaveLength(100);
 
     // No worker crashed on the way.
-    const exits = await Promise.race([
-      Promise.any(stack.processes.map((p) => p.exited.then(() => p.name))),
-      new Promise((r) => setTimeout(() => r('none'), 100)),
-    ]);
     expect(exits).toBe('none');
     console.log(
       `malformed: 10,000 malformed dead-lettered once by each of ${groups.length} groups; 10,000 valid applied once`,
