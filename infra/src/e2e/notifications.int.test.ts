@@ -1,20 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import {
-  decodeLocationRecord,
-  NotificationRecordSchema,
-  type NotificationRecord,
-} from '@fleetstream/contracts';
-import {
-  DEFAULT_MILESTONE_SETTINGS,
-  applyRecord,
-  newDeliveryState,
-  type DeliveryState,
-} from '../../../backend/src/domain/milestones.js';
+import { NotificationRecordSchema, type NotificationRecord } from '@fleetstream/contracts';
+import { DEFAULT_MILESTONE_SETTINGS } from '../../../backend/src/domain/milestones.js';
 import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
+import { expectedNotificationIds, readLocationTopic } from '../chaos/ground-truth.js';
 
 /**
  * Acceptance of the notifications group: 200 couriers with GPS faults on, the worker killed
@@ -104,24 +96,14 @@ it(
       .toBe(0);
 
     // Ground truth: the same pure detection over the topic as stored, in partition order.
-    const states = new Map<string, DeliveryState>();
-    const expected = new Set<string>();
-    const settings = { ...DEFAULT_MILESTONE_SETTINGS, stallS: STALL_S };
-    for (const r of await readTopic(brokers, location)) {
-      const d = decodeLocationRecord(r.value);
-      if (!d.ok || !d.value.deliveryId) continue;
-      const id = d.value.deliveryId;
-      const result = applyRecord(
-        states.get(id) ?? newDeliveryState(id, d.value.driverId),
-        d.value,
-        settings,
-      );
-      states.set(id, result.state);
-      for (const n of result.notifications) expected.add(n.id);
-    }
+    const { records } = await readLocationTopic(brokers, location);
+    const { ids: expected, deliveries } = expectedNotificationIds(records, {
+      ...DEFAULT_MILESTONE_SETTINGS,
+      stallS: STALL_S,
+    });
     const kinds = new Set([...expected].map((id) => id.split(':')[1]));
     expect([...kinds].sort()).toEqual(['arrived', 'delivered', 'nearby', 'picked_up']);
-    expect(states.size).toBeGreaterThanOrEqual(200);
+    expect(deliveries).toBeGreaterThanOrEqual(200);
 
     // On the topic: every expected id exactly once, nothing else.
     const onTopic = new Map<string, number>();
@@ -151,7 +133,7 @@ it(
         [...onTopic.keys()].filter((id) => !expected.has(id)).length +
         (received.length - sunk.size),
       ok: received.every((r) => r.key === r.body.id),
-      note: `${expected.size} notifications over ${states.size} deliveries, on the topic and at the sink`,
+      note: `${expected.size} notifications over ${deliveries} deliveries, on the topic and at the sink`,
     });
     expect(duplicated).toEqual([]);
     expect([...onTopic.keys()].sort()).toEqual([...expected].sort());
@@ -159,7 +141,7 @@ it(
     expect(new Set(received.map((r) => r.key))).toEqual(expected);
     const sinkDuplicates = received.length - expected.size;
     console.log(
-      `notifications: ${expected.size} expected over ${states.size} deliveries; topic exact; sink duplicates ${sinkDuplicates}`,
+      `notifications: ${expected.size} expected over ${deliveries} deliveries; topic exact; sink duplicates ${sinkDuplicates}`,
     );
     expect(sinkDuplicates).toBe(0);
   },
