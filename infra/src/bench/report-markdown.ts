@@ -4,6 +4,8 @@ import {
   bestFanOut,
   describeUsage,
   s3Caveat,
+  saturated,
+  SATURATED_SHARE,
   targets,
 } from './report-figures.js';
 import type { BenchReport } from './report.js';
@@ -298,6 +300,7 @@ function s3(r: BenchReport): string[] {
         'dropped',
         'offered/s',
         'delivered/s',
+        'received/s',
         'published/s',
         'conflated/s',
         'p50 ms',
@@ -306,6 +309,7 @@ function s3(r: BenchReport): string[] {
         'pub/sub p99 ms',
         'gateway CPU %',
         'clients CPU %',
+        'machine busy % (others)',
         'gateway RSS MiB',
         'KiB/connection',
         'gateway loop p99 ms',
@@ -330,6 +334,7 @@ function s3(r: BenchReport): string[] {
               : ''),
           n(x.offeredPerS),
           n(x.deliveredPerS),
+          n(x.receivedPerS),
           n(x.publishedPerS),
           n(x.gatewayConflatedPerS),
           n(x.latency.p50, 1),
@@ -338,6 +343,7 @@ function s3(r: BenchReport): string[] {
           n(x.pubSubLatency?.p99, 1),
           n(x.gatewayCpuPct ?? x.usage.processes.gateway?.cpuPct),
           n(x.clientsCpuPct ?? x.usage.processes['bench clients']?.cpuPct),
+          `${n(x.usage.machineBusyPct)} (${n(x.usage.otherPct)})`,
           n(x.gatewayRssMiB),
           n(x.gatewayKiBPerConnection, 1),
           n(x.gatewayEventLoopP99Ms, 1),
@@ -351,7 +357,9 @@ function s3(r: BenchReport): string[] {
                 ? ` (**${x.handshakeUnderLoad.failed} of ${x.handshakeUnderLoad.tried} failed**)`
                 : '')
             : '–',
-          caveat ? caveats[caveat]! : '',
+          [caveat ? caveats[caveat]! : '', saturated(x) ? 'gateway saturated' : '']
+            .filter(Boolean)
+            .join('; '),
         ];
       }),
     ),
@@ -359,7 +367,9 @@ function s3(r: BenchReport): string[] {
     'Failed = handshakes of the step that failed; dropped = customers that were open and got ' +
       "closed during the step, with the gateway's reasons when it reports them. " +
       "Offered = customers × each delivery's rate; delivered counts only positions of fixes taken " +
-      'within the window, so a backlog drained from socket buffers cannot inflate it; published ' +
+      'within the window, so a backlog drained from socket buffers cannot inflate it; received ' +
+      'counts every position however old, which is what a saturated gateway still sends while ' +
+      "its backlog keeps the window's own fixes from arriving; published " +
       "is live-push's rate into Redis pub/sub for all deliveries (what the gateway had to fan " +
       "out), seen by a subscriber beside the gateway. Latency = receive time − the fix's " +
       'intended send time, at the customers and (pub/sub p99) at that subscriber: the ' +
@@ -367,10 +377,14 @@ function s3(r: BenchReport): string[] {
       "counters, reported every 2 s, so it is rough. KiB/connection is the gateway's RSS " +
       'growth from before the first customer to all of the step connected, both with the fleet ' +
       'paused, per connection (blank under 16 MiB of growth: GC noise). CPU is % of one ' +
-      `core (the machine has ${r.machine.cores * 100} %). ` +
+      `core (the machine has ${r.machine.cores * 100} %); "others" is work outside the ` +
+      'benchmark. When every core is busy, the gateway gets only its share of them and ' +
+      'saturates below what it would reach on a machine of its own. ' +
       '"Clients saturated": a client process used 90 % of a core or more, so the customers, not ' +
       'the gateway, may have set the delivered rate, which is then a floor of what the gateway ' +
-      'can do.',
+      `can do. "Gateway saturated": it delivered less than ${SATURATED_SHARE * 100} % of what ` +
+      'was offered; the ramp goes on regardless, within its time budget, for the larger ' +
+      "steps' memory, drops and handshakes.",
     '',
     ...(short.length > 0
       ? [

@@ -78,13 +78,16 @@ export function printSummary(r: BenchReport): void {
     );
   if (r.s3) {
     const best = bestFanOutStep(r);
-    if (best)
+    const largest = r.s3.steps.at(-1);
+    if (best && largest)
       console.log(
         `S3 fan-out: best ${n(best.deliveredPerS)} of ${n(best.offeredPerS)} deliveries/s offered to ` +
-          `${n(best.clients)} clients, p99 ${n(best.latency.p99, 1)} ms, ` +
-          (best.gatewayKiBPerConnection === null
+          `${n(best.clients)} clients, p99 ${n(best.latency.p99, 1)} ms; at ${n(largest.clients)} ` +
+          `clients ${n(largest.deliveredPerS)} of ${n(largest.offeredPerS)}/s delivered, ` +
+          `${n(largest.receivedPerS)}/s received (older fixes included), ` +
+          (largest.gatewayKiBPerConnection === null
             ? 'memory growth within GC noise'
-            : `${n(best.gatewayKiBPerConnection, 1)} KiB per connection`) +
+            : `${n(largest.gatewayKiBPerConnection, 1)} KiB per connection`) +
           (r.s3.stoppedEarly ? `; ramp stopped early: ${r.s3.stoppedEarly}` : ''),
       );
   }
