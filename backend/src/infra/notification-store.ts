@@ -42,6 +42,9 @@ export interface OutboxEntry {
   notification: NotificationRecord;
 }
 
+/** An outbox entry as stored: with its place among the entries of its chunk. */
+type Stored = OutboxEntry & { order?: number };
+
 type Scripted = RedisClient & {
   fsCommitNotifications(k1: string, k2: string, k3: string, ...args: string[]): Promise<number>;
 };
@@ -97,7 +100,11 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
         String(c.outbox.length),
       ];
       for (const s of c.states) args.push(keys.state(s.deliveryId), JSON.stringify(s));
-      for (const e of c.outbox) args.push(e.notification.id, JSON.stringify(e));
+      // The hash forgets insertion order: each entry keeps its place in the chunk, so the outbox
+      // is read back (and sent) in the order the notifications were decided.
+      c.outbox.forEach((e, i) =>
+        args.push(e.notification.id, JSON.stringify({ ...e, order: i } satisfies Stored)),
+      );
       for (const [id, ts] of c.watch) args.push(id, ts === null ? '-' : String(ts));
       return (
         (await r.fsCommitNotifications(
@@ -108,10 +115,16 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
         )) === 1
       );
     },
+    /** Decided but not yet sent notifications, in the order they were decided. */
     async outbox(topic: string, partition: number): Promise<OutboxEntry[]> {
-      return Object.values(await redis.hgetall(keys.outbox(topic, partition))).map(
-        (v) => JSON.parse(v) as OutboxEntry,
+      const stored = Object.values(await redis.hgetall(keys.outbox(topic, partition))).map(
+        (v) => JSON.parse(v) as Stored,
       );
+      stored.sort((a, b) => {
+        const d = BigInt(a.sourceOffset) - BigInt(b.sourceOffset);
+        return d !== 0n ? (d < 0n ? -1 : 1) : (a.order ?? 0) - (b.order ?? 0);
+      });
+      return stored.map(({ sourceOffset, notification }) => ({ sourceOffset, notification }));
     },
     async clearOutbox(topic: string, partition: number, ids: readonly string[]): Promise<void> {
       if (ids.length > 0) await redis.hdel(keys.outbox(topic, partition), ...ids);
