@@ -46,11 +46,11 @@ export function createOpsSocket(
 
   async function serve(ws: WebSocket) {
     let ready = false;
-    const early: string[] = [];
+    const early: Buffer[] = [];
     // Dashboards are few and each update is small; one that cannot keep up skips updates.
-    const forward = (m: string) => {
+    const forward = (m: Buffer) => {
       if (!ready) early.push(m);
-      else if (ws.bufferedAmount < limit) ws.send(m);
+      else if (ws.bufferedAmount < limit) ws.send(m, { binary: false });
     };
     const unsubscribe = await subscriptions.add(store.keys.live, forward);
     ws.once('close', unsubscribe);
@@ -60,7 +60,8 @@ export function createOpsSocket(
     const lastAt = points.at(-1)?.at ?? 0;
     ready = true;
     for (const m of early)
-      if ((JSON.parse(m) as { point: { at: number } }).point.at > lastAt) ws.send(m);
+      if ((JSON.parse(m.toString()) as { point: { at: number } }).point.at > lastAt)
+        ws.send(m, { binary: false });
   }
 
   return {

@@ -1,18 +1,20 @@
 import type { Logger } from '../infra/logger.js';
 import type { RedisClient } from '../infra/redis.js';
 
-export type ChannelListener = (message: string) => void;
+/** A published message as Redis delivered its bytes: encoded once, sent as-is to every socket. */
+export type ChannelListener = (message: Buffer) => void;
 
 /**
  * Reference-counted Redis pub/sub subscriptions: one SUBSCRIBE per channel however many
  * sockets watch it, UNSUBSCRIBE when the last leaves. ioredis resubscribes by itself after a
- * reconnect. Each message is handed over as the published string, serialised once upstream.
+ * reconnect. Each message is handed over as the bytes Redis delivered (serialised once
+ * upstream), so no recipient pays for encoding it again.
  */
 export function createSubscriptions(subscriber: RedisClient, log: Logger) {
   const listeners = new Map<string, Set<ChannelListener>>();
   const subscribed = new Map<string, Promise<unknown>>();
-  subscriber.on('message', (channel: string, message: string) => {
-    const set = listeners.get(channel);
+  subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+    const set = listeners.get(channel.toString());
     if (!set) return;
     for (const l of set) l(message);
   });

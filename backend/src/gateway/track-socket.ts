@@ -16,6 +16,11 @@ const heartbeat = () => JSON.stringify({ type: 'heartbeat', at: Date.now() });
 export const HARD_LIMIT_FACTOR = 4;
 /** Room for a frame header and a ping on top of a message's own bytes. */
 const FRAME_OVERHEAD = 16;
+const POSITION_PREFIX = Buffer.from('{"type":"position"');
+/** Positions are serialised with their type first (delivery-store), so the prefix tells. */
+const isPositionMessage = (m: Buffer) =>
+  m.length >= POSITION_PREFIX.length &&
+  m.compare(POSITION_PREFIX, 0, POSITION_PREFIX.length, 0, POSITION_PREFIX.length) === 0;
 
 type TrackClient = WebSocket & { alive?: boolean; deliveryId?: string };
 
@@ -101,9 +106,10 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
    * Sends unless that would queue more than the hard limit, in which case the socket goes. An
    * empty queue takes any one message, so a snapshot larger than the limit still gets through.
    */
-  const write = (ws: TrackClient, message: string): boolean => {
+  const write = (ws: TrackClient, message: string | Buffer): boolean => {
     const queued = ws.bufferedAmount;
-    if (queued > 0 && queued + Buffer.byteLength(message) + FRAME_OVERHEAD > hardLimit) {
+    const size = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    if (queued > 0 && queued + size + FRAME_OVERHEAD > hardLimit) {
       stats.dropped++;
       log.warn(
         { deliveryId: ws.deliveryId, buffered: queued },
@@ -112,7 +118,8 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       ws.terminate();
       return false;
     }
-    ws.send(message);
+    // Always a text frame: browsers parse it as JSON.
+    ws.send(message, { binary: false });
     stats.maxQueuedBytes = Math.max(stats.maxQueuedBytes, ws.bufferedAmount);
     return true;
   };
@@ -172,10 +179,10 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
     ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
 
     let snapshotSeq: number | null = null;
-    const early: string[] = [];
-    let latestPosition: string | null = null;
+    const early: Buffer[] = [];
+    let latestPosition: Buffer | null = null;
 
-    const send = (message: string, isPosition: boolean) => {
+    const send = (message: Buffer, isPosition: boolean) => {
       if (ws.readyState !== ws.OPEN) return;
       // Conflate: a slow reader needs the newest position, not every one in between.
       if (isPosition && ws.bufferedAmount > limit) {
@@ -199,12 +206,12 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       }
     }, 250);
 
-    const forward = (message: string) => {
+    const forward = (message: Buffer) => {
       if (snapshotSeq === null) {
         early.push(message);
         return;
       }
-      send(message, message.startsWith('{"type":"position"'));
+      send(message, isPositionMessage(message));
     };
 
     // Subscribe before reading the snapshot, so nothing published in between is missed; what
@@ -225,7 +232,7 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       snapshotSeq = snapshot.seq;
       const known = new Set(snapshot.notifications.map((n) => n.id));
       for (const m of early) {
-        const parsed = JSON.parse(m) as { type: string; seq?: number; id?: string };
+        const parsed = JSON.parse(m.toString()) as { type: string; seq?: number; id?: string };
         const fresh =
           parsed.type === 'notification'
             ? !known.has(parsed.id ?? '')
