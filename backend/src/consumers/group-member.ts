@@ -13,6 +13,10 @@ export interface GroupMemberOptions {
   handleBatch: BatchConsumerOptions['handleBatch'];
   /** @default 'auto' */
   commit?: BatchConsumerOptions['commit'];
+  /** @default 500 */
+  chunkSize?: BatchConsumerOptions['chunkSize'];
+  /** @default 1 */
+  partitionsConcurrently?: BatchConsumerOptions['partitionsConcurrently'];
   log: Logger;
 }
 

@@ -4,7 +4,7 @@ import { startHeartbeat } from '../health.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 import { createLiveRoutes } from './live-routes.js';
-import { createDeliveryStore } from '../infra/delivery-store.js';
+import { createDeliveryStore, type DeliveryUpdate } from '../infra/delivery-store.js';
 import {
   deadLetter,
   startProducer,
@@ -13,6 +13,8 @@ import {
 } from '../infra/kafka.js';
 
 export const role = 'live-push';
+/** Partitions a worker handles at once (see startGroupMember). */
+const PARTITIONS_CONCURRENTLY = 4;
 export const groupId = (ctx: AppContext) => ctx.config.groups.livePush;
 /** Positions and trips, and the notifications group's output, which it forwards to customers. */
 export const topics = (ctx: AppContext) => [
@@ -55,16 +57,18 @@ export async function start(ctx: AppContext): Promise<Stop> {
   const dlq = await startProducer(ctx.kafka);
   let joined = false;
 
-  const apply = (record: LocationRecord, now: number): Promise<boolean> | undefined => {
+  /** The update a record makes, with its planned route or ETA; null when it has no delivery. */
+  const toUpdate = (record: LocationRecord, now: number): DeliveryUpdate | null => {
     if (record.type === 'position') stats.positions++;
     else stats.trips++;
     const previous = lastSeq.get(record.driverId);
     if (previous !== undefined && record.seq <= previous) stats.outOfOrder++;
     else lastSeq.set(record.driverId, record.seq);
-    if (record.type === 'trip') return store.applyTrip(record, now, routes.plan(record, now));
-    if (record.deliveryId === null) return undefined;
+    if (record.type === 'trip')
+      return { type: 'trip', trip: record, route: routes.plan(record, now) };
+    if (record.deliveryId === null) return null;
     const position = { ...record, deliveryId: record.deliveryId };
-    return store.applyPosition(position, now, routes.eta(position, now));
+    return { type: 'position', position, eta: routes.eta(position, now) };
   };
 
   const forwardNotifications = async (batch: RecordBatch) => {
@@ -85,10 +89,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
   const handleBatch = async (batch: RecordBatch) => {
     if (batch.topic === ctx.config.topics.notifications) return forwardNotifications(batch);
     const invalid: OutgoingRecord[] = [];
-    const writes: Promise<boolean>[] = [];
     const now = Date.now();
-    // Issued in partition order on one connection, so Redis applies and publishes them in order;
-    // awaited together, so a chunk costs one round trip.
     const records: LocationRecord[] = [];
     for (const r of batch.records) {
       const decoded = decodeConsumed(ctx, r);
@@ -105,11 +106,13 @@ export async function start(ctx: AppContext): Promise<Stop> {
       const stored = await store.routes(unknown);
       unknown.forEach((id, i) => routes.adopt(id, stored[i] ?? null, 'picked_up'));
     }
+    const updates: DeliveryUpdate[] = [];
     for (const record of records) {
-      const write = apply(record, now);
-      if (write) writes.push(write);
+      const u = toUpdate(record, now);
+      if (u) updates.push(u);
     }
-    const applied = await Promise.all(writes);
+    // The whole chunk in one script call, applied and published in partition order.
+    const applied = await store.applyUpdates(updates, now);
     // Dead letters are written before the batch's offsets can be committed: none is lost.
     await dlq.send(ctx.config.topics.locationDlq, invalid);
     stats.consumed += batch.records.length;
@@ -121,6 +124,10 @@ export async function start(ctx: AppContext): Promise<Stop> {
     groupId: groupId(ctx),
     topics: topics(ctx),
     handleBatch,
+    // A partition's chunks stay in order; different partitions hold different drivers, so their
+    // deliveries' updates need no order between them (each is seq-checked in Redis anyway), and
+    // one partition's decoding overlaps another's script call.
+    partitionsConcurrently: PARTITIONS_CONCURRENTLY,
     log,
   });
   joined = true;

@@ -23,10 +23,12 @@ import type { RedisClient } from './redis.js';
  *   so a replay of old records never makes an old delivery look active
  * - channel `P:live:{id}`: every position/status message, in order
  *
- * Each update is one Lua script that applies it only when its seq is above the stored one and
- * publishes in the same step. So a replayed or resent record (ioredis resends after a
- * reconnect; Kafka redelivers after a crash) changes nothing and is never published twice, and
- * the latest position never goes back in time.
+ * Updates are applied by one Lua script per chunk (a partition's records, in order): each
+ * update is applied only when its seq is above the delivery's stored one and is published in the
+ * same atomic step. So a replayed or resent chunk (ioredis resends after a reconnect; Kafka
+ * redelivers after a crash) changes nothing and publishes nothing twice, and the latest position
+ * never goes back in time. One script call per chunk instead of per record: Redis's cost of a
+ * script call (argument tables, effects propagation) was most of the cost of a position.
  */
 export interface DeliveryStoreOptions {
   prefix: string;
@@ -36,41 +38,105 @@ export interface DeliveryStoreOptions {
   finishedRetentionS?: number;
 }
 
-const APPLY_POSITION = `
-local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '-1')
-local seq = tonumber(ARGV[1])
-if seq <= last then return 0 end
-redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'position', ARGV[2], 'driverId', ARGV[6], 'updatedAt', ARGV[7])
-redis.call('ZADD', KEYS[2], seq, ARGV[3])
-redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[4]) + 1))
-local status = redis.call('HGET', KEYS[1], 'status')
-if status ~= 'delivered' and status ~= 'cancelled' then
-  redis.call('ZADD', KEYS[3], ARGV[10], ARGV[8])
-else
-  redis.call('EXPIRE', KEYS[2], ARGV[9])
-end
-redis.call('PUBLISH', ARGV[5], ARGV[2])
-return 1
-`;
+/** Progress and ETA range live-push adds to a position message. */
+export interface PositionEta {
+  remainingM: number;
+  etaMinS: number;
+  etaMaxS: number;
+}
 
-const APPLY_TRIP = `
-local last = tonumber(redis.call('HGET', KEYS[1], 'seq') or '-1')
-local seq = tonumber(ARGV[1])
-if seq <= last then return 0 end
-redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'status', ARGV[2], 'statusTs', ARGV[5], 'driverId', ARGV[8], 'updatedAt', ARGV[9])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'pickup', ARGV[3]) end
-if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'dropoff', ARGV[4]) end
-if ARGV[12] ~= '' then redis.call('HSET', KEYS[1], 'route', ARGV[12]) end
-if ARGV[2] == 'delivered' or ARGV[2] == 'cancelled' then
-  redis.call('ZREM', KEYS[3], ARGV[10])
-  redis.call('EXPIRE', KEYS[1], ARGV[11])
-  redis.call('EXPIRE', KEYS[2], ARGV[11])
-else
-  redis.call('PERSIST', KEYS[1])
-  redis.call('ZADD', KEYS[3], ARGV[5], ARGV[10])
+/** One update of a chunk, applied in the chunk's order. */
+export type DeliveryUpdate =
+  | { type: 'position'; position: PositionRecord & { deliveryId: string }; eta?: PositionEta }
+  | { type: 'trip'; trip: TripRecord; route?: Route | null };
+
+/**
+ * ARGV: prefix, trail length, finished retention (s), now, then the updates one after another:
+ * `p, deliveryId, seq, message, trail point, driverId, ts` or
+ * `t, deliveryId, seq, status, pickup|'', dropoff|'', ts, message, driverId, route|''`.
+ * Returns one character per update, '1' applied (and published) or '0' not newer.
+ *
+ * Per delivery, the stored seq and status are read once and followed in the script; its
+ * latest position, new trail points (then the trim) and active score are written once, before
+ * its next trip event or at the end, which leaves the same state as writing them at every
+ * update (nothing else runs in between). Every applied update is still published, in order. Keys are built from the prefix, like the
+ * analytics script: a standalone Redis, or a cluster where the prefix is a hash tag.
+ */
+const APPLY_UPDATES = `
+local P = ARGV[1]
+local trailLength = tonumber(ARGV[2])
+local retentionS = ARGV[3]
+local now = ARGV[4]
+local active = P .. 'active'
+local known = {}
+local scores = {}
+local out = {}
+-- The delivery's latest position and new trail points, written once per delivery (before its
+-- next trip event, or at the end): fewer commands, and fewer bytes in the append-only file.
+local function flush(s)
+  if s.position then
+    redis.call('HSET', s.key, 'seq', s.position[1], 'position', s.position[2], 'driverId', s.position[3], 'updatedAt', now)
+    s.position = nil
+  end
+  if #s.points > 0 then
+    redis.call('ZADD', s.trail, unpack(s.points))
+    redis.call('ZREMRANGEBYRANK', s.trail, 0, -(trailLength + 1))
+    s.points = {}
+    if s.status == 'delivered' or s.status == 'cancelled' then redis.call('EXPIRE', s.trail, retentionS) end
+  end
 end
-redis.call('PUBLISH', ARGV[7], ARGV[6])
-return 1
+local n = #ARGV
+local i = 5
+while i <= n do
+  local kind, id, seqArg = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local s = known[id]
+  if not s then
+    local key = P .. 'dlv:' .. id
+    local h = redis.call('HMGET', key, 'seq', 'status')
+    s = { key = key, trail = key .. ':trail', seq = tonumber(h[1] or '-1'), status = h[2] or '', points = {} }
+    known[id] = s
+  end
+  local seq = tonumber(seqArg)
+  local fresh = seq > s.seq
+  if kind == 'p' then
+    if fresh then
+      s.position = { seqArg, ARGV[i + 3], ARGV[i + 5] }
+      s.points[#s.points + 1] = seqArg
+      s.points[#s.points + 1] = ARGV[i + 4]
+      if s.status ~= 'delivered' and s.status ~= 'cancelled' then scores[id] = ARGV[i + 6] end
+      redis.call('PUBLISH', P .. 'live:' .. id, ARGV[i + 3])
+    end
+    i = i + 7
+  else
+    if fresh then
+      flush(s)
+      local status = ARGV[i + 3]
+      redis.call('HSET', s.key, 'seq', seqArg, 'status', status, 'statusTs', ARGV[i + 6], 'driverId', ARGV[i + 8], 'updatedAt', now)
+      if ARGV[i + 4] ~= '' then redis.call('HSET', s.key, 'pickup', ARGV[i + 4]) end
+      if ARGV[i + 5] ~= '' then redis.call('HSET', s.key, 'dropoff', ARGV[i + 5]) end
+      if ARGV[i + 9] ~= '' then redis.call('HSET', s.key, 'route', ARGV[i + 9]) end
+      if status == 'delivered' or status == 'cancelled' then
+        scores[id] = false
+        redis.call('ZREM', active, id)
+        redis.call('EXPIRE', s.key, retentionS)
+        redis.call('EXPIRE', s.trail, retentionS)
+      else
+        redis.call('PERSIST', s.key)
+        scores[id] = ARGV[i + 6]
+      end
+      s.status = status
+      redis.call('PUBLISH', P .. 'live:' .. id, ARGV[i + 7])
+    end
+    i = i + 10
+  end
+  if fresh then s.seq = seq end
+  out[#out + 1] = fresh and '1' or '0'
+end
+for _, s in pairs(known) do flush(s) end
+for id, score in pairs(scores) do
+  if score then redis.call('ZADD', active, score, id) end
+end
+return table.concat(out)
 `;
 
 const APPLY_NOTIFICATION = `
@@ -85,22 +151,15 @@ return 1
 
 type Scripted = RedisClient & {
   fsApplyNotification(k1: string, k2: string, ...args: (string | number)[]): Promise<number>;
-  fsApplyPosition(
-    k1: string,
-    k2: string,
-    k3: string,
-    ...args: (string | number)[]
-  ): Promise<number>;
-  fsApplyTrip(k1: string, k2: string, k3: string, ...args: (string | number)[]): Promise<number>;
+  fsApplyDeliveryUpdates(...args: (string | number)[]): Promise<string>;
 };
 
 export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions) {
   const trailLength = o.trailLength ?? 100;
   const retentionS = o.finishedRetentionS ?? 2 * 3600;
   const r = redis as Scripted;
-  if (!('fsApplyPosition' in redis)) {
-    redis.defineCommand('fsApplyPosition', { numberOfKeys: 3, lua: APPLY_POSITION });
-    redis.defineCommand('fsApplyTrip', { numberOfKeys: 3, lua: APPLY_TRIP });
+  if (!('fsApplyDeliveryUpdates' in redis)) {
+    redis.defineCommand('fsApplyDeliveryUpdates', { numberOfKeys: 0, lua: APPLY_UPDATES });
     redis.defineCommand('fsApplyNotification', { numberOfKeys: 2, lua: APPLY_NOTIFICATION });
   }
   const keys = {
@@ -112,15 +171,9 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     channel: (id: string) => `${o.prefix}live:${id}`,
   };
 
-  return {
-    keys,
-
-    /** Applies a position of a driver on a delivery; resolves true when it was new. */
-    async applyPosition(
-      p: PositionRecord & { deliveryId: string },
-      now: number,
-      eta?: { remainingM: number; etaMinS: number; etaMaxS: number },
-    ): Promise<boolean> {
+  const args = (u: DeliveryUpdate, now: number, out: (string | number)[]) => {
+    if (u.type === 'position') {
+      const p = u.position;
       const message: PositionMessage = {
         type: 'position',
         deliveryId: p.deliveryId,
@@ -133,59 +186,78 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         headingDeg: p.headingDeg,
         accuracyM: p.accuracyM,
         appliedAt: now,
-        ...eta,
+        ...u.eta,
       };
       const point: TrailPoint = { lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq };
-      const id = p.deliveryId;
-      const applied = await r.fsApplyPosition(
-        keys.delivery(id),
-        keys.trail(id),
-        keys.active,
+      out.push(
+        'p',
+        p.deliveryId,
         p.seq,
         JSON.stringify(message),
         JSON.stringify(point),
-        trailLength,
-        keys.channel(id),
         p.driverId,
-        now,
-        id,
-        retentionS,
         p.ts,
       );
-      return applied === 1;
+      return;
+    }
+    const t = u.trip;
+    const message: StatusMessage = {
+      type: 'status',
+      deliveryId: t.deliveryId,
+      seq: t.seq,
+      status: t.status,
+      ts: t.ts,
+      pickup: t.pickup ?? null,
+      dropoff: t.dropoff ?? null,
+      route: u.route ?? null,
+    };
+    out.push(
+      't',
+      t.deliveryId,
+      t.seq,
+      t.status,
+      t.pickup ? JSON.stringify(t.pickup) : '',
+      t.dropoff ? JSON.stringify(t.dropoff) : '',
+      t.ts,
+      JSON.stringify(message),
+      t.driverId,
+      u.route ? JSON.stringify(u.route) : '',
+    );
+  };
+
+  /**
+   * Applies updates in order, all in one atomic step, each only if newer than what the
+   * delivery has; resolves, per update, whether it was new (and so published).
+   */
+  const applyUpdates = async (
+    updates: readonly DeliveryUpdate[],
+    now: number,
+  ): Promise<boolean[]> => {
+    if (updates.length === 0) return [];
+    const argv: (string | number)[] = [o.prefix, trailLength, retentionS, now];
+    for (const u of updates) args(u, now, argv);
+    const applied = await r.fsApplyDeliveryUpdates(...argv);
+    return updates.map((_, i) => applied[i] === '1');
+  };
+
+  return {
+    keys,
+    applyUpdates,
+
+    /** Applies a position of a driver on a delivery; resolves true when it was new. */
+    async applyPosition(
+      position: PositionRecord & { deliveryId: string },
+      now: number,
+      eta?: PositionEta,
+    ): Promise<boolean> {
+      const [applied] = await applyUpdates([{ type: 'position', position, eta }], now);
+      return applied === true;
     },
 
     /** Applies a trip event; resolves true when it was new. */
-    async applyTrip(t: TripRecord, now: number, route?: Route | null): Promise<boolean> {
-      const message: StatusMessage = {
-        type: 'status',
-        deliveryId: t.deliveryId,
-        seq: t.seq,
-        status: t.status,
-        ts: t.ts,
-        pickup: t.pickup ?? null,
-        dropoff: t.dropoff ?? null,
-        route: route ?? null,
-      };
-      const id = t.deliveryId;
-      const applied = await r.fsApplyTrip(
-        keys.delivery(id),
-        keys.trail(id),
-        keys.active,
-        t.seq,
-        t.status,
-        t.pickup ? JSON.stringify(t.pickup) : '',
-        t.dropoff ? JSON.stringify(t.dropoff) : '',
-        t.ts,
-        JSON.stringify(message),
-        keys.channel(id),
-        t.driverId,
-        now,
-        id,
-        retentionS,
-        route ? JSON.stringify(route) : '',
-      );
-      return applied === 1;
+    async applyTrip(trip: TripRecord, now: number, route?: Route | null): Promise<boolean> {
+      const [applied] = await applyUpdates([{ type: 'trip', trip, route }], now);
+      return applied === true;
     },
 
     /** The planned routes of these deliveries (null where none is stored). */

@@ -214,6 +214,13 @@ export interface BatchConsumerOptions {
   /** Records per handleBatch call; we heartbeat between chunks. @default 500 */
   chunkSize?: number;
   /**
+   * Partitions handled at once (kafkajs partitionsConsumedConcurrently): chunks of one
+   * partition are still handled one after another, in order. More than 1 overlaps one
+   * partition's round trips with another's work; only for handlers whose partitions share no
+   * state that a chunk reads and writes. @default 1
+   */
+  partitionsConcurrently?: number;
+  /**
    * 'auto': offsets of handled chunks are committed by the consumer. 'transaction': the handler
    * commits them itself, inside a Kafka transaction (see startTransactionalProducers).
    * @default 'auto'
@@ -279,7 +286,7 @@ export async function startBatchConsumer(
     autoCommit: o.commit !== 'transaction',
     autoCommitInterval: o.commitIntervalMs ?? 1000,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently: o.partitionsConcurrently ?? 1,
     eachBatch: async (payload: EachBatchPayload) => {
       const { batch } = payload;
       for (let i = 0; i < batch.messages.length; i += chunkSize) {

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
+import { createTestContext, testNamespace } from '../testing/test-context.js';
+import { createDeliveryStore, type DeliveryUpdate } from './delivery-store.js';
+import type { RedisClient } from './redis.js';
+
+let t: Awaited<ReturnType<typeof createTestContext>>;
+let subscriber: RedisClient;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  t = await createTestContext(['live-push'], testNamespace('delivery-store'));
+  subscriber = t.ctx.redis.duplicate();
+  cleanups.push(t.close, async () => void subscriber.disconnect());
+});
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+const ts0 = Date.now() - 60_000;
+const position = (deliveryId: string, seq: number): DeliveryUpdate => ({
+  type: 'position',
+  position: {
+    type: 'position',
+    v: 1,
+    driverId: `drv-${deliveryId}`,
+    deliveryId,
+    seq,
+    ts: ts0 + seq * 1000,
+    lat: 52.5 + seq * 1e-4,
+    lng: 13.4,
+    speedMps: 8,
+  } satisfies PositionRecord & { deliveryId: string },
+});
+const trip = (deliveryId: string, seq: number, status: TripRecord['status']): DeliveryUpdate => ({
+  type: 'trip',
+  trip: {
+    type: 'trip',
+    v: 1,
+    driverId: `drv-${deliveryId}`,
+    deliveryId,
+    seq,
+    ts: ts0 + seq * 1000,
+    status,
+    ...(status === 'assigned'
+      ? { pickup: { lat: 52.5, lng: 13.4 }, dropoff: { lat: 52.52, lng: 13.42 } }
+      : {}),
+  },
+  route: status === 'assigned' ? [[52.5, 13.4] as [number, number], [52.52, 13.42]] : null,
+});
+
+/** Everything the store keeps about these deliveries, TTLs as present or not. */
+async function stateOf(prefix: string, ids: string[]) {
+  const r = t.ctx.redis;
+  const out: Record<string, unknown> = {};
+  for (const id of ids) {
+    const hash = await r.hgetall(`${prefix}dlv:${id}`);
+    delete hash.updatedAt;
+    out[id] = {
+      hash,
+      trail: await r.zrange(`${prefix}dlv:${id}:trail`, 0, -1, 'WITHSCORES'),
+      hashExpires: (await r.ttl(`${prefix}dlv:${id}`)) > 0,
+      trailExpires: (await r.ttl(`${prefix}dlv:${id}:trail`)) > 0,
+      active: await r.zscore(`${prefix}active`, id),
+    };
+  }
+  return out;
+}
+
+/** Subscribes to the deliveries' channels; returns the messages received so far. */
+async function listen(prefix: string) {
+  const got: { channel: string; seq: number; type: string }[] = [];
+  const handler = (_pattern: string, channel: string, raw: string) => {
+    if (!channel.startsWith(prefix)) return;
+    const m = JSON.parse(raw) as { seq: number; type: string };
+    got.push({ channel: channel.slice(prefix.length), seq: m.seq, type: m.type });
+  };
+  subscriber.on('pmessage', handler);
+  await subscriber.psubscribe(`${prefix}live:*`);
+  return {
+    got,
+    async waitFor(n: number) {
+      for (let i = 0; i < 200 && got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+      return got;
+    },
+    async stop() {
+      await subscriber.punsubscribe(`${prefix}live:*`);
+      subscriber.off('pmessage', handler);
+    },
+  };
+}
+
+describe('applyUpdates', () => {
+  // Out of order and duplicate seqs, a delivery finished and then still sending, a trail longer
+  // than its cap, two deliveries interleaved: the chunk's effect must be that of applying the
+  // updates one by one.
+  const chunk: DeliveryUpdate[] = [
+    trip('a', 1, 'assigned'),
+    trip('b', 1, 'assigned'),
+    position('a', 2),
+    position('a', 4),
+    position('a', 3),
+    position('b', 2),
+    trip('a', 5, 'picked_up'),
+    position('a', 5),
+    position('a', 6),
+    position('a', 7),
+    position('b', 3),
+    trip('b', 4, 'delivered'),
+    position('b', 5),
+    position('b', 4),
+    position('a', 8),
+    // A trail that only this chunk creates, on a delivery finished within it.
+    position('c', 1),
+    trip('c', 2, 'cancelled'),
+    position('c', 3),
+    position('c', 3),
+  ];
+  const expected = chunk.map((u) => {
+    const seq = u.type === 'trip' ? u.trip.seq : u.position.seq;
+    const id = u.type === 'trip' ? u.trip.deliveryId : u.position.deliveryId;
+    const before = chunk
+      .slice(0, chunk.indexOf(u))
+      .filter((x) => (x.type === 'trip' ? x.trip.deliveryId : x.position.deliveryId) === id)
+      .map((x) => (x.type === 'trip' ? x.trip.seq : x.position.seq));
+    return before.every((s) => s < seq);
+  });
+
+  it('applies a chunk like one update at a time, publishing each new one in order', async () => {
+    const one = `${t.ctx.config.redis.prefix}one:`;
+    const many = `${t.ctx.config.redis.prefix}many:`;
+    const single = createDeliveryStore(t.ctx.redis, { prefix: one, trailLength: 3 });
+    const batched = createDeliveryStore(t.ctx.redis, { prefix: many, trailLength: 3 });
+    const now = Date.now();
+    const singly: boolean[] = [];
+    for (const u of chunk) singly.push((await single.applyUpdates([u], now))[0]!);
+    const feed = await listen(many);
+    try {
+      expect(await batched.applyUpdates(chunk, now)).toEqual(expected);
+      expect(singly).toEqual(expected);
+      expect(await stateOf(many, ['a', 'b', 'c'])).toEqual(await stateOf(one, ['a', 'b', 'c']));
+      expect(await stateOf(many, ['a', 'b', 'c'])).toMatchObject({
+        a: { hash: { seq: '8', status: 'picked_up' }, active: String(ts0 + 8000) },
+        b: { hash: { seq: '5', status: 'delivered' }, active: null, hashExpires: true },
+        c: { hash: { seq: '3', status: 'cancelled' }, active: null, trailExpires: true },
+      });
+      expect(await t.ctx.redis.zcard(`${many}dlv:a:trail`)).toBe(3);
+      const published = chunk.flatMap((u, i) =>
+        expected[i]
+          ? [
+              u.type === 'trip'
+                ? { channel: `live:${u.trip.deliveryId}`, seq: u.trip.seq, type: 'status' }
+                : {
+                    channel: `live:${u.position.deliveryId}`,
+                    seq: u.position.seq,
+                    type: 'position',
+                  },
+            ]
+          : [],
+      );
+      expect(await feed.waitFor(published.length)).toEqual(published);
+    } finally {
+      await feed.stop();
+    }
+  });
+
+  it('changes and publishes nothing when a chunk is applied again (a resend or redelivery)', async () => {
+    const prefix = `${t.ctx.config.redis.prefix}again:`;
+    const store = createDeliveryStore(t.ctx.redis, { prefix, trailLength: 3 });
+    const now = Date.now();
+    await store.applyUpdates(chunk, now);
+    const before = await stateOf(prefix, ['a', 'b']);
+    const feed = await listen(prefix);
+    try {
+      expect(await store.applyUpdates(chunk, now + 1000)).toEqual(chunk.map(() => false));
+      // A marker after the replay: once it arrives, anything the replay published would have.
+      expect(await store.applyUpdates([position('a', 100)], now)).toEqual([true]);
+      expect(await feed.waitFor(1)).toEqual([{ channel: 'live:a', seq: 100, type: 'position' }]);
+      const after = await stateOf(prefix, ['b']);
+      expect(after).toEqual({ b: before.b });
+    } finally {
+      await feed.stop();
+    }
+  });
+
+  it('keeps the single-update API for callers with one record', async () => {
+    const prefix = `${t.ctx.config.redis.prefix}single:`;
+    const store = createDeliveryStore(t.ctx.redis, { prefix });
+    const now = Date.now();
+    const assigned = chunk[0]!;
+    if (assigned.type !== 'trip') throw new Error('fixture');
+    expect(await store.applyTrip(assigned.trip, now, assigned.route)).toBe(true);
+    const p = position('a', 2);
+    if (p.type !== 'position') throw new Error('fixture');
+    expect(
+      await store.applyPosition(p.position, now, { remainingM: 10, etaMinS: 1, etaMaxS: 2 }),
+    ).toBe(true);
+    expect(await store.applyPosition(p.position, now)).toBe(false);
+    const snap = await store.snapshot('a');
+    expect(snap?.seq).toBe(2);
+    expect(snap?.position).toMatchObject({ seq: 2, remainingM: 10, appliedAt: now });
+    expect(snap?.route).toEqual(assigned.route);
+    expect(await store.listActive(10, Date.now())).toEqual([
+      expect.objectContaining({ deliveryId: 'a', status: 'assigned' }),
+    ]);
+  });
+});
