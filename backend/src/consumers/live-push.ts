@@ -128,6 +128,8 @@ export async function start(ctx: AppContext): Promise<Stop> {
     // deliveries' updates need no order between them (each is seq-checked in Redis anyway), and
     // one partition's decoding overlaps another's script call.
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
+    // Customers wait for these: a fetch waits 20 ms at most for a fuller batch.
+    maxWaitMs: 20,
     log,
   });
   joined = true;

@@ -5,6 +5,7 @@ import {
   toPolyline,
   type LocationRecord,
   type NotificationRecord,
+  type Polyline,
 } from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import {
@@ -35,8 +36,23 @@ import { fromRoute, toRoute } from './live-routes.js';
 import { roadNetworkFile } from './road-network-file.js';
 
 export const role = 'notifications';
+
 export const groupId = (ctx: AppContext) => ctx.config.groups.notifications;
 export const topics = (ctx: AppContext) => [ctx.config.topics.location];
+
+/**
+ * A transaction costs several round trips to the broker (and marker writes on it) whatever its
+ * size, so each should carry many records: one covers a whole fetched batch of its partition
+ * (at most 1 MiB, about 5,000 fixes), a fetch waits up to 250 ms for 512 KiB so that batches are
+ * large even when the group keeps up, and the transactions of different partitions (each with
+ * its producer) overlap. Notifications are a few hundred milliseconds later for it.
+ */
+const TRANSACTION_BATCHING = {
+  chunkSize: 5000,
+  partitionsConcurrently: 4,
+  minBytes: 512 * 1024,
+  maxWaitMs: 250,
+};
 
 /**
  * The notifications group: detects each delivery's milestones and writes every notification to
@@ -52,6 +68,10 @@ export const topics = (ctx: AppContext) => [ctx.config.topics.location];
  * after that offset are sent in the new transaction. Entries below it were committed and are
  * dropped. Detection itself is deterministic (device time, seq-ordered), so duplicates, late
  * records and replays after an offset reset change nothing.
+ *
+ * Partitions are handled concurrently: they share no detection state (a delivery is one
+ * driver's, a driver's records one partition's; offsets, outbox and watch list are per
+ * partition), which is what two instances of the group already rely on.
  */
 export async function start(ctx: AppContext): Promise<Stop> {
   const log = ctx.log.child({ role });
@@ -73,6 +93,8 @@ export async function start(ctx: AppContext): Promise<Stop> {
    * dropoff is planned at pickup, kept in the delivery's state, and each fix is projected on it.
    * Mutates `state` (a fresh copy per chunk) with the route and the progress.
    */
+  /** A delivery's route as a polyline, built once per chunk rather than once per fix. */
+  const lines = new WeakMap<NonNullable<DeliveryState['route']>, Polyline>();
   const remaining = (state: DeliveryState, r: LocationRecord): number | undefined => {
     if (r.type === 'trip') {
       if (r.status === 'picked_up' && state.last && (r.dropoff ?? state.dropoff)) {
@@ -85,7 +107,8 @@ export async function start(ctx: AppContext): Promise<Stop> {
       return undefined;
     }
     if (!state.route || state.route.length < 2) return undefined;
-    const line = toPolyline(fromRoute(state.route));
+    let line = lines.get(state.route);
+    if (!line) lines.set(state.route, (line = toPolyline(fromRoute(state.route))));
     const s = Math.max(
       state.routeS ?? 0,
       project(line, r, Math.max(0, (state.routeS ?? 0) - 50)).s,
@@ -98,29 +121,43 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const { topic, partition, records } = batch;
     const first = BigInt(records[0]!.offset);
     const last = records[records.length - 1]!.offset;
-    const applied = await store.applied(topic, partition);
+    const stallMs = settings.stallS * 1000;
 
     // Invalid records are dead-lettered in the same transaction as the offsets: once each.
     const dead: OutgoingRecord[] = [];
-    const fresh: { offset: string; record: LocationRecord }[] = [];
+    const valid: { offset: string; record: LocationRecord }[] = [];
     for (const r of records) {
       const d = decodeConsumed(ctx, r);
       if (!d.ok) dead.push(deadLetter(r, d.error, groupId(ctx)));
-      else if (BigInt(r.offset) > BigInt(applied))
-        fresh.push({ offset: r.offset, record: d.value });
+      else valid.push({ offset: r.offset, record: d.value });
+    }
+    // Read as if every record were new (the usual case): one round trip for everything.
+    const ids = [
+      ...new Set(valid.flatMap((f) => (f.record.deliveryId ? [f.record.deliveryId] : []))),
+    ];
+    let streamTime = maxTs(valid);
+    const start = await store.load({
+      topic,
+      partition,
+      deliveryIds: ids,
+      silentBefore: streamTime > 0 ? streamTime - stallMs : null,
+    });
+    const { applied, states } = start;
+    const fresh = valid.filter((f) => BigInt(f.offset) > BigInt(applied));
+    let silent = start.silent;
+    if (fresh.length < valid.length && maxTs(fresh) !== streamTime) {
+      // A redelivered chunk: the partition's clock is that of the records not yet applied.
+      streamTime = maxTs(fresh);
+      silent =
+        streamTime > 0 ? await store.silent(topic, partition, streamTime - stallMs) : new Map();
     }
 
+    let outbox = start.outbox;
     if (BigInt(last) > BigInt(applied)) {
-      const ids = [
-        ...new Set(fresh.flatMap((f) => (f.record.deliveryId ? [f.record.deliveryId] : []))),
-      ];
-      const states = await store.states(ids);
       const changed = new Map<string, DeliveryState>();
-      const outbox: OutboxEntry[] = [];
+      const decided: OutboxEntry[] = [];
       const watch = new Map<string, number | null>();
-      let streamTime = 0;
       for (const { offset, record } of fresh) {
-        streamTime = Math.max(streamTime, record.ts);
         if (!record.deliveryId) continue;
         const before =
           changed.get(record.deliveryId) ??
@@ -128,41 +165,40 @@ export async function start(ctx: AppContext): Promise<Stop> {
           newDeliveryState(record.deliveryId, record.driverId);
         const d = applyRecord(before, record, settings, remaining(before, record));
         changed.set(record.deliveryId, d.state);
-        for (const n of d.notifications) outbox.push({ sourceOffset: offset, notification: n });
+        for (const n of d.notifications) decided.push({ sourceOffset: offset, notification: n });
         const enRoute = d.state.status === 'assigned' || d.state.status === 'picked_up';
         watch.set(record.deliveryId, enRoute ? (d.state.last?.ts ?? record.ts) : null);
       }
       // Couriers who went silent: the partition's own clock (other drivers' fixes) says so.
       if (streamTime > 0) {
-        const silent = (
-          await store.silentSince(topic, partition, streamTime - settings.stallS * 1000)
-        ).filter((id) => !changed.has(id));
-        for (const [id, s] of await store.states(silent)) {
+        for (const [id, s] of silent) {
+          if (changed.has(id)) continue;
           const d = checkStall(s, streamTime, settings);
           if (d.notifications.length === 0) continue;
           changed.set(id, d.state);
-          for (const n of d.notifications) outbox.push({ sourceOffset: last, notification: n });
+          for (const n of d.notifications) decided.push({ sourceOffset: last, notification: n });
         }
       }
-      const ok = await store.commitChunk({
+      const after = await store.commitChunk({
         topic,
         partition,
         expectedApplied: applied,
         newApplied: last,
         states: [...changed.values()],
-        outbox,
+        outbox: decided,
         watch,
       });
-      if (!ok)
+      if (!after)
         throw new AppError(
           'KAFKA_FATAL',
           `partition ${partition} state moved under us (another worker?)`,
           { retriable: true },
         );
+      outbox = after;
     }
 
-    const pending = await store.outbox(topic, partition);
-    const toSend = pending.filter((e) => BigInt(e.sourceOffset) >= first);
+    // Entries below this chunk's first offset were committed with an earlier transaction.
+    const toSend = outbox.filter((e) => BigInt(e.sourceOffset) >= first);
     stats.replayedOutbox += toSend.filter((e) => BigInt(e.sourceOffset) <= BigInt(applied)).length;
     await txns.write({
       records: [
@@ -177,11 +213,15 @@ export async function start(ctx: AppContext): Promise<Stop> {
       ],
       offsets: { groupId: groupId(ctx), topic, partition, offset: String(BigInt(last) + 1n) },
     });
-    await store.clearOutbox(
-      topic,
-      partition,
-      pending.map((e) => e.notification.id),
-    );
+    // Not awaited: a lost clear only leaves entries below the committed offset, which the next
+    // chunk drops and clears again; the next chunk's reads queue behind it on the connection.
+    store
+      .clearOutbox(
+        topic,
+        partition,
+        outbox.map((e) => e.notification.id),
+      )
+      .catch((err: unknown) => log.warn({ err, partition }, 'could not clear the outbox'));
     stats.consumed += records.length;
     stats.notified += toSend.length;
     stats.deadLettered += dead.length;
@@ -192,6 +232,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     topics: topics(ctx),
     commit: 'transaction',
     handleBatch,
+    ...TRANSACTION_BATCHING,
     log,
   });
   const stopSink = await startSinkDispatcher(ctx, createSink(ctx));
@@ -206,6 +247,13 @@ export async function start(ctx: AppContext): Promise<Stop> {
     await member.stop();
     await txns.stop();
   };
+}
+
+/** The newest device time among these records, 0 when none. */
+function maxTs(records: readonly { record: LocationRecord }[]): number {
+  let t = 0;
+  for (const { record } of records) t = Math.max(t, record.ts);
+  return t;
 }
 
 function createSink(ctx: AppContext): NotificationSink {

@@ -74,9 +74,9 @@ local out = {}
 -- The delivery's latest position and new trail points, written once per delivery (before its
 -- next trip event, or at the end): fewer commands, and fewer bytes in the append-only file.
 local function flush(s)
-  if s.position then
-    redis.call('HSET', s.key, 'seq', s.position[1], 'position', s.position[2], 'driverId', s.position[3], 'updatedAt', now)
-    s.position = nil
+  if s.pseq then
+    redis.call('HSET', s.key, 'seq', s.pseq, 'position', s.pmessage, 'driverId', s.pdriver, 'updatedAt', now)
+    s.pseq = nil
   end
   if #s.points > 0 then
     redis.call('ZADD', s.trail, unpack(s.points))
@@ -93,18 +93,18 @@ while i <= n do
   if not s then
     local key = P .. 'dlv:' .. id
     local h = redis.call('HMGET', key, 'seq', 'status')
-    s = { key = key, trail = key .. ':trail', seq = tonumber(h[1] or '-1'), status = h[2] or '', points = {} }
+    s = { key = key, trail = key .. ':trail', channel = P .. 'live:' .. id, seq = tonumber(h[1] or '-1'), status = h[2] or '', points = {} }
     known[id] = s
   end
   local seq = tonumber(seqArg)
   local fresh = seq > s.seq
   if kind == 'p' then
     if fresh then
-      s.position = { seqArg, ARGV[i + 3], ARGV[i + 5] }
+      s.pseq, s.pmessage, s.pdriver = seqArg, ARGV[i + 3], ARGV[i + 5]
       s.points[#s.points + 1] = seqArg
       s.points[#s.points + 1] = ARGV[i + 4]
       if s.status ~= 'delivered' and s.status ~= 'cancelled' then scores[id] = ARGV[i + 6] end
-      redis.call('PUBLISH', P .. 'live:' .. id, ARGV[i + 3])
+      redis.call('PUBLISH', s.channel, ARGV[i + 3])
     end
     i = i + 7
   else
@@ -125,7 +125,7 @@ while i <= n do
         scores[id] = ARGV[i + 6]
       end
       s.status = status
-      redis.call('PUBLISH', P .. 'live:' .. id, ARGV[i + 7])
+      redis.call('PUBLISH', s.channel, ARGV[i + 7])
     end
     i = i + 10
   end

@@ -221,6 +221,14 @@ export interface BatchConsumerOptions {
    */
   partitionsConcurrently?: number;
   /**
+   * A fetch waits for this many bytes (over all partitions) or `maxWaitMs`, whichever comes
+   * first: larger batches, so fewer handler calls, at the price of up to `maxWaitMs` of latency.
+   * @default 1 (answer as soon as there is anything)
+   */
+  minBytes?: number;
+  /** @default 5000 (kafkajs), only reached when nothing arrives */
+  maxWaitMs?: number;
+  /**
    * 'auto': offsets of handled chunks are committed by the consumer. 'transaction': the handler
    * commits them itself, inside a Kafka transaction (see startTransactionalProducers).
    * @default 'auto'
@@ -261,6 +269,8 @@ export async function startBatchConsumer(
     sessionTimeout: o.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.min(3_000, Math.floor((o.sessionTimeoutMs ?? 30_000) / 3)),
     maxBytesPerPartition: 1024 * 1024,
+    minBytes: o.minBytes ?? 1,
+    maxWaitTimeInMs: o.maxWaitMs ?? 5000,
     retry: { retries: 8, initialRetryTime: 300 },
   });
   const chunkSize = o.chunkSize ?? 500;

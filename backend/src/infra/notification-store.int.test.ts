@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Milestone, NotificationRecord } from '@fleetstream/contracts';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
-import { createNotificationStore } from './notification-store.js';
+import { newDeliveryState } from '../domain/milestones.js';
+import { createNotificationStore, type OutboxEntry } from './notification-store.js';
 
 let t: Awaited<ReturnType<typeof createTestContext>>;
 
@@ -43,17 +44,76 @@ it('reads the outbox back in the order it was decided, across chunks', async () 
     first.push([String(10 + Math.floor(i / 4)), note(`d${i}`, 'picked_up')]);
     first.push([String(10 + Math.floor(i / 4)), note(`d${i}`, 'nearby')]);
   }
-  expect(await chunk('-1', '19', first)).toBe(true);
-  expect(
-    await chunk('19', '25', [
-      ['25', note('d0', 'delivered')],
-      ['21', note('d1', 'arrived')],
-    ]),
-  ).toBe(true);
-  const ids = (await store.outbox('loc', 0)).map((e) => `${e.sourceOffset} ${e.notification.id}`);
-  expect(ids).toEqual([
-    ...first.map(([o, n]) => `${o} ${n.id}`),
-    '21 d1:arrived',
-    '25 d0:delivered',
+  expect(await chunk('-1', '19', first)).not.toBeNull();
+  const after = await chunk('19', '25', [
+    ['25', note('d0', 'delivered')],
+    ['21', note('d1', 'arrived')],
   ]);
+  const expected = [...first.map(([o, n]) => `${o} ${n.id}`), '21 d1:arrived', '25 d0:delivered'];
+  const order = (entries: OutboxEntry[] | null) =>
+    entries?.map((e) => `${e.sourceOffset} ${e.notification.id}`);
+  // The outbox as the commit returns it, as read alone, and as a chunk's load reads it.
+  expect(order(after)).toEqual(expected);
+  expect(order(await store.outbox('loc', 0))).toEqual(expected);
+  const start = await store.load({
+    topic: 'loc',
+    partition: 0,
+    deliveryIds: [],
+    silentBefore: null,
+  });
+  expect(order(start.outbox)).toEqual(expected);
+  // A stale worker computed its chunk from an older applied offset: it changes nothing.
+  expect(await chunk('19', '30', [['30', note('d2', 'picked_up')]])).toBeNull();
+  expect(order(await store.outbox('loc', 0))).toEqual(expected);
+});
+
+it('loads what a chunk starts from in one call', async () => {
+  const store = createNotificationStore(t.ctx.redis, t.ctx.config.redis.prefix);
+  const state = (deliveryId: string, lastTs: number) => ({
+    ...newDeliveryState(deliveryId, 'drv-1'),
+    status: 'picked_up' as const,
+    last: { lat: 52.5, lng: 13.4, ts: lastTs },
+  });
+  const empty = await store.load({
+    topic: 'load',
+    partition: 3,
+    deliveryIds: ['a'],
+    silentBefore: 1,
+  });
+  expect(empty).toEqual({ applied: '-1', states: new Map(), silent: new Map(), outbox: [] });
+
+  const watch = new Map<string, number | null>([
+    ['a', 1000],
+    ['b', 5000],
+    ['c', 9000],
+  ]);
+  const states = [state('a', 1000), state('b', 5000), state('c', 9000)];
+  expect(
+    await store.commitChunk({
+      topic: 'load',
+      partition: 3,
+      expectedApplied: '-1',
+      newApplied: '41',
+      states,
+      outbox: [{ sourceOffset: '40', notification: note('b', 'picked_up') }],
+      watch,
+    }),
+  ).toHaveLength(1);
+  const start = await store.load({
+    topic: 'load',
+    partition: 3,
+    deliveryIds: ['c', 'missing', 'a'],
+    silentBefore: 5000,
+  });
+  expect(start.applied).toBe('41');
+  expect([...start.states.keys()]).toEqual(['c', 'a']);
+  expect(start.states.get('c')).toEqual(states[2]);
+  // Strictly older than the bound: 'b' at exactly 5000 is not silent yet.
+  expect([...start.silent.entries()]).toEqual([['a', states[0]]]);
+  expect(await store.silent('load', 3, 5000)).toEqual(start.silent);
+  expect(start.outbox.map((e) => e.notification.id)).toEqual(['b:picked_up']);
+  // Another partition's offset, watch list and outbox are its own.
+  expect(
+    await store.load({ topic: 'load', partition: 4, deliveryIds: [], silentBefore: 1e12 }),
+  ).toEqual({ applied: '-1', states: new Map(), silent: new Map(), outbox: [] });
 });

@@ -12,10 +12,28 @@ import type { RedisClient } from './redis.js';
  *   route, to notice couriers who stop sending
  * - `P:nt:sunk` set of notification ids a sink has delivered
  *
- * A chunk's new states, its outbox entries and its last offset are written by one Lua script that
- * first checks the applied offset is still the one the chunk was computed from: a stale worker
- * (a zombie after a rebalance) fails instead of overwriting newer state.
+ * A chunk costs two round trips to Redis: one script reads everything it needs (the applied
+ * offset, the states of its deliveries, the silent deliveries with their states, the outbox);
+ * another writes its new states, its outbox entries and its last offset, after checking the
+ * applied offset is still the one the chunk was computed from, so a stale worker (a zombie after
+ * a rebalance) fails instead of overwriting newer state, and reads the outbox back.
+ *
+ * Both build state keys from the prefix in ARGV, like the analytics script: a standalone Redis,
+ * or a cluster where the prefix is a hash tag.
  */
+const LOAD_CHUNK = `
+local applied = redis.call('HGET', KEYS[1], ARGV[1]) or '-1'
+local states = {}
+for i = 4, #ARGV do states[#states + 1] = redis.call('GET', ARGV[2] .. ARGV[i]) end
+local silent = {}
+local silentStates = {}
+if ARGV[3] ~= '' then
+  silent = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[3])
+  for i, id in ipairs(silent) do silentStates[i] = redis.call('GET', ARGV[2] .. id) end
+end
+return { applied, states, silent, silentStates, redis.call('HVALS', KEYS[2]) }
+`;
+
 const COMMIT_CHUNK = `
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or '-1'
 if current ~= ARGV[2] then return 0 end
@@ -33,7 +51,7 @@ while i <= #ARGV do
   if ARGV[i + 1] == '-' then redis.call('ZREM', KEYS[3], ARGV[i]) else redis.call('ZADD', KEYS[3], ARGV[i + 1], ARGV[i]) end
   i = i + 2
 end
-return 1
+return { 1, redis.call('HVALS', KEYS[2]) }
 `;
 
 export interface OutboxEntry {
@@ -45,14 +63,55 @@ export interface OutboxEntry {
 /** An outbox entry as stored: with its place among the entries of its chunk. */
 type Stored = OutboxEntry & { order?: number };
 
+/** What a chunk starts from (see `load`). */
+export interface ChunkStart {
+  /** Last offset applied for the partition, "-1" when none. */
+  applied: string;
+  /** States of the deliveries asked for that have one. */
+  states: Map<string, DeliveryState>;
+  /** Deliveries watched on the partition whose last fix is older than `silentBefore`. */
+  silent: Map<string, DeliveryState>;
+  /** Decided but not yet sent notifications, in the order they were decided. */
+  outbox: OutboxEntry[];
+}
+
 type Scripted = RedisClient & {
-  fsCommitNotifications(k1: string, k2: string, k3: string, ...args: string[]): Promise<number>;
+  fsCommitNotifications(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...args: string[]
+  ): Promise<0 | [1, string[]]>;
+  fsLoadNotifications(
+    k1: string,
+    k2: string,
+    k3: string,
+    ...args: string[]
+  ): Promise<[string, (string | null)[], string[], (string | null)[], string[]]>;
 };
+
+/** Outbox values in the order they were decided: by source offset, then place in the chunk. */
+function readOutbox(values: readonly string[]): OutboxEntry[] {
+  const stored = values.map((v) => JSON.parse(v) as Stored);
+  stored.sort((a, b) => {
+    const d = BigInt(a.sourceOffset) - BigInt(b.sourceOffset);
+    return d !== 0n ? (d < 0n ? -1 : 1) : (a.order ?? 0) - (b.order ?? 0);
+  });
+  return stored.map(({ sourceOffset, notification }) => ({ sourceOffset, notification }));
+}
+
+function readStates(ids: readonly string[], raw: readonly (string | null)[]) {
+  const out = new Map<string, DeliveryState>();
+  raw.forEach((v, i) => v && out.set(ids[i]!, JSON.parse(v) as DeliveryState));
+  return out;
+}
 
 export function createNotificationStore(redis: RedisClient, prefix: string) {
   const r = redis as Scripted;
-  if (!('fsCommitNotifications' in redis))
+  if (!('fsLoadNotifications' in redis)) {
     redis.defineCommand('fsCommitNotifications', { numberOfKeys: 3, lua: COMMIT_CHUNK });
+    redis.defineCommand('fsLoadNotifications', { numberOfKeys: 3, lua: LOAD_CHUNK });
+  }
   const keys = {
     applied: `${prefix}nt:applied`,
     state: (deliveryId: string) => `${prefix}nt:d:${deliveryId}`,
@@ -69,18 +128,48 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
     },
     async states(deliveryIds: readonly string[]): Promise<Map<string, DeliveryState>> {
       if (deliveryIds.length === 0) return new Map();
-      const raw = await redis.mget(deliveryIds.map(keys.state));
-      const out = new Map<string, DeliveryState>();
-      raw.forEach((v, i) => v && out.set(deliveryIds[i]!, JSON.parse(v) as DeliveryState));
-      return out;
-    },
-    /** Deliveries on the partition whose last fix is older than `before`. */
-    async silentSince(topic: string, partition: number, before: number): Promise<string[]> {
-      return redis.zrangebyscore(keys.watch(topic, partition), '-inf', `(${before}`);
+      return readStates(deliveryIds, await redis.mget(deliveryIds.map(keys.state)));
     },
     /**
-     * Writes a chunk's effect atomically if the partition is still at `expectedApplied`.
-     * Resolves false when another worker got there first.
+     * Everything a chunk starts from, in one round trip: the partition's applied offset, the
+     * states of `deliveryIds`, the deliveries silent since `silentBefore` (none when null) with
+     * their states, and the outbox.
+     */
+    async load(c: {
+      topic: string;
+      partition: number;
+      deliveryIds: readonly string[];
+      silentBefore: number | null;
+    }): Promise<ChunkStart> {
+      const [applied, states, silent, silentStates, outbox] = await r.fsLoadNotifications(
+        keys.applied,
+        keys.outbox(c.topic, c.partition),
+        keys.watch(c.topic, c.partition),
+        `${c.topic}:${c.partition}`,
+        keys.state(''),
+        c.silentBefore === null ? '' : String(c.silentBefore),
+        ...c.deliveryIds,
+      );
+      return {
+        applied,
+        states: readStates(c.deliveryIds, states),
+        silent: readStates(silent, silentStates),
+        outbox: readOutbox(outbox),
+      };
+    },
+    /** Deliveries on the partition whose last fix is older than `before`, with their states. */
+    async silent(
+      topic: string,
+      partition: number,
+      before: number,
+    ): Promise<Map<string, DeliveryState>> {
+      const ids = await redis.zrangebyscore(keys.watch(topic, partition), '-inf', `(${before}`);
+      return ids.length === 0 ? new Map() : readStates(ids, await redis.mget(ids.map(keys.state)));
+    },
+    /**
+     * Writes a chunk's effect atomically if the partition is still at `expectedApplied`, and
+     * resolves with the outbox after it (in the order decided). Resolves null when another
+     * worker got there first.
      */
     async commitChunk(c: {
       topic: string;
@@ -91,7 +180,7 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
       outbox: OutboxEntry[];
       /** deliveryId → last fix time, or null to stop watching. */
       watch: Map<string, number | null>;
-    }): Promise<boolean> {
+    }): Promise<OutboxEntry[] | null> {
       const args = [
         `${c.topic}:${c.partition}`,
         c.expectedApplied,
@@ -106,25 +195,17 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
         args.push(e.notification.id, JSON.stringify({ ...e, order: i } satisfies Stored)),
       );
       for (const [id, ts] of c.watch) args.push(id, ts === null ? '-' : String(ts));
-      return (
-        (await r.fsCommitNotifications(
-          keys.applied,
-          keys.outbox(c.topic, c.partition),
-          keys.watch(c.topic, c.partition),
-          ...args,
-        )) === 1
+      const done = await r.fsCommitNotifications(
+        keys.applied,
+        keys.outbox(c.topic, c.partition),
+        keys.watch(c.topic, c.partition),
+        ...args,
       );
+      return done === 0 ? null : readOutbox(done[1]);
     },
     /** Decided but not yet sent notifications, in the order they were decided. */
     async outbox(topic: string, partition: number): Promise<OutboxEntry[]> {
-      const stored = Object.values(await redis.hgetall(keys.outbox(topic, partition))).map(
-        (v) => JSON.parse(v) as Stored,
-      );
-      stored.sort((a, b) => {
-        const d = BigInt(a.sourceOffset) - BigInt(b.sourceOffset);
-        return d !== 0n ? (d < 0n ? -1 : 1) : (a.order ?? 0) - (b.order ?? 0);
-      });
-      return stored.map(({ sourceOffset, notification }) => ({ sourceOffset, notification }));
+      return readOutbox(await redis.hvals(keys.outbox(topic, partition)));
     },
     async clearOutbox(topic: string, partition: number, ids: readonly string[]): Promise<void> {
       if (ids.length > 0) await redis.hdel(keys.outbox(topic, partition), ...ids);
