@@ -7,7 +7,7 @@ import { createProgram, parseOptions } from './options.js';
 import { openAckedLog } from './acked-log.js';
 import { createProgress } from './progress.js';
 import { createPublisher } from './publish.js';
-import { acceleratedClock, runSimulator } from './simulator.js';
+import { PartialSendError, acceleratedClock, runSimulator } from './simulator.js';
 
 async function main(): Promise<number> {
   const o = parseOptions(createProgram(process.env), process.argv.slice(2));
@@ -72,7 +72,12 @@ async function main(): Promise<number> {
       failAfterMs: o.giveUpAfterS * 1000,
       ...(o.speedup > 1 ? { clock: acceleratedClock(o.speedup) } : {}),
       send: async (records) => {
-        await publisher.publish(records);
+        try {
+          await publisher.publish(records);
+        } catch (err) {
+          if (err instanceof PartialSendError) acked?.write(err.sent);
+          throw err;
+        }
         acked?.write(records);
       },
       signal: stop.signal,

@@ -1,5 +1,6 @@
-import { Kafka, Partitioners, logLevel, type Admin, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Admin, type Message, type Producer } from 'kafkajs';
 import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
+import { PartialSendError } from './simulator.js';
 
 export interface PublisherOptions {
   brokers: string[];
@@ -16,7 +17,10 @@ export interface PublisherOptions {
 export interface Publisher {
   /** Whether the topic was created by this publisher (false: it existed). */
   readonly created: boolean;
-  /** Sends the records in one produce call (one request per partition leader); resolves when acknowledged. */
+  /**
+   * Sends the records, one produce call per partition; resolves when all are acknowledged,
+   * rejects with a {@link PartialSendError} naming the records that were and were not.
+   */
   publish(records: readonly LocationRecord[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -88,9 +92,8 @@ export async function createPublisher(o: PublisherOptions): Promise<Publisher> {
     created,
     async publish(records) {
       if (records.length === 0) return;
-      let messages = new Array<{ key: string; value: Buffer; partition: number }>(records.length);
-      for (let i = 0; i < records.length; i++) {
-        const r = records[i]!;
+      const byPartition = new Map<number, { records: LocationRecord[]; messages: Message[] }>();
+      for (const r of records) {
         const key = r.driverId;
         const value = encodeLocationRecord(r);
         const partition = partitioner({
@@ -98,23 +101,37 @@ export async function createPublisher(o: PublisherOptions): Promise<Publisher> {
           partitionMetadata,
           message: { key, value },
         });
-        messages[i] = { key, value, partition };
+        let group = byPartition.get(partition);
+        if (!group) byPartition.set(partition, (group = { records: [], messages: [] }));
+        group.records.push(r);
+        group.messages.push({ key, value, partition });
       }
-      // kafkajs 2.2.4 can resolve a send that lost a leader mid-request without the partitions
-      // that leader held (its retry skips brokers that already answered; tulios/kafkajs#1303).
-      // Every partition must be in the answer: the missing ones are sent again. The idempotent
-      // producer reuses their sequence numbers, so a copy the dead leader did replicate is
-      // recognised as a duplicate and not written twice.
-      for (let attempt = 1; ; attempt++) {
-        const answered = await producer.send({ topic: o.topic, acks: -1, messages });
-        const acked = new Set(answered.filter((a) => a.errorCode === 0).map((a) => a.partition));
-        messages = messages.filter((m) => !acked.has(m.partition));
-        if (messages.length === 0) return;
-        if (attempt >= 5)
-          throw new Error(
-            `Kafka did not acknowledge partitions ${[...new Set(messages.map((m) => m.partition))].join(', ')}`,
-          );
-      }
+      // One send per partition, all at once (kafkajs still sends them one request per broker
+      // at a time). A send spanning several leaders is not safe in kafkajs 2.2.4: when one
+      // leader fails, its retry goes out while the request to another leader is still waiting
+      // for replicas, and re-sends that leader's partitions under new sequence numbers once the
+      // first answer arrives, so they are written twice (broker-failover chaos test). It can
+      // also resolve without partitions whose leader moved mid-request (tulios/kafkajs#1303),
+      // hence the check that the answer names the partition.
+      const groups = [...byPartition];
+      const results = await Promise.allSettled(
+        groups.map(async ([partition, g]) => {
+          const answer = await producer.send({ topic: o.topic, acks: -1, messages: g.messages });
+          if (!answer.some((a) => a.partition === partition && a.errorCode === 0))
+            throw new Error(`Kafka did not acknowledge partition ${partition}`);
+        }),
+      );
+      const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      if (failed.length === 0) return;
+      const sent = new Set<LocationRecord>();
+      groups.forEach(([, g], i) => {
+        if (results[i]!.status === 'fulfilled') for (const r of g.records) sent.add(r);
+      });
+      throw new PartialSendError(
+        records.filter((r) => sent.has(r)),
+        records.filter((r) => !sent.has(r)),
+        { cause: failed[0] },
+      );
     },
     close: () => producer.disconnect(),
   };

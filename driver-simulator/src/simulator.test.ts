@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationRecord } from '@fleetstream/contracts';
 import { createFleet } from './fleet.js';
-import { acceleratedClock, runSimulator } from './simulator.js';
+import { PartialSendError, acceleratedClock, runSimulator } from './simulator.js';
 
 const fleet = () =>
   createFleet({ drivers: 30, seed: 1, center: { lat: 52.52, lng: 13.405 }, radiusM: 2000 });
@@ -55,6 +55,37 @@ describe('runSimulator', () => {
     expect(attempts).toHaveLength(10);
     for (let i = 0; i < 10; i += 2) expect(attempts[i + 1]).toBe(attempts[i]);
     expect(s.sent).toBe(attempts.filter((_, i) => i % 2 === 1).flat().length);
+  });
+
+  it('sends again only what a partly failed batch did not get through', async () => {
+    const attempts: LocationRecord[][] = [];
+    const s = await runSimulator({
+      fleet: fleet(),
+      rateHz: 1,
+      durationS: 3,
+      parts: 1,
+      clock: acceleratedClock(100),
+      send: async (r) => {
+        attempts.push(r);
+        // The first attempt of every batch gets only its first third through.
+        if (attempts.length % 2 === 1) {
+          const cut = Math.floor(r.length / 3);
+          throw new PartialSendError(r.slice(0, cut), r.slice(cut), {
+            cause: new Error('leader gone'),
+          });
+        }
+      },
+    });
+    expect(s.errors).toBe(0);
+    expect(s.retries).toBe(3);
+    expect(s.lastError?.message).toMatch(/not acknowledged: leader gone/);
+    expect(attempts).toHaveLength(6);
+    for (let i = 0; i < 6; i += 2) {
+      const cut = Math.floor(attempts[i]!.length / 3);
+      expect(attempts[i + 1]).toEqual(attempts[i]!.slice(cut));
+    }
+    // Every record counted once: the first third of each batch at its first attempt.
+    expect(s.sent).toBe(attempts.filter((_, i) => i % 2 === 0).flat().length);
   });
 
   it('gives up on a batch that keeps failing, counting its records as errors', async () => {

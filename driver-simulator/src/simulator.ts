@@ -30,7 +30,10 @@ export interface RunOptions {
   rateHz: number;
   /** Seconds of fleet time to run; 0 = until `signal` aborts. */
   durationS: number;
-  /** Sends one tick's records; rejects if they could not be delivered. */
+  /**
+   * Sends one tick's records; rejects if they could not be delivered. Rejecting with a
+   * {@link PartialSendError} says which records did go through: only the others are sent again.
+   */
   send(records: LocationRecord[]): Promise<void>;
   /**
    * Each interval is split into this many slots, each ticking a share of the drivers, so fixes
@@ -44,6 +47,22 @@ export interface RunOptions {
   onStatus?(s: RunStatus): void;
   /** Give up on a batch (and stop) when sends failed for this long. @default 120000 */
   failAfterMs?: number;
+}
+
+/** Some of a batch was acknowledged and some was not; the caller sends `unsent` again. */
+export class PartialSendError extends Error {
+  constructor(
+    readonly sent: LocationRecord[],
+    readonly unsent: LocationRecord[],
+    options?: { cause?: unknown },
+  ) {
+    const cause = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(
+      `${unsent.length} of ${sent.length + unsent.length} records not acknowledged${cause}`,
+      options,
+    );
+    this.name = 'PartialSendError';
+  }
 }
 
 export interface RunStatus {
@@ -101,7 +120,10 @@ export async function runSimulator(o: RunOptions): Promise<RunStatus> {
   // moves on after an answer, so skipping a batch the broker did write (its answer lost in a
   // timeout) would let the next batch reuse those numbers and be dropped as a "duplicate"
   // while acknowledged. Found by the single-broker chaos test (SIGSTOP of the broker).
-  const send = async (records: LocationRecord[]) => {
+  // What was acknowledged of a partly failed batch is not sent again: the producer has numbered
+  // it as written, so a second copy would be a new record (found by the broker-failover test).
+  const send = async (batch: LocationRecord[]) => {
+    let records = batch;
     for (let attempt = 1; ; attempt++) {
       try {
         await o.send(records);
@@ -111,6 +133,10 @@ export async function runSimulator(o: RunOptions): Promise<RunStatus> {
       } catch (err) {
         s.lastError = err instanceof Error ? err : new Error(String(err));
         s.retries++;
+        if (err instanceof PartialSendError) {
+          s.sent += err.sent.length;
+          records = err.unsent;
+        }
         failingSince ||= Date.now();
         if (o.signal?.aborted || Date.now() - failingSince > failAfterMs) {
           s.errors += records.length;

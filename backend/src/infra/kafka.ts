@@ -509,11 +509,14 @@ function partitionAssigner(kafka: KafkaClient) {
 }
 
 /**
- * kafkajs 2.2.4 can resolve a send without having written every partition when a leader moves
- * mid-request (tulios/kafkajs#1303): the retry skips brokers that already answered, even when
- * the lost partitions moved to them. Every partition must be in the answer; the missing ones are
- * sent again, and after 5 tries the send fails (and is retried by the caller) rather than
- * pretending.
+ * Sends each partition's records in its own produce call, all at once (kafkajs still sends them
+ * one request per broker at a time), and waits for every call to settle before it answers.
+ * A kafkajs 2.2.4 send that spans several leaders is not safe across a leader failure: its
+ * retry goes out while the request to another leader still waits for replicas, and sends that
+ * leader's partitions again under new sequence numbers once the first answer arrives, so they
+ * are written twice. It can also resolve without partitions whose leader moved mid-request
+ * (tulios/kafkajs#1303): every partition must be in its answer, the missing ones are sent
+ * again, and after 5 tries the send fails (and is retried by the caller) rather than pretending.
  */
 async function sendVerified(
   topic: string,
@@ -522,18 +525,29 @@ async function sendVerified(
     m: PartitionedMessage[],
   ) => Promise<{ topicName: string; partition: number; errorCode: number }[]>,
 ): Promise<void> {
-  let pending = [...messages];
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    const answered = await send(pending);
-    const acked = new Set(
-      answered.filter((a) => a.topicName === topic && a.errorCode === 0).map((a) => a.partition),
+  let pending = new Map<number, PartitionedMessage[]>();
+  for (const m of messages) {
+    const list = pending.get(m.partition);
+    if (list) list.push(m);
+    else pending.set(m.partition, [m]);
+  }
+  for (let attempt = 1; pending.size > 0; attempt++) {
+    const results = await Promise.allSettled(
+      [...pending].map(async ([partition, list]) => {
+        const answered = await send(list);
+        return answered.some(
+          (a) => a.topicName === topic && a.partition === partition && a.errorCode === 0,
+        );
+      }),
     );
-    pending = pending.filter((m) => !acked.has(m.partition));
-    if (pending.length > 0 && attempt >= 5) {
-      const missing = [...new Set(pending.map((m) => m.partition))].join(', ');
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    const acked = results.map((r) => r.status === 'fulfilled' && r.value);
+    pending = new Map([...pending].filter((_, i) => !acked[i]));
+    if (pending.size > 0 && attempt >= 5) {
       throw new AppError(
         'KAFKA_UNAVAILABLE',
-        `Kafka did not acknowledge ${topic} partitions ${missing}`,
+        `Kafka did not acknowledge ${topic} partitions ${[...pending.keys()].join(', ')}`,
         { retriable: true },
       );
     }
