@@ -1,16 +1,6 @@
 import type { LocationRecord, TripStatus } from '@fleetstream/contracts';
-
-/** A small seeded PRNG (mulberry32): same seed, same trace. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The simulator's seeded PRNG: same seed, same trace.
+import { createRng as rng } from '../../../driver-simulator/src/rng.js';
 
 export interface AnalyticsTraceOptions {
   drivers: number;

@@ -15,6 +15,7 @@ import { signTrackingToken } from '../../../backend/src/domain/tracking-token.js
 import { createKafka, startProducer } from '../../../backend/src/infra/kafka.js';
 import { testLogger } from '../../../backend/src/testing/fixtures.js';
 import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';
+import { createRng as rng } from '../../../driver-simulator/src/rng.js';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 
@@ -56,18 +57,6 @@ beforeAll(async () => {
   });
 }, 120_000);
 afterAll(() => stack?.stop());
-
-/** A small seeded PRNG (mulberry32), so every run shuffles the same way. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const driverId = (d: number) => `drv-ooo-${d}`;
 const deliveryId = (d: number) => `dlv-ooo-${d}`;
