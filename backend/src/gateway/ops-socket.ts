@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import { bearerMatches } from '../http/ops-auth.js';
 import type { OpsStore } from '../infra/ops-store.js';
+import { keepAlive } from './liveness.js';
 import type { createSubscriptions } from './subscriptions.js';
 import { originAllowed, refuse } from './track-socket.js';
 
@@ -34,6 +35,8 @@ export function createOpsSocket(
     handleProtocols: (protocols) => (protocols.has(OPS_PROTOCOL) ? OPS_PROTOCOL : false),
   });
   const limit = ctx.config.ws.maxBufferedBytes;
+  // Dashboards left open on a laptop that went to sleep are closed like any half-open link.
+  const liveness = keepAlive(wss, ctx.config.ws.pingIntervalMs);
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     if (!originAllowed(req.headers.origin, req.headers.host, ctx.config.http.allowedOrigins))
@@ -67,6 +70,7 @@ export function createOpsSocket(
   return {
     handleUpgrade,
     close: () => {
+      liveness.stop();
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
       return new Promise<void>((resolve) => wss.close(() => resolve()));
     },

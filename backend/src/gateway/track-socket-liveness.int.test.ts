@@ -4,7 +4,13 @@ import type { PositionRecord, TrackServerMessage, TripRecord } from '@fleetstrea
 import { signTrackingToken } from '../domain/tracking-token.js';
 import { createDeliveryStore, type DeliveryStore } from '../infra/delivery-store.js';
 import { recordFault } from '../testing/reliability-ledger.js';
-import { createTestContext, testNamespace, TEST_TRACKING_SECRET } from '../testing/test-context.js';
+import {
+  createTestContext,
+  testNamespace,
+  TEST_OPS_TOKEN,
+  TEST_TRACKING_SECRET,
+} from '../testing/test-context.js';
+import { OPS_PROTOCOL } from './ops-socket.js';
 import * as gateway from './server.js';
 import { HARD_LIMIT_FACTOR } from './track-socket.js';
 
@@ -118,13 +124,13 @@ describe('half-open clients', () => {
     // Two intervals is the protocol's bound; the slack is for timers on a loaded machine.
     const bound = 2 * interval + 3000;
     const SILENT = 3;
-    const open = (autoPong: boolean) =>
+    const open = (autoPong: boolean, url = trackUrl(g, 'dlv-ho'), protocols: string[] = []) =>
       new Promise<{
         ws: WebSocket;
         openedAt: number;
         closed: Promise<{ code: number; at: number }>;
       }>((resolve, reject) => {
-        const ws = new WebSocket(trackUrl(g, 'dlv-ho'), { autoPong });
+        const ws = new WebSocket(url, protocols, { autoPong });
         const closed = new Promise<{ code: number; at: number }>((done) =>
           ws.once('close', (code) => done({ code, at: Date.now() })),
         );
@@ -140,7 +146,11 @@ describe('half-open clients', () => {
 
     // Silent clients still read (they see pings and heartbeats) but never pong, as when the
     // far end of a link is gone and only our side of the TCP connection is left.
-    const silent = await Promise.all(Array.from({ length: SILENT }, () => open(false)));
+    const silent = await Promise.all([
+      ...Array.from({ length: SILENT }, () => open(false)),
+      // An ops dashboard whose laptop went to sleep is the same case on /ws/ops.
+      open(false, `ws://127.0.0.1:${g.port}/ws/ops`, [OPS_PROTOCOL, `bearer.${TEST_OPS_TOKEN}`]),
+    ]);
     const pingsSeen = silent.map(() => 0);
     silent.forEach((s, i) => s.ws.on('ping', () => pingsSeen[i]!++));
     // Far past the bound a client still open counts as never closed (code 0).
@@ -162,12 +172,12 @@ describe('half-open clients', () => {
     const inBound = after.every((ms) => ms <= bound);
     recordFault({
       fault: 'WebSocket: half-open client',
-      runs: SILENT,
-      checked: SILENT + 1,
+      runs: silent.length,
+      checked: silent.length + 1,
       lost: 0,
       duplicated: 0,
       ok: inBound && healthyOpen && closes.every((c) => c.code === 1006),
-      note: `silent clients closed after ${Math.max(...after)} ms at most (ping every ${interval} ms); a client answering pings stayed open`,
+      note: `silent clients (${SILENT} customers, 1 ops dashboard) closed after ${Math.max(...after)} ms at most (ping every ${interval} ms); a client answering pings stayed open`,
     });
     const counted = await settled(
       expect
@@ -175,7 +185,7 @@ describe('half-open clients', () => {
         .toBeGreaterThanOrEqual(SILENT),
     );
     console.log(
-      `half-open: ${SILENT} silent clients closed after ${after.join(', ')} ms (interval ${interval} ms, bound ${bound} ms); ` +
+      `half-open: ${SILENT} silent customers and 1 silent dashboard closed after ${after.join(', ')} ms (interval ${interval} ms, bound ${bound} ms); ` +
         `healthy client answered ${healthyPings} pings and is ${healthyOpen ? 'open' : 'CLOSED'}; ` +
         `gateway counted ${(await gatewayFigures(g)).unresponsive} unresponsive`,
     );

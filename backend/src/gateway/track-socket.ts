@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import { verifyTrackingToken } from '../domain/tracking-token.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
+import { keepAlive } from './liveness.js';
 import type { createSubscriptions } from './subscriptions.js';
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -22,7 +23,7 @@ const isPositionMessage = (m: Buffer) =>
   m.length >= POSITION_PREFIX.length &&
   m.compare(POSITION_PREFIX, 0, POSITION_PREFIX.length, 0, POSITION_PREFIX.length) === 0;
 
-type TrackClient = WebSocket & { alive?: boolean; deliveryId?: string };
+type TrackClient = WebSocket & { deliveryId?: string };
 
 export interface TrackSocketDeps {
   ctx: AppContext;
@@ -124,20 +125,11 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
     return true;
   };
 
-  // A client that has not answered one ping by the next is gone (or its link is half-open):
-  // it is closed between one and two intervals after it fell silent.
-  const pingTimer = setInterval(() => {
-    for (const ws of wss.clients as Set<TrackClient>) {
-      if (ws.alive === false) {
-        stats.unresponsive++;
-        ws.terminate();
-        continue;
-      }
-      ws.alive = false;
-      // The page cannot see pings: a small message lets it notice a half-open link too.
-      if (write(ws, heartbeat())) ws.ping();
-    }
-  }, ctx.config.ws.pingIntervalMs);
+  const liveness = keepAlive(wss, ctx.config.ws.pingIntervalMs, {
+    onSilent: () => stats.unresponsive++,
+    // The page cannot see pings: a small message lets it notice a half-open link too.
+    beforePing: (ws) => write(ws, heartbeat()),
+  });
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = new URL(req.url ?? '/', 'http://gateway');
@@ -162,9 +154,7 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
 
   async function serve(ws: TrackClient, deliveryId: string) {
     stats.connections++;
-    ws.alive = true;
     ws.deliveryId = deliveryId;
-    ws.on('pong', () => (ws.alive = true));
     // Customers have nothing to say yet: maxPayload bounds a message (1009 beyond it), and a
     // flood of them closes the socket (1008) instead of costing us anything.
     let window = { start: Date.now(), count: 0 };
@@ -250,7 +240,7 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
     handleUpgrade,
     stats,
     async close() {
-      clearInterval(pingTimer);
+      liveness.stop();
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
