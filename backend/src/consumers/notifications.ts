@@ -10,9 +10,8 @@ import {
 import type { AppContext, Stop } from '../context.js';
 import {
   DEFAULT_MILESTONE_SETTINGS,
-  applyRecord,
-  checkStall,
-  newDeliveryState,
+  applyPartition,
+  silentSince,
   type DeliveryState,
   type MilestoneSettings,
 } from '../domain/milestones.js';
@@ -29,7 +28,7 @@ import {
   createWebhookSink,
   type NotificationSink,
 } from '../infra/notification-sinks.js';
-import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
+import { createNotificationStore } from '../infra/notification-store.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 import { fromRoute, toRoute } from './live-routes.js';
@@ -135,7 +134,9 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const ids = [
       ...new Set(valid.flatMap((f) => (f.record.deliveryId ? [f.record.deliveryId] : []))),
     ];
-    let streamTime = maxTs(valid);
+    // Deliveries silent by the newest time stamp of the chunk are read with it; for a redelivered
+    // chunk that is more than the fresh records need, which does no harm.
+    const streamTime = maxTs(valid);
     const start = await store.load({
       topic,
       partition,
@@ -144,41 +145,18 @@ export async function start(ctx: AppContext): Promise<Stop> {
     });
     const { applied, states } = start;
     const fresh = valid.filter((f) => BigInt(f.offset) > BigInt(applied));
-    let silent = start.silent;
-    if (fresh.length < valid.length && maxTs(fresh) !== streamTime) {
-      // A redelivered chunk: the partition's clock is that of the records not yet applied.
-      streamTime = maxTs(fresh);
-      silent =
-        streamTime > 0 ? await store.silent(topic, partition, streamTime - stallMs) : new Map();
-    }
 
     let outbox = start.outbox;
     if (BigInt(last) > BigInt(applied)) {
-      const changed = new Map<string, DeliveryState>();
-      const decided: OutboxEntry[] = [];
-      const watch = new Map<string, number | null>();
-      for (const { offset, record } of fresh) {
-        if (!record.deliveryId) continue;
-        const before =
-          changed.get(record.deliveryId) ??
-          states.get(record.deliveryId) ??
-          newDeliveryState(record.deliveryId, record.driverId);
-        const d = applyRecord(before, record, settings, remaining(before, record));
-        changed.set(record.deliveryId, d.state);
-        for (const n of d.notifications) decided.push({ sourceOffset: offset, notification: n });
-        const enRoute = d.state.status === 'assigned' || d.state.status === 'picked_up';
-        watch.set(record.deliveryId, enRoute ? (d.state.last?.ts ?? record.ts) : null);
-      }
-      // Couriers who went silent: the partition's own clock (other drivers' fixes) says so.
-      if (streamTime > 0) {
-        for (const [id, s] of silent) {
-          if (changed.has(id)) continue;
-          const d = checkStall(s, streamTime, settings);
-          if (d.notifications.length === 0) continue;
-          changed.set(id, d.state);
-          for (const n of d.notifications) decided.push({ sourceOffset: last, notification: n });
-        }
-      }
+      const { changed, decided } = applyPartition(
+        fresh,
+        (id) => states.get(id),
+        start.silent.values(),
+        settings,
+        remaining,
+      );
+      // The deliveries that can still fall silent, by their last fix; the others leave the set.
+      const watch = new Map([...changed.values()].map((d) => [d.deliveryId, silentSince(d)]));
       const after = await store.commitChunk({
         topic,
         partition,

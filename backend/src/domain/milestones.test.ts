@@ -2,10 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { LatLng, LocationRecord, NotificationRecord } from '@fleetstream/contracts';
 import {
   DEFAULT_MILESTONE_SETTINGS as S,
+  applyPartition,
   applyRecord,
   checkStall,
   newDeliveryState,
+  silentSince,
+  type DecidedNotification,
   type DeliveryState,
+  type PartitionRecord,
 } from './milestones.js';
 
 const dropoff: LatLng = { lat: 52.52, lng: 13.405 };
@@ -154,5 +158,78 @@ describe('milestone detection', () => {
     t.trip('cancelled');
     t.at(3000, 400);
     expect(run(t.records).out).toEqual([]);
+  });
+});
+
+describe('applyPartition', () => {
+  /**
+   * A partition: courier A (delivery dlv) goes quiet after 10 s and moves again 400 s later;
+   * an idle driver without a delivery keeps the partition's clock going, one fix a second.
+   */
+  function partition(): PartitionRecord[] {
+    const a = trace();
+    a.trip('assigned');
+    a.at(3000, 10);
+    const quiet = a.records.length;
+    for (let i = 0; i < 400; i++) a.at(3000); // ts only: these fixes are never sent
+    a.drive(3000, 2800);
+    const sent = [...a.records.slice(0, quiet), ...a.records.slice(quiet + 400)];
+    const idle: LocationRecord[] = Array.from({ length: 520 }, (_, i) => ({
+      type: 'position',
+      v: 1,
+      driverId: 'idle',
+      deliveryId: null,
+      seq: i + 1,
+      ts: T0 + (i + 1) * 1000,
+      lat: 52.5,
+      lng: 13.4,
+    }));
+    return [...sent, ...idle]
+      .sort((x, y) => x.ts - y.ts || x.driverId.localeCompare(y.driverId))
+      .map((record, i) => ({ offset: String(i), record }));
+  }
+
+  /** What a worker decides chunk by chunk, keeping states and last fixes as the store does. */
+  function inChunks(records: PartitionRecord[], size: number): DecidedNotification[] {
+    const states = new Map<string, DeliveryState>();
+    const watch = new Map<string, number>();
+    const decided: DecidedNotification[] = [];
+    for (let i = 0; i < records.length; i += size) {
+      const chunk = records.slice(i, i + size);
+      const before = Math.max(...chunk.map((r) => r.record.ts)) - S.stallS * 1000;
+      const silent = [...watch].filter(([, ts]) => ts < before).map(([id]) => states.get(id)!);
+      const d = applyPartition(chunk, (id) => states.get(id), silent, S);
+      for (const [id, st] of d.changed) {
+        states.set(id, st);
+        const since = silentSince(st);
+        if (since === null) watch.delete(id);
+        else watch.set(id, since);
+      }
+      decided.push(...d.decided);
+    }
+    return decided;
+  }
+
+  it("decides a silent courier's delay at the record that moves the clock past it", () => {
+    const records = partition();
+    const { decided } = applyPartition(records, () => undefined, [], S);
+    expect(decided.map((d) => d.notification.id)).toEqual(['dlv:delayed:1']);
+    const at = records[Number(decided[0]!.sourceOffset)]!.record;
+    // A's last fix (the trip at +0 s, fixes at +1…+10 s); silent means strictly older than
+    // clock − stallS, so the idle driver's fix one second past that decides it.
+    const lastFix = Math.max(
+      ...records
+        .filter((r) => r.record.deliveryId)
+        .slice(0, 11)
+        .map((r) => r.record.ts),
+    );
+    expect(at.ts).toBe(lastFix + S.stallS * 1000 + 1000);
+    expect(decided[0]!.notification.ts).toBe(at.ts);
+  });
+
+  it('decides the same, at the same records, however the partition is chunked', () => {
+    const records = partition();
+    const whole = applyPartition(records, () => undefined, [], S).decided;
+    for (const size of [1, 2, 7, 64, 181, 500]) expect(inChunks(records, size)).toEqual(whole);
   });
 });

@@ -110,7 +110,6 @@ it('loads what a chunk starts from in one call', async () => {
   expect(start.states.get('c')).toEqual(states[2]);
   // Strictly older than the bound: 'b' at exactly 5000 is not silent yet.
   expect([...start.silent.entries()]).toEqual([['a', states[0]]]);
-  expect(await store.silent('load', 3, 5000)).toEqual(start.silent);
   expect(start.outbox.map((e) => e.notification.id)).toEqual(['b:picked_up']);
   // Another partition's offset, watch list and outbox are its own.
   expect(

@@ -1,5 +1,4 @@
-import type { NotificationRecord } from '@fleetstream/contracts';
-import type { DeliveryState } from '../domain/milestones.js';
+import type { DecidedNotification, DeliveryState } from '../domain/milestones.js';
 import type { RedisClient } from './redis.js';
 
 /**
@@ -54,11 +53,8 @@ end
 return { 1, redis.call('HVALS', KEYS[2]) }
 `;
 
-export interface OutboxEntry {
-  /** Offset of the record that caused it. */
-  sourceOffset: string;
-  notification: NotificationRecord;
-}
+/** A decided notification waiting in the outbox, with the offset of the record that caused it. */
+export type OutboxEntry = DecidedNotification;
 
 /** An outbox entry as stored: with its place among the entries of its chunk. */
 type Stored = OutboxEntry & { order?: number };
@@ -156,15 +152,6 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
         silent: readStates(silent, silentStates),
         outbox: readOutbox(outbox),
       };
-    },
-    /** Deliveries on the partition whose last fix is older than `before`, with their states. */
-    async silent(
-      topic: string,
-      partition: number,
-      before: number,
-    ): Promise<Map<string, DeliveryState>> {
-      const ids = await redis.zrangebyscore(keys.watch(topic, partition), '-inf', `(${before}`);
-      return ids.length === 0 ? new Map() : readStates(ids, await redis.mget(ids.map(keys.state)));
     },
     /**
      * Writes a chunk's effect atomically if the partition is still at `expectedApplied`, and

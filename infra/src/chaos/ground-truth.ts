@@ -1,9 +1,8 @@
 import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
 import {
-  applyRecord,
-  newDeliveryState,
-  type DeliveryState,
+  applyPartition,
   type MilestoneSettings,
+  type PartitionRecord,
 } from '../../../backend/src/domain/milestones.js';
 import { readTopic } from '../testing/kafka-readback.js';
 
@@ -122,26 +121,22 @@ export function longestAckGap(
 }
 
 /**
- * The notifications the topic must hold: the same pure detection the worker runs, replayed over
- * the location records as stored (partition and offset order). Ids are `<delivery>:<milestone>`.
+ * The notifications the topic must hold: the same pure detection the worker runs
+ * ({@link applyPartition}), replayed over each partition's records as stored, all at once where
+ * the worker went chunk by chunk. Ids are `<delivery>:<milestone>`.
  */
 export function expectedNotificationIds(
-  records: readonly LocationRecord[],
+  partitions: ReadonlyMap<number, readonly PartitionRecord[]>,
   settings: MilestoneSettings,
 ): { ids: Set<string>; deliveries: number } {
-  const states = new Map<string, DeliveryState>();
   const ids = new Set<string>();
-  for (const r of records) {
-    if (!r.deliveryId) continue;
-    const result = applyRecord(
-      states.get(r.deliveryId) ?? newDeliveryState(r.deliveryId, r.driverId),
-      r,
-      settings,
-    );
-    states.set(r.deliveryId, result.state);
-    for (const n of result.notifications) ids.add(n.id);
+  const deliveries = new Set<string>();
+  for (const records of partitions.values()) {
+    const { changed, decided } = applyPartition(records, () => undefined, [], settings);
+    for (const id of changed.keys()) deliveries.add(id);
+    for (const d of decided) ids.add(d.notification.id);
   }
-  return { ids, deliveries: states.size };
+  return { ids, deliveries: deliveries.size };
 }
 
 /** Per delivery, the highest seq of its position records: what live-push must show as latest. */
@@ -153,18 +148,29 @@ export function latestPositionSeqs(records: readonly LocationRecord[]): Map<stri
   return latest;
 }
 
-/** The location topic as stored, decoded: records for the sinks' checks, and their positions. */
+/**
+ * The location topic as stored, decoded: records for the sinks' checks, their positions, and
+ * each partition's records with their offsets.
+ */
 export async function readLocationTopic(
   brokers: string,
   topic: string,
-): Promise<{ records: LocationRecord[]; stored: StoredRecord[] }> {
+): Promise<{
+  records: LocationRecord[];
+  stored: StoredRecord[];
+  partitions: Map<number, PartitionRecord[]>;
+}> {
   const records: LocationRecord[] = [];
   const stored: StoredRecord[] = [];
+  const partitions = new Map<number, PartitionRecord[]>();
   for (const r of await readTopic(brokers, topic, 120_000)) {
     const d = decodeLocationRecord(r.value);
     if (!d.ok) throw new Error(`invalid record at ${r.partition}/${r.offset}: ${d.error}`);
     records.push(d.value);
     stored.push({ partition: r.partition, driverId: d.value.driverId, seq: d.value.seq });
+    let list = partitions.get(r.partition);
+    if (!list) partitions.set(r.partition, (list = []));
+    list.push({ offset: r.offset, record: d.value });
   }
-  return { records, stored };
+  return { records, stored, partitions };
 }

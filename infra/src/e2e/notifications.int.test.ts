@@ -96,8 +96,8 @@ it(
       .toBe(0);
 
     // Ground truth: the same pure detection over the topic as stored, in partition order.
-    const { records } = await readLocationTopic(brokers, location);
-    const { ids: expected, deliveries } = expectedNotificationIds(records, {
+    const { partitions } = await readLocationTopic(brokers, location);
+    const { ids: expected, deliveries } = expectedNotificationIds(partitions, {
       ...DEFAULT_MILESTONE_SETTINGS,
       stallS: STALL_S,
     });
