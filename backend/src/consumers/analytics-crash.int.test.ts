@@ -3,7 +3,7 @@ import { encodeLocationRecord } from '@fleetstream/contracts';
 import { startTestStack, type TestStack } from '../../../infra/src/testing/stack.js';
 import { avgSpeedKmh, computeGroundTruth } from '../domain/analytics.js';
 import { createAnalyticsStore } from '../infra/analytics-store.js';
-import { startProducer } from '../infra/kafka.js';
+import { startProducer } from '../infra/kafka-producers.js';
 import { analyticsTrace } from '../testing/analytics-trace.js';
 import { recordFault } from '../testing/reliability-ledger.js';
 import { createTestContext } from '../testing/test-context.js';

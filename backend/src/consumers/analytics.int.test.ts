@@ -12,7 +12,11 @@ import {
 import { avgSpeedKmh, computeGroundTruth } from '../domain/analytics.js';
 import * as gateway from '../gateway/server.js';
 import { groupProgress, resetGroupOffsets } from '../infra/group-offsets.js';
-import { startProducer, type OutgoingRecord, type RecordProducer } from '../infra/kafka.js';
+import {
+  startProducer,
+  type OutgoingRecord,
+  type RecordProducer,
+} from '../infra/kafka-producers.js';
 import { analyticsTrace } from '../testing/analytics-trace.js';
 import { createTestContext, testNamespace, TEST_OPS_TOKEN } from '../testing/test-context.js';
 import * as analytics from './analytics.js';

@@ -6,12 +6,8 @@ import {
   type AnalyticsStoreOptions,
   type OffsetRecord,
 } from '../infra/analytics-store.js';
-import {
-  deadLetter,
-  startProducer,
-  type OutgoingRecord,
-  type RecordBatch,
-} from '../infra/kafka.js';
+import { deadLetter, type RecordBatch } from '../infra/kafka.js';
+import { startProducer, type OutgoingRecord } from '../infra/kafka-producers.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 

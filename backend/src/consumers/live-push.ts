@@ -5,12 +5,8 @@ import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 import { createLiveRoutes } from './live-routes.js';
 import { createDeliveryStore, type DeliveryUpdate } from '../infra/delivery-store.js';
-import {
-  deadLetter,
-  startProducer,
-  type OutgoingRecord,
-  type RecordBatch,
-} from '../infra/kafka.js';
+import { deadLetter, type RecordBatch } from '../infra/kafka.js';
+import { startProducer, type OutgoingRecord } from '../infra/kafka-producers.js';
 
 export const role = 'live-push';
 /** Partitions a worker handles at once (see startGroupMember). */

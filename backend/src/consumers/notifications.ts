@@ -17,12 +17,8 @@ import {
 } from '../domain/milestones.js';
 import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';
-import {
-  deadLetter,
-  startTransactionalProducers,
-  type OutgoingRecord,
-  type RecordBatch,
-} from '../infra/kafka.js';
+import { deadLetter, type RecordBatch } from '../infra/kafka.js';
+import { startTransactionalProducers, type OutgoingRecord } from '../infra/kafka-producers.js';
 import {
   createLogSink,
   createWebhookSink,

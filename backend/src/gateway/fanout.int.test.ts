@@ -7,7 +7,7 @@ import {
 } from '@fleetstream/contracts';
 import * as livePush from '../consumers/live-push.js';
 import { signTrackingToken } from '../domain/tracking-token.js';
-import { startProducer } from '../infra/kafka.js';
+import { startProducer } from '../infra/kafka-producers.js';
 import { createTestContext, testNamespace, TEST_TRACKING_SECRET } from '../testing/test-context.js';
 import * as gateway from './server.js';
 

@@ -5,10 +5,10 @@ import {
   createKafka,
   ensureTopics,
   startBatchConsumer,
-  startProducer,
   type ConsumedRecord,
   type KafkaClient,
 } from './kafka.js';
+import { startProducer } from './kafka-producers.js';
 
 const log = testLogger();
 let kafka: KafkaClient;

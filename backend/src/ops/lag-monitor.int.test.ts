@@ -8,7 +8,7 @@ import {
 import * as analytics from '../consumers/analytics.js';
 import * as livePush from '../consumers/live-push.js';
 import * as gateway from '../gateway/server.js';
-import { startProducer } from '../infra/kafka.js';
+import { startProducer } from '../infra/kafka-producers.js';
 import { positionTrace } from '../testing/fixtures.js';
 import { createTestContext, testNamespace, TEST_OPS_TOKEN } from '../testing/test-context.js';
 import * as ops from './lag-monitor.js';

@@ -9,7 +9,8 @@ import {
 } from '@fleetstream/contracts';
 import { computeGroundTruth } from '../../../backend/src/domain/analytics.js';
 import { signTrackingToken } from '../../../backend/src/domain/tracking-token.js';
-import { createKafka, startProducer } from '../../../backend/src/infra/kafka.js';
+import { createKafka } from '../../../backend/src/infra/kafka.js';
+import { startProducer } from '../../../backend/src/infra/kafka-producers.js';
 import { analyticsTrace } from '../../../backend/src/testing/analytics-trace.js';
 import { testLogger } from '../../../backend/src/testing/fixtures.js';
 import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';

@@ -8,7 +8,8 @@ import {
   DEFAULT_MILESTONE_SETTINGS,
   applyPartition,
 } from '../../../backend/src/domain/milestones.js';
-import { createKafka, startProducer } from '../../../backend/src/infra/kafka.js';
+import { createKafka } from '../../../backend/src/infra/kafka.js';
+import { startProducer } from '../../../backend/src/infra/kafka-producers.js';
 import { testLogger } from '../../../backend/src/testing/fixtures.js';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
