@@ -82,9 +82,15 @@ export function startTransactionalProducers(kafka: KafkaClient, baseId: string) 
     return p;
   };
   return {
+    /**
+     * Writes the records and the offsets in one transaction. Rejects with the error as it is
+     * when the transaction was aborted, and with an "outcome unknown" error when the commit
+     * itself failed: then it may have committed.
+     */
     async write(w: TransactionalWrite): Promise<void> {
       const producer = await forPartition(w.offsets.topic, w.offsets.partition);
       const txn = await producer.transaction();
+      let committing = false;
       try {
         for (const t of w.records) {
           if (t.records.length === 0) continue;
@@ -100,14 +106,34 @@ export function startTransactionalProducers(kafka: KafkaClient, baseId: string) 
             },
           ],
         });
+        committing = true;
         await txn.commit();
       } catch (err) {
-        await txn.abort().catch(() => undefined);
+        if (!committing) await txn.abort().catch(() => undefined);
         // A fenced or broken producer cannot be reused: the next write makes a new one.
         producers.delete(`${w.offsets.topic}-${w.offsets.partition}`);
         await producer.disconnect().catch(() => undefined);
-        throw err;
+        if (!committing) throw err;
+        // The commit may have gone through with its answer lost: the caller must not send the
+        // same records again before it knows (fence, then read the committed offset).
+        throw new AppError(
+          'KAFKA_UNAVAILABLE',
+          `transaction commit failed, outcome unknown: ${(err as Error).message}`,
+          { cause: err, retriable: true },
+        );
       }
+    },
+    /**
+     * Initialises the partition's transactional id, unless this process already did. That fences
+     * any earlier producer of it (a crashed worker's, or ours after a failed commit) and returns
+     * only once that producer's transaction is committed or aborted, so the group's committed
+     * offset read afterwards is final. kafkajs does it at the first transaction, not at
+     * connect: an empty one is begun and ended (no request is sent for ending it).
+     */
+    async fence(topic: string, partition: number): Promise<void> {
+      const producer = await forPartition(topic, partition);
+      const txn = await producer.transaction();
+      await txn.abort();
     },
     async stop() {
       const all = await Promise.allSettled(producers.values());
