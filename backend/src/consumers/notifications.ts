@@ -24,7 +24,6 @@ import {
   createWebhookSink,
   type NotificationSink,
 } from '../infra/notification-sinks.js';
-import { committedOffset } from '../infra/group-offsets.js';
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
@@ -113,22 +112,6 @@ export async function start(ctx: AppContext): Promise<Stop> {
     return polylineLength(line) - s;
   };
 
-  /**
-   * The group's committed offset of a partition once it has stopped moving. A transaction that
-   * just completed makes its offsets visible a moment later (the group coordinator applies them
-   * asynchronously), and kafkajs cannot ask for stable offsets only (KIP-447): so it is read
-   * until two reads a second apart agree. Only replayed chunks need it, once per restart.
-   */
-  const settledCommittedOffset = async (topic: string, partition: number) => {
-    let previous = await committedOffset(ctx.kafka, groupId(ctx), topic, partition);
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const now = await committedOffset(ctx.kafka, groupId(ctx), topic, partition);
-      if (now === previous) return now;
-      previous = now;
-    }
-  };
-
   const handleBatch = async (batch: RecordBatch) => {
     const { topic, partition, records } = batch;
     const first = BigInt(records[0]!.offset);
@@ -136,11 +119,11 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const stallMs = settings.stallS * 1000;
 
     // Invalid records are dead-lettered in the same transaction as the offsets: once each.
-    const dead: { offset: string; record: OutgoingRecord }[] = [];
+    const dead: OutgoingRecord[] = [];
     const valid: { offset: string; record: LocationRecord }[] = [];
     for (const r of records) {
       const d = decodeConsumed(ctx, r);
-      if (!d.ok) dead.push({ offset: r.offset, record: deadLetter(r, d.error, groupId(ctx)) });
+      if (!d.ok) dead.push(deadLetter(r, d.error, groupId(ctx)));
       else valid.push({ offset: r.offset, record: d.value });
     }
     // Read as if every record were new (the usual case): one round trip for everything.
@@ -188,47 +171,27 @@ export async function start(ctx: AppContext): Promise<Stop> {
       outbox = after;
     }
 
-    // Records whose notifications and dead letters a committed transaction already carries start
-    // below `from`. Usually that is this chunk's first offset. When an earlier attempt already
-    // applied some of these records (a restart, or a retry after a failed transaction), its
-    // transaction may have committed unbeknown to the consumer: its commit's answer was lost,
-    // or the offsets were read while it was completing. So that transactional id is fenced
-    // first (which completes or aborts whatever it had open) and the committed offset read again.
-    let from = first;
-    if (BigInt(applied) >= first) {
-      await txns.fence(topic, partition);
-      const committed = await settledCommittedOffset(topic, partition);
-      if (committed > from) {
-        log.info(
-          { partition, first: String(first), committed: String(committed) },
-          'records already committed by an earlier attempt: not sent again',
-        );
-        from = committed;
-      }
-    }
     // Each entry goes out with the transaction that commits its source record's offset: those
-    // below `from` went with an earlier one; those beyond this chunk (a redelivered chunk
+    // below this chunk went with an earlier one; those beyond this chunk (a redelivered chunk
     // smaller than the one that decided them) wait for the chunk that holds them, or a kill
     // between this commit and the clear would send them twice.
     const end = BigInt(last);
     const inChunk = (e: OutboxEntry) => BigInt(e.sourceOffset) <= end;
-    const toSend = outbox.filter((e) => inChunk(e) && BigInt(e.sourceOffset) >= from);
-    const deadToSend = dead.filter((d) => BigInt(d.offset) >= from).map((d) => d.record);
+    const toSend = outbox.filter((e) => inChunk(e) && BigInt(e.sourceOffset) >= first);
     stats.replayedOutbox += toSend.filter((e) => BigInt(e.sourceOffset) <= BigInt(applied)).length;
-    if (from <= end)
-      await txns.write({
-        records: [
-          {
-            topic: ctx.config.topics.notifications,
-            records: toSend.map((e) => ({
-              key: e.notification.deliveryId,
-              value: JSON.stringify(e.notification),
-            })),
-          },
-          { topic: ctx.config.topics.locationDlq, records: deadToSend },
-        ],
-        offsets: { groupId: groupId(ctx), topic, partition, offset: String(BigInt(last) + 1n) },
-      });
+    await txns.write({
+      records: [
+        {
+          topic: ctx.config.topics.notifications,
+          records: toSend.map((e) => ({
+            key: e.notification.deliveryId,
+            value: JSON.stringify(e.notification),
+          })),
+        },
+        { topic: ctx.config.topics.locationDlq, records: dead },
+      ],
+      offsets: { groupId: groupId(ctx), topic, partition, offset: String(BigInt(last) + 1n) },
+    });
     if (toSend.length > 0)
       log.debug(
         {
@@ -251,7 +214,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
       .catch((err: unknown) => log.warn({ err, partition }, 'could not clear the outbox'));
     stats.consumed += records.length;
     stats.notified += toSend.length;
-    stats.deadLettered += deadToSend.length;
+    stats.deadLettered += dead.length;
   };
 
   const member = await startGroupMember(ctx, {

@@ -52,23 +52,3 @@ export async function groupProgress(
     await admin.disconnect();
   }
 }
-
-/**
- * A group's committed offset of one partition, exactly (-1n: none). Read only: fetchOffsets is
- * never asked to resolve offsets, which would commit them.
- */
-export async function committedOffset(
-  kafka: KafkaClient,
-  groupId: string,
-  topic: string,
-  partition: number,
-): Promise<bigint> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return BigInt(committed?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
-  } finally {
-    await admin.disconnect();
-  }
-}

@@ -67,10 +67,4 @@ describe('transactional write', () => {
     // No abort after a commit was sent: it could only fail, or abort nothing.
     expect(calls).toEqual(['transaction', 'send', 'sendOffsets', 'commit', 'disconnect']);
   });
-
-  it('fences by beginning a transaction (kafkajs initialises the transactional id there) and ends it unsent', async () => {
-    const { kafka, calls } = client('send');
-    await startTransactionalProducers(kafka, 'base').fence('in', 0);
-    expect(calls).toEqual(['transaction', 'abort']);
-  });
 });

@@ -123,18 +123,6 @@ export function startTransactionalProducers(kafka: KafkaClient, baseId: string) 
         );
       }
     },
-    /**
-     * Initialises the partition's transactional id, unless this process already did. That fences
-     * any earlier producer of it (a crashed worker's, or ours after a failed commit) and returns
-     * only once that producer's transaction is committed or aborted, so the group's committed
-     * offset read afterwards is final. kafkajs does it at the first transaction, not at
-     * connect: an empty one is begun and ended (no request is sent for ending it).
-     */
-    async fence(topic: string, partition: number): Promise<void> {
-      const producer = await forPartition(topic, partition);
-      const txn = await producer.transaction();
-      await txn.abort();
-    },
     async stop() {
       const all = await Promise.allSettled(producers.values());
       producers.clear();
