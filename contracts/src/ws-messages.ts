@@ -123,5 +123,10 @@ export const PublicConfigSchema = z.object({
   staleAfterS: z.number().default(10),
   /** How long the marker keeps moving on its own when a fix is late. @default 5 */
   deadReckonS: z.number().default(5),
+  /**
+   * How often the gateway pings (and sends a heartbeat to) customer sockets; a page that hears
+   * nothing for two intervals treats the link as half-open and reconnects. @default 15000
+   */
+  pingIntervalMs: z.number().int().positive().default(15_000),
 });
 export type PublicConfig = z.infer<typeof PublicConfigSchema>;

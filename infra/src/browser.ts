@@ -1,4 +1,4 @@
-import { aptInstall, hasCommand } from './host.js';
+import { aptInstall } from './host.js';
 
 /** Debian's chromium, which playwright-core drives: downloaded browsers cannot install here. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -15,6 +15,6 @@ export const CHROMIUM_ARGS = [
 ];
 
 /** Installs Debian's chromium when missing (as root), or says what to install. */
-export function ensureChromium(): void {
-  if (!hasCommand('chromium')) aptInstall('chromium', 'chromium (for the browser tests)');
+export function ensureChromium(): Promise<void> {
+  return aptInstall('chromium', 'chromium (for the browser tests)');
 }

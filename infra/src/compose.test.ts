@@ -29,16 +29,16 @@ const service = (name: string, c = config): ComposeService => {
 const env = (s: ComposeService) =>
   Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, String(v)]));
 
-beforeAll(() => {
-  ensureDockerCompose();
-  config = resolvedCompose();
-  withSimulator = resolvedCompose(['simulator']);
+beforeAll(async () => {
+  await ensureDockerCompose();
+  config = await resolvedCompose();
+  withSimulator = await resolvedCompose(['simulator']);
 }, 180_000);
 
 describe('docker-compose.yml', () => {
-  it('is valid, with and without the simulator profile', () => {
-    expect(validateCompose()).toMatchObject({ ok: true, error: '' });
-    expect(validateCompose(['simulator'])).toMatchObject({ ok: true, error: '' });
+  it('is valid, with and without the simulator profile', async () => {
+    expect(await validateCompose()).toMatchObject({ ok: true, error: '' });
+    expect(await validateCompose(['simulator'])).toMatchObject({ ok: true, error: '' });
   });
 
   it('runs three KRaft nodes of apache/kafka 3.9 with one shared quorum', () => {

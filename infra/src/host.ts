@@ -1,12 +1,22 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { runStep, runStepOrFail } from './child-step.js';
 import { LaunchError } from './launch-error.js';
 
-/** True when `name` is an executable on PATH. */
-export function hasCommand(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+/** True when `name` is an executable on PATH (read from the file system: no child process). */
+export function hasCommand(name: string, envPath = process.env.PATH ?? ''): boolean {
+  return envPath
+    .split(path.delimiter)
+    .filter(Boolean)
+    .some((dir) => {
+      try {
+        fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+        return fs.statSync(path.join(dir, name)).isFile();
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** Stops with one line naming what to install when a required command is missing. */
@@ -15,42 +25,69 @@ export function requireCommand(name: string, install: string): void {
 }
 
 /** Java 17+ and Maven 3.8+, which run and fetch the local Kafka broker. */
-export function requireJavaAndMaven(): void {
+export async function requireJavaAndMaven(): Promise<void> {
   requireCommand('java', 'Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless)');
-  const version = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
-  const major = Number(/version "(\d+)/.exec(version)?.[1] ?? '0');
+  const r = await runStep({ step: 'java', command: 'java', args: ['-version'], silent: true });
+  const major = Number(/version "(\d+)/.exec(r.stderr + r.stdout)?.[1] ?? '0');
   if (major < 17) throw new LaunchError(`Java ${major} is too old: install Java 17 or newer.`);
   requireCommand('mvn', 'Maven 3.8 or newer (Debian: apt-get install maven)');
 }
 
 let aptUpdated = false;
+/** apt holds one lock for the whole system: our installs take turns instead of failing. */
+let aptQueue: Promise<unknown> = Promise.resolve();
 
 /**
  * Installs a Debian package when we are root on a system with apt-get; otherwise stops with one
- * line saying what to install. Idempotent: callers check for the command first.
+ * line saying what to install. Idempotent: a package already present is not installed again.
+ * Runs as an asynchronous child, so other start-up tasks go on meanwhile.
  */
-export function aptInstall(pkg: string, what: string): void {
-  const isRoot = process.getuid?.() === 0;
-  if (!isRoot || !hasCommand('apt-get')) {
-    throw new LaunchError(
-      `${what} not found: install the Debian package ${pkg} (apt-get install ${pkg}).`,
+export function aptInstall(pkg: string, what: string, command = pkg): Promise<void> {
+  const task = aptQueue.then(async () => {
+    if (hasCommand(command)) return;
+    const isRoot = process.getuid?.() === 0;
+    if (!isRoot || !hasCommand('apt-get')) {
+      throw new LaunchError(
+        `${what} not found: install the Debian package ${pkg} (apt-get install ${pkg}).`,
+      );
+    }
+    const step = `apt ${pkg}`;
+    process.stderr.write(
+      `fleetstream [${step}] installing ${pkg} with apt-get (first run only)…\n`,
     );
-  }
-  process.stderr.write(`fleetstream: installing ${pkg} with apt-get (first run only)…\n`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const install = () =>
-    spawnSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', pkg], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env,
-    });
-  let r = aptUpdated ? install() : { status: 1 };
-  if (r.status !== 0) {
-    spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    aptUpdated = true;
-    r = install();
-  }
-  if (r.status !== 0)
-    throw new LaunchError(`apt-get install ${pkg} failed: install ${pkg} by hand.`);
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    // Another apt (unattended upgrades, a second launcher) may hold the lock for a while.
+    const lock = ['-o', 'DPkg::Lock::Timeout=300'];
+    const install = () =>
+      runStep({
+        step,
+        command: 'apt-get',
+        args: [...lock, 'install', '-y', '-q', '--no-install-recommends', pkg],
+        env,
+        echo: (l) => /^(Get:|Setting up|Unpacking|E:|W:)/.test(l),
+      });
+    let r = aptUpdated ? await install() : { code: 1, tail: '' };
+    if (r.code !== 0) {
+      await runStepOrFail(
+        {
+          step,
+          command: 'apt-get',
+          args: [...lock, 'update', '-q'],
+          env,
+          echo: (l) => /^E:/.test(l),
+        },
+        `apt-get update failed: install ${pkg} by hand.`,
+      );
+      aptUpdated = true;
+      r = await install();
+    }
+    if (r.code !== 0)
+      throw new LaunchError(`apt-get install ${pkg} failed: install ${pkg} by hand.\n${r.tail}`);
+    if (!hasCommand(command))
+      throw new LaunchError(`${command} not found after installing ${pkg}: install it by hand.`);
+  });
+  aptQueue = task.catch(() => undefined);
+  return task;
 }
 
 /** Resolves when `port` on 127.0.0.1 can be bound; otherwise names the port and its variable. */

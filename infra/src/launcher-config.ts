@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadConfig, ROLES, type Config } from '@fleetstream/backend/config';
 import { LaunchError } from './launch-error.js';
 import { repoRoot } from './paths.js';
 
@@ -51,4 +52,21 @@ export function loadLauncherConfig(env: NodeJS.ProcessEnv = process.env): Launch
     ci: Boolean(env.CI && env.CI !== 'false'),
     env,
   };
+}
+
+/**
+ * Checks the environment the roles will get with the backend's own schema (one set of rules),
+ * before anything is installed, started or built: a bad variable stops the launcher at once
+ * with one line naming it and its rule. Values the launcher supplies itself (local brokers,
+ * Redis, generated secrets) are filled in with what it will pass.
+ */
+export function validateRoleEnv(roleEnv: NodeJS.ProcessEnv): Config {
+  try {
+    return loadConfig(
+      ROLES.filter((r) => r !== 'setup-topics'),
+      roleEnv,
+    );
+  } catch (err) {
+    throw new LaunchError((err as Error).message, { cause: err });
+  }
 }

@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { LaunchError } from './launch-error.js';
+import { runStepOrFail } from './child-step.js';
 import { repoRoot } from './paths.js';
 
 /** Arguments that run a TypeScript entry point of this repo with Node (sources, no build). */
@@ -43,9 +43,10 @@ function hashTree(hash: ReturnType<typeof createHash>, target: string) {
 
 /**
  * Builds the web app unless nothing it is built from changed since the last build, so a second
- * `npm start` does not rebuild. Returns the dist folder.
+ * `npm start` does not rebuild. Returns the dist folder. The build is an asynchronous child
+ * with its output under `fleetstream [web build]`.
  */
-export function ensureWebBuild(): string {
+export async function ensureWebBuild(): Promise<string> {
   const web = path.join(repoRoot, 'web');
   const dist = path.join(web, 'dist');
   const hash = createHash('sha256');
@@ -61,13 +62,56 @@ export function ensureWebBuild(): string {
   }
   const digest = hash.digest('hex');
   const stamp = path.join(dist, '.build-hash');
-  if (fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest) return dist;
-  process.stderr.write('fleetstream: building the web app…\n');
-  const r = spawnSync('npm', ['run', 'build', '--silent', '-w', 'web'], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (r.status !== 0) throw new LaunchError('building the web app failed (see above).');
-  fs.writeFileSync(stamp, digest);
+  const built = () => fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === digest;
+  if (built()) return dist;
+  // Test files run in parallel processes: one builds, the others wait for its stamp.
+  const release = await lockDir(path.join(web, '.build.lock'));
+  try {
+    if (built()) return dist;
+    await buildWeb();
+    fs.writeFileSync(stamp, digest);
+  } finally {
+    release();
+  }
   return dist;
+}
+
+async function buildWeb(): Promise<void> {
+  process.stderr.write('fleetstream [web build] building the web app…\n');
+  const r = await runStepOrFail(
+    {
+      step: 'web build',
+      command: 'npm',
+      args: ['run', 'build', '--silent', '-w', 'web'],
+      // Vite lists every file it wrote; errors and warnings are what a reader needs.
+      echo: (l) => /error|warn|fail/i.test(l),
+    },
+    'building the web app failed; fix the errors above.',
+  );
+  process.stderr.write(`fleetstream [web build] built in ${Math.round(r.elapsedMs / 1000)} s\n`);
+}
+
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** A lock across processes: a directory holding the owner's pid; a dead owner's lock is taken over. */
+async function lockDir(dir: string): Promise<() => void> {
+  for (;;) {
+    try {
+      fs.mkdirSync(dir);
+      fs.writeFileSync(path.join(dir, 'pid'), String(process.pid));
+      return () => fs.rmSync(dir, { recursive: true, force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(fs.readFileSync(path.join(dir, 'pid'), { encoding: 'utf8', flag: 'a+' }));
+      if (pid > 0 && !pidAlive(pid)) fs.rmSync(dir, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort, startKafkaBroker, startRedisServer } from '../index.js';
+import { runStep } from '../child-step.js';
 import { ensureKafkaJars } from '../kafka/jars.js';
 
 export interface BenchEnvironment {
@@ -16,13 +16,20 @@ export interface BenchEnvironment {
 }
 
 /** The Kafka version of the jars the broker runs, from the kafka_2.13 jar's file name. */
-function kafkaVersion(): string {
-  const jar = fs.readdirSync(ensureKafkaJars()).find((f) => /^kafka_2\.13-[\d.]+\.jar$/.test(f));
+async function kafkaVersion(): Promise<string> {
+  const jar = fs
+    .readdirSync(await ensureKafkaJars())
+    .find((f) => /^kafka_2\.13-[\d.]+\.jar$/.test(f));
   return jar?.replace(/^kafka_2\.13-|\.jar$/g, '') ?? 'unknown';
 }
 
-function redisVersion(): string {
-  const out = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout ?? '';
+async function redisVersion(): Promise<string> {
+  const { stdout: out } = await runStep({
+    step: 'redis version',
+    command: 'redis-server',
+    args: ['--version'],
+    silent: true,
+  });
   return /v=([\d.]+)/.exec(out)?.[1] ?? 'unknown';
 }
 
@@ -47,7 +54,7 @@ export async function startBenchEnvironment(o: { kafkaHeap: string }): Promise<B
     brokers: kafka.value.brokers.join(','),
     redisUrl: redis.value.url,
     pids: { kafka: kafka.value.process.pid, redis: redis.value.process.pid },
-    versions: { kafka: kafkaVersion(), redis: redisVersion() },
+    versions: { kafka: await kafkaVersion(), redis: await redisVersion() },
     kafkaHeap: o.kafkaHeap,
     async stop() {
       await Promise.all([kafka.value.stop(), redis.value.stop()]);

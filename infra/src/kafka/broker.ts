@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { runStep } from '../child-step.js';
 import { LaunchError } from '../launch-error.js';
 import { requireJavaAndMaven } from '../host.js';
 import { startManagedProcess, tailFile, type ManagedProcess } from '../managed-process.js';
@@ -107,8 +107,8 @@ export function clusterId(): string {
  * formatting its storage on first use, and resolves once a kafkajs admin client gets answers.
  */
 export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBroker> {
-  requireJavaAndMaven();
-  const jars = ensureKafkaJars();
+  await requireJavaAndMaven();
+  const jars = await ensureKafkaJars();
   const dataDir = path.resolve(o.dataDir);
   const logDir = path.join(dataDir, 'kraft-logs');
   const logFile = path.join(dataDir, 'logs', 'server.log');
@@ -130,9 +130,10 @@ export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBrok
   ];
 
   if (!fs.existsSync(path.join(logDir, 'meta.properties'))) {
-    const r = spawnSync(
-      'java',
-      [
+    const r = await runStep({
+      step: 'kafka storage',
+      command: 'java',
+      args: [
         ...jvm,
         '-cp',
         classpath,
@@ -144,9 +145,9 @@ export async function startKafkaBroker(o: KafkaBrokerOptions): Promise<KafkaBrok
         propsFile,
         '--ignore-formatted',
       ],
-      { encoding: 'utf8' },
-    );
-    if (r.status !== 0) {
+      silent: true,
+    });
+    if (r.code !== 0) {
       throw new LaunchError(
         `formatting Kafka storage in ${logDir} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`,
       );

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { aptInstall, hasCommand } from '../host.js';
+import { aptInstall } from '../host.js';
 import { LaunchError } from '../launch-error.js';
 import { startManagedProcess, tailFile, type ManagedProcess } from '../managed-process.js';
 
@@ -21,12 +21,8 @@ export interface RedisServer {
 }
 
 /** Installs Debian's redis-server when it is missing (as root), or says what to install. */
-export function ensureRedisServerInstalled(): void {
-  if (!hasCommand('redis-server')) aptInstall('redis-server', 'redis-server');
-  if (!hasCommand('redis-server'))
-    throw new LaunchError(
-      'redis-server not found after install: install the Debian package redis-server.',
-    );
+export function ensureRedisServerInstalled(): Promise<void> {
+  return aptInstall('redis-server', 'redis-server');
 }
 
 /** PING over a raw socket: true on +PONG. Avoids a client dependency in the launcher. */
@@ -49,7 +45,7 @@ function ping(port: number): Promise<boolean> {
  * restart keeps state (the reliability suite restarts Redis mid-stream).
  */
 export async function startRedisServer(o: RedisServerOptions): Promise<RedisServer> {
-  ensureRedisServerInstalled();
+  await ensureRedisServerInstalled();
   const dataDir = path.resolve(o.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   const logFile = path.join(dataDir, 'redis.log');
@@ -78,6 +74,7 @@ export async function startRedisServer(o: RedisServerOptions): Promise<RedisServ
   });
   let exitedWith: number | string | undefined;
   void proc.exited.then((c) => (exitedWith = c));
+  // Counted from the spawn, not from when start-up began (installs may take a minute).
   const deadline = Date.now() + (o.readyTimeoutMs ?? 15_000);
   while (!(await ping(o.port))) {
     if (exitedWith !== undefined) {

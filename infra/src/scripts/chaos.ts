@@ -18,9 +18,8 @@ const say = (line: string) => console.error(`fleetstream chaos: ${line}`);
  */
 async function main(): Promise<number> {
   try {
-    requireJavaAndMaven();
-    ensureKafkaJars();
-    ensureRedisServerInstalled();
+    await requireJavaAndMaven();
+    await Promise.all([ensureKafkaJars(), ensureRedisServerInstalled()]);
   } catch (err) {
     say(err instanceof LaunchError ? err.message : String(err));
     return 1;

@@ -41,6 +41,27 @@ const alive = (pid: number) => {
   }
 };
 
+/** `npm start` in its own process group, like a shell job: Ctrl-C is SIGINT to the whole group. */
+function startLauncher(env: NodeJS.ProcessEnv) {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'infra/scripts/bootstrap.mjs'), 'start'],
+    {
+      cwd: repoRoot,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, output: () => output, exited };
+}
+
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-start-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
@@ -65,26 +86,11 @@ it(
       KAFKA_BROKERS: '',
       REDIS_URL: '',
     };
-    // Its own process group, like a shell job: Ctrl-C is SIGINT to the whole group.
-    const child = spawn(
-      process.execPath,
-      [path.join(repoRoot, 'infra/scripts/bootstrap.mjs'), 'start'],
-      {
-        cwd: repoRoot,
-        env,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const { child, output: out, exited } = startLauncher(env);
     let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) =>
-      child.once('exit', (code) => resolve(code)),
-    );
-
+    const refresh = () => (output = out());
     await expect
-      .poll(() => output, { timeout: 180_000, interval: 500 })
+      .poll(refresh, { timeout: 180_000, interval: 500 })
       .toMatch(/Press Ctrl-C to stop everything|fleetstream: .*(failed|not)/);
     expect(output, output).toContain('fleetstream is running');
     // Every role reported ready before the launcher printed; under a loaded test machine a
@@ -120,5 +126,102 @@ it(
     process.kill(-child.pid!, 'SIGINT');
     await exited;
     await expect.poll(() => tree.filter(alive), { timeout: 30_000, interval: 250 }).toEqual([]);
+  },
+);
+
+/**
+ * A fresh machine: no Kafka jars, no redis-server, and a Maven and an apt-get that take their
+ * time (stand-ins first on PATH that sleep 40 s, then do the work). Installs once blocked the
+ * launcher's event loop, so Redis's 15 s readiness deadline passed during the Maven download.
+ */
+it(
+  'a first run whose Maven and apt-get take 40 s each still brings Redis and Kafka up',
+  { timeout: 300_000 },
+  async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-first-run-'));
+    try {
+      const standIns = path.join(root, 'stand-ins');
+      const system = path.join(root, 'system');
+      fs.mkdirSync(standIns);
+      fs.mkdirSync(system);
+      // Everything the machine has on PATH, except redis-server: it is "not installed yet".
+      const seen = new Set<string>();
+      for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+        let names: string[] = [];
+        try {
+          names = fs.readdirSync(dir);
+        } catch {
+          continue;
+        }
+        for (const name of names) {
+          if (seen.has(name) || name === 'mvn' || name === 'apt-get') continue;
+          seen.add(name);
+          if (name !== 'redis-server')
+            fs.symlinkSync(path.join(dir, name), path.join(system, name));
+        }
+      }
+      const realRedis = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) =>
+        fs.existsSync(p),
+      );
+      expect(realRedis, 'npm test installs redis-server before the tests').toBeDefined();
+      fs.writeFileSync(
+        path.join(standIns, 'mvn'),
+        `#!/bin/sh\ntouch ${root}/mvn-ran\nsleep 40\nexec /usr/bin/mvn "$@"\n`,
+        { mode: 0o755 },
+      );
+      // apt-get's real work, as far as a test may do it: redis-server appears on PATH.
+      fs.writeFileSync(
+        path.join(standIns, 'apt-get'),
+        [
+          '#!/bin/sh',
+          'case " $* " in *" install "*)',
+          `  touch ${root}/apt-ran; sleep 40`,
+          `  ln -sf ${realRedis} ${system}/redis-server; echo "Setting up redis-server";;`,
+          'esac',
+          '',
+        ].join('\n'),
+        { mode: 0o755 },
+      );
+      const [port, kafkaPort, controllerPort, redisPort] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ];
+      const { child, output, exited } = startLauncher({
+        ...process.env,
+        PATH: `${standIns}${path.delimiter}${system}`,
+        FLEETSTREAM_DATA_DIR: path.join(root, 'data'),
+        FLEETSTREAM_KAFKA_JARS_DIR: path.join(root, 'jars'),
+        PORT: String(port),
+        KAFKA_PORT: String(kafkaPort),
+        KAFKA_CONTROLLER_PORT: String(controllerPort),
+        REDIS_PORT: String(redisPort),
+        FLEET_SIZE: '0',
+        KAFKA_BROKERS: '',
+        REDIS_URL: '',
+      });
+      try {
+        await expect
+          .poll(output, { timeout: 240_000, interval: 500 })
+          .toMatch(/Press Ctrl-C to stop everything|fleetstream: .*(failed|not )/);
+        expect(output(), output()).toContain('fleetstream is running');
+        expect(fs.existsSync(path.join(root, 'mvn-ran')), 'the launcher ran mvn').toBe(true);
+        expect(fs.existsSync(path.join(root, 'apt-ran')), 'the launcher ran apt-get').toBe(true);
+        expect(output()).toMatch(/\[kafka jars\] \d+ jars ready in (4\d|[5-9]\d|\d{3,}) s/);
+        expect(output()).toMatch(/\[apt redis-server\] Setting up redis-server/);
+        await expect
+          .poll(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status, {
+            timeout: 30_000,
+            interval: 500,
+          })
+          .toBe(200);
+      } finally {
+        process.kill(-child.pid!, 'SIGINT');
+        await exited;
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   },
 );

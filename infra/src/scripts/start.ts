@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startKafkaBroker } from '../kafka/broker.js';
 import { LaunchError } from '../launch-error.js';
-import { loadLauncherConfig } from '../launcher-config.js';
+import { loadLauncherConfig, validateRoleEnv } from '../launcher-config.js';
 import { lockDataDir, requirePortFree } from '../host.js';
 import { ensureWebBuild, run, tsNodeArgs } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
@@ -59,6 +59,21 @@ async function firstTrackingLink(base: string, opsToken: string): Promise<string
 
 async function main() {
   const cfg = loadLauncherConfig();
+  // What the roles will be given, checked before anything is locked, installed or started.
+  const localKafka = `127.0.0.1:${cfg.kafkaPort}`;
+  const localRedis = `redis://127.0.0.1:${cfg.redisPort}`;
+  const placeholder = 'x'.repeat(32);
+  validateRoleEnv({
+    ...cfg.env,
+    KAFKA_BROKERS: cfg.kafkaBrokers ?? localKafka,
+    REDIS_URL: cfg.redisUrl ?? localRedis,
+    PORT: String(cfg.port),
+    OPS_TOKEN: cfg.opsToken ?? placeholder,
+    TRACKING_SECRET: cfg.trackingSecret ?? placeholder,
+    WEB_DIST: path.join(repoRoot, 'web', 'dist'),
+    CITY_GEOJSON: path.join(cfg.dataDir, 'city.geojson'),
+    LOG_FORMAT: 'json',
+  });
   const release = lockDataDir(cfg.dataDir, 'fleetstream (npm start)');
   const cleanups: Array<() => Promise<void>> = [async () => release()];
   let stopping = false;
@@ -74,16 +89,19 @@ async function main() {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
+    const startedAt = Date.now();
     await requirePortFree(cfg.port, 'PORT');
     let brokers = cfg.kafkaBrokers;
     let redisUrl = cfg.redisUrl;
+    // Kafka, Redis and the web build go side by side: every one of them is asynchronous, so a
+    // first-run Maven download never stalls Redis's readiness check.
     const started = await Promise.allSettled([
       brokers
         ? undefined
         : (async () => {
             await requirePortFree(cfg.kafkaPort, 'KAFKA_PORT');
             await requirePortFree(cfg.kafkaControllerPort, 'KAFKA_CONTROLLER_PORT');
-            say(`starting Kafka on 127.0.0.1:${cfg.kafkaPort}…`);
+            say(`starting Kafka on ${localKafka}…`);
             return startKafkaBroker({
               port: cfg.kafkaPort,
               controllerPort: cfg.kafkaControllerPort,
@@ -100,10 +118,14 @@ async function main() {
               dataDir: path.join(cfg.dataDir, 'redis'),
             });
           })(),
+      ensureWebBuild(),
     ]);
-    const [kafka, redis] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined)) as [
+    const [kafka, redis, web] = started.map((s) =>
+      s.status === 'fulfilled' ? s.value : undefined,
+    ) as [
       Awaited<ReturnType<typeof startKafkaBroker>> | undefined,
       Awaited<ReturnType<typeof startRedisServer>> | undefined,
+      string | undefined,
     ];
     if (kafka) {
       cleanups.push(() => kafka.stop());
@@ -119,7 +141,6 @@ async function main() {
     const opsToken = cfg.opsToken ?? persistentSecret(cfg.dataDir, 'ops-token', 24);
     const trackingSecret =
       cfg.trackingSecret ?? persistentSecret(cfg.dataDir, 'tracking-secret', 32);
-    const webDist = ensureWebBuild();
     const env: NodeJS.ProcessEnv = {
       ...cfg.env,
       KAFKA_BROKERS: brokers,
@@ -127,7 +148,7 @@ async function main() {
       PORT: String(cfg.port),
       OPS_TOKEN: opsToken,
       TRACKING_SECRET: trackingSecret,
-      WEB_DIST: webDist,
+      WEB_DIST: web,
       CITY_GEOJSON: path.join(cfg.dataDir, 'city.geojson'),
       LOG_FORMAT: 'json',
     };
@@ -187,7 +208,7 @@ async function main() {
     console.log(
       [
         '',
-        `  fleetstream is running${cfg.fleetSize > 0 ? ` with a demo fleet of ${cfg.fleetSize} drivers` : ''}.`,
+        `  fleetstream is running${cfg.fleetSize > 0 ? ` with a demo fleet of ${cfg.fleetSize} drivers` : ''} (started in ${Math.round((Date.now() - startedAt) / 1000)} s).`,
         '',
         `  Web app        ${base}/`,
         `  Ops dashboard  ${base}/ops#token=${opsToken}`,
@@ -212,4 +233,9 @@ async function main() {
   }
 }
 
-void main();
+main().catch((err: unknown) => {
+  console.error(
+    `fleetstream: ${err instanceof LaunchError ? err.message : ((err as Error).stack ?? String(err))}`,
+  );
+  process.exit(1);
+});

@@ -28,7 +28,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => void stop().then(() => process.exit(143)));
 
   try {
-    ensureChromium();
+    await ensureChromium();
     say('starting a real Kafka and Redis for the integration tests…');
     const starting = startTestEnvironment();
     starting.catch(() => undefined);
@@ -44,9 +44,9 @@ async function main(): Promise<number> {
     if ((await run(npx('prettier'), ['--check', '--log-level=warn', '.'])) !== 0)
       return fail('files not formatted: run npm run format');
     say('validating docker-compose.yml (docker-compose config)…');
-    ensureDockerCompose();
+    await ensureDockerCompose();
     for (const profiles of [[], ['simulator']]) {
-      const r = validateCompose(profiles);
+      const r = await validateCompose(profiles);
       if (!r.ok)
         return fail(
           `docker-compose.yml${profiles.length ? ` (profile ${profiles[0]})` : ''}: ${r.error}`,

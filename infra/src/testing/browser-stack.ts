@@ -24,7 +24,7 @@ export function useBrowserStack(o: BrowserStackOptions) {
   let stack: TestStack | undefined;
   let browser: Browser | undefined;
   beforeAll(async () => {
-    ensureChromium();
+    await ensureChromium();
     stack = await startTestStack({
       ...o,
       brokers: inject('kafkaBrokers'),

@@ -55,7 +55,7 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
     // A killed worker's partitions move on after 6 s, not 30.
     KAFKA_SESSION_TIMEOUT_MS: '6000',
     HEALTH_ROLES: o.roles.join(','),
-    ...(o.web ? { WEB_DIST: ensureWebBuild() } : {}),
+    ...(o.web ? { WEB_DIST: await ensureWebBuild() } : {}),
     ...o.env,
   };
   const childEnv = { ...process.env, ...env };

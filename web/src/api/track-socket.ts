@@ -4,8 +4,20 @@ import {
   type TrackServerMessage,
 } from '@fleetstream/contracts';
 import { ApiError, getJson } from './http.js';
+import { fetchPublicConfig } from './public.js';
 
-const SILENCE_LIMIT_MS = 35_000;
+/**
+ * The server speaks at least once per ping interval (heartbeats); silence for two intervals
+ * and a margin means a half-open link. The interval is the server's (public config); until it
+ * is known, the default interval's limit.
+ */
+let silenceLimitMs = 2 * 15_000 + 5_000;
+let silenceLimitKnown: Promise<void> | null = null;
+const learnSilenceLimit = () =>
+  (silenceLimitKnown ??= fetchPublicConfig().then(
+    (c) => void (silenceLimitMs = 2 * c.pingIntervalMs + 5_000),
+    () => void (silenceLimitKnown = null),
+  ));
 
 export type ConnectionState =
   | { kind: 'connecting' }
@@ -35,18 +47,18 @@ export function connectTrack(
   const query = `deliveryId=${encodeURIComponent(deliveryId)}&t=${encodeURIComponent(token)}`;
 
   const open = () => {
+    void learnSilenceLimit();
     handlers.onState(
       attempt === 0 ? { kind: 'connecting' } : { kind: 'reconnecting', attempt, inMs: 0 },
     );
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     ws = new WebSocket(`${proto}://${location.host}/ws/track?${query}`);
     let opened = false;
-    // The server speaks at least every 15 s (heartbeats); silence means a half-open link.
     let watchdog: ReturnType<typeof setTimeout> | undefined;
     const socket = ws;
     const feed = () => {
       clearTimeout(watchdog);
-      watchdog = setTimeout(() => socket.close(), SILENCE_LIMIT_MS);
+      watchdog = setTimeout(() => socket.close(), silenceLimitMs);
     };
     ws.onmessage = (event) => {
       opened = true;

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Router } from 'express';
 import type { PublicConfig } from '@fleetstream/contracts';
 import type { AppContext } from '../../context.js';
@@ -13,6 +14,7 @@ export function publicConfigRoutes(ctx: AppContext): Router {
       tileAttribution: ctx.config.http.tileAttribution,
       staleAfterS: ctx.config.http.staleAfterS,
       deadReckonS: ctx.config.http.deadReckonS,
+      pingIntervalMs: ctx.config.ws.pingIntervalMs,
     };
     res.json(body);
   });
@@ -20,7 +22,11 @@ export function publicConfigRoutes(ctx: AppContext): Router {
     const file = ctx.config.http.cityGeoJson;
     if (!file || !fs.existsSync(file))
       return next(new AppError('NOT_FOUND', 'no road network configured', { status: 404 }));
-    res.type('application/geo+json').sendFile(file);
+    // The default data dir is `.fleetstream/`: send's dot-folder guard would answer 404.
+    res.type('application/geo+json').sendFile(path.resolve(file), { dotfiles: 'allow' }, (err) => {
+      if (err && !res.headersSent)
+        next(new AppError('NOT_FOUND', 'road network not readable', { status: 404, cause: err }));
+    });
   });
   return router;
 }

@@ -51,7 +51,13 @@ export function TrackingPage({ deliveryId, token }: { deliveryId: string; token:
   const driverAt = useCourierMotion(position, route, config);
   useEffect(() => {
     fetchPublicConfig().then(setConfig, () =>
-      setConfig({ tileUrl: null, tileAttribution: '', staleAfterS: 10, deadReckonS: 5 }),
+      setConfig({
+        tileUrl: null,
+        tileAttribution: '',
+        staleAfterS: 10,
+        deadReckonS: 5,
+        pingIntervalMs: 15_000,
+      }),
     );
     void fetchCity().then(setCity);
   }, []);
