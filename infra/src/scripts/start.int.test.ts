@@ -62,6 +62,21 @@ function startLauncher(env: NodeJS.ProcessEnv) {
   return { child, output: () => output, exited };
 }
 
+it('a bad variable stops npm start before anything starts, naming the variable and its rule', async () => {
+  const dir = path.join(os.tmpdir(), `fleetstream-bad-config-${process.pid}`);
+  const { output, exited } = startLauncher({
+    ...process.env,
+    OPS_TOKEN: 'short',
+    FLEETSTREAM_DATA_DIR: dir,
+  });
+  expect(await exited).toBe(1);
+  expect(output()).toContain(
+    'fleetstream: invalid configuration: OPS_TOKEN: at least 16 characters',
+  );
+  expect(output()).not.toMatch(/starting|building|fetching/);
+  expect(fs.existsSync(dir), 'nothing was created').toBe(false);
+});
+
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-start-'));
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
