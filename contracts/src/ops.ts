@@ -63,7 +63,10 @@ export const LagSnapshotSchema = z.object({
   at: z.number(),
   topic: z.string(),
   groups: z.array(GroupLagSchema),
-  /** Customers currently seeing positions older than `staleAfterS` (live-push time lag). */
+  /**
+   * Customers currently seeing a position older than `staleAfterS`: the age of each active
+   * delivery's last applied position (live-push lag and silent couriers alike).
+   */
   impact: z.object({
     staleAfterS: z.number(),
     activeDeliveries: z.number(),

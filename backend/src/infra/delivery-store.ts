@@ -307,6 +307,29 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
       };
     },
 
+    /**
+     * How many active deliveries there are and how many of them have a position younger than
+     * `freshMs` (the active set is scored by each delivery's last device time): two O(log n)
+     * counts, whatever the fleet size, instead of reading every delivery. Drops deliveries
+     * silent for `staleMs`, as listActive does.
+     */
+    async activeFreshness(
+      now: number,
+      freshMs: number,
+      staleMs = 30 * 60_000,
+    ): Promise<{ active: number; fresh: number }> {
+      const [, active, fresh] = (await redis
+        .multi()
+        .zremrangebyscore(keys.active, '-inf', now - staleMs)
+        .zcard(keys.active)
+        .zcount(keys.active, now - freshMs, '+inf')
+        .exec())!.map(([err, value]) => {
+        if (err) throw err;
+        return Number(value);
+      });
+      return { active: active ?? 0, fresh: fresh ?? 0 };
+    },
+
     /** Active deliveries, most recently updated first; drops those silent for `staleMs`. */
     async listActive(limit: number, now: number, staleMs = 30 * 60_000): Promise<DeliveryView[]> {
       await redis.zremrangebyscore(keys.active, '-inf', now - staleMs);

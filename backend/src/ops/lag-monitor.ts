@@ -1,5 +1,4 @@
 import type { AppContext, Stop } from '../context.js';
-import { partitionForKey } from '../domain/partitioner.js';
 import { startHeartbeat } from '../health.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import { createGroupInspector } from '../infra/kafka-admin.js';
@@ -37,15 +36,19 @@ export async function start(ctx: AppContext): Promise<Stop> {
   let lastError = '';
   let leading = false;
 
-  /** Active deliveries whose partition's live-push time lag exceeds the threshold. */
-  async function impact(timeLagByPartition: Map<number, number>, partitions: number) {
-    const active = await deliveries.listActive(20_000, Date.now());
-    let stale = 0;
-    for (const d of active) {
-      const lag = timeLagByPartition.get(partitionForKey(d.driverId, partitions)) ?? 0;
-      if (lag > s.staleAfterS * 1000) stale++;
-    }
-    return { staleAfterS: s.staleAfterS, activeDeliveries: active.length, staleDeliveries: stale };
+  /**
+   * Active deliveries whose customer sees a position older than the threshold: the age of each
+   * delivery's last applied position, so a live-push backlog and a silent courier both count.
+   * Two counts in Redis, so the poll's cost does not grow with the fleet (it once read every
+   * active delivery's hash every poll).
+   */
+  async function impact() {
+    const { active, fresh } = await deliveries.activeFreshness(Date.now(), s.staleAfterS * 1000);
+    return {
+      staleAfterS: s.staleAfterS,
+      activeDeliveries: active,
+      staleDeliveries: Math.max(0, active - fresh),
+    };
   }
 
   async function poll() {
@@ -54,14 +57,10 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const obs = await inspector.inspect(groups, topic);
     const paused = await store.pausedGroups();
     const { point, ...snapshot } = tracker.observe(obs, paused);
-    const livePush = snapshot.groups.find((g) => g.groupId === ctx.config.groups.livePush);
-    const lagByPartition = new Map(
-      (livePush?.partitions ?? []).map((p) => [p.partition, p.timeLagMs]),
-    );
     const full = {
       ...snapshot,
       settings: { ...snapshot.settings, pollIntervalMs: s.pollIntervalMs },
-      impact: await impact(lagByPartition, obs.topic.partitions.length),
+      impact: await impact(),
     };
     await store.publish(full, point, historyPoints);
     polls++;
