@@ -69,6 +69,9 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   OPS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Wrong ops tokens one client address may send per window before it gets 429s for a window. */
+  OPS_AUTH_MAX_FAILURES: z.coerce.number().int().min(1).max(10_000).default(10),
+  OPS_AUTH_WINDOW_S: z.coerce.number().int().min(1).max(86_400).default(60),
   TRACKING_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   /** Roles that must report ready for GET /healthz to answer 200. */
   HEALTH_ROLES: z.string().default('gateway,live-push,ops,analytics,notifications').transform(csv),
@@ -173,6 +176,9 @@ export interface Config {
     readonly tileUrl: string | null;
     readonly tileAttribution: string;
     readonly cityGeoJson: string | undefined;
+    /** Wrong ops tokens per client address and window before 429s. */
+    readonly authMaxFailures: number;
+    readonly authWindowS: number;
     readonly staleAfterS: number;
     readonly deadReckonS: number;
   };
@@ -278,6 +284,8 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       tileUrl: e.TILE_URL || null,
       tileAttribution: e.TILE_ATTRIBUTION,
       cityGeoJson: e.CITY_GEOJSON,
+      authMaxFailures: e.OPS_AUTH_MAX_FAILURES,
+      authWindowS: e.OPS_AUTH_WINDOW_S,
       staleAfterS: e.TRACK_STALE_AFTER_S,
       deadReckonS: e.TRACK_DEAD_RECKON_S,
     },

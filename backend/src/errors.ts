@@ -10,6 +10,7 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   'UNAVAILABLE',
   'BAD_REQUEST',
+  'RATE_LIMITED',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
-import { bearerMatches } from '../http/ops-auth.js';
+import type { AuthLimiter } from '../http/auth-limiter.js';
+import { bearerMatches, tooManyFailures } from '../http/ops-auth.js';
 import type { OpsStore } from '../infra/ops-store.js';
 import { keepAlive } from './liveness.js';
 import type { createSubscriptions } from './subscriptions.js';
@@ -27,6 +28,7 @@ export function createOpsSocket(
   ctx: AppContext,
   store: OpsStore,
   subscriptions: ReturnType<typeof createSubscriptions>,
+  authLimiter: AuthLimiter,
 ) {
   const wss = new WebSocketServer({
     noServer: true,
@@ -41,9 +43,15 @@ export function createOpsSocket(
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     if (!originAllowed(req.headers.origin, req.headers.host, ctx.config.http.allowedOrigins))
       return refuse(socket, 403, 'origin not allowed');
+    const address = req.socket.remoteAddress ?? '';
+    const waitMs = authLimiter.retryAfterMs(address);
+    if (waitMs > 0) return refuse(socket, 429, tooManyFailures().message, Math.ceil(waitMs / 1000));
     const token = tokenFrom(req);
-    if (!token || !bearerMatches(token, ctx.config.opsToken ?? ''))
+    if (!token) return refuse(socket, 401, 'ops token missing or invalid');
+    if (!bearerMatches(token, ctx.config.opsToken ?? '')) {
+      authLimiter.failed(address);
       return refuse(socket, 401, 'ops token missing or invalid');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => void serve(ws));
   }
 

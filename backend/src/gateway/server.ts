@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
 import { createHttpApp } from '../http/app.js';
+import { createAuthLimiter } from '../http/auth-limiter.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import { createKafkaProbe } from '../infra/kafka.js';
 import { createOpsStore } from '../infra/ops-store.js';
@@ -25,12 +26,17 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   const subscriptions = createSubscriptions(subscriber, log);
   const track = createTrackSocket({ ctx, store, subscriptions });
   const opsStore = createOpsStore(ctx.redis, ctx.config.redis.prefix);
-  const opsSocket = createOpsSocket(ctx, opsStore, subscriptions);
+  const authLimiter = createAuthLimiter({
+    maxFailures: ctx.config.http.authMaxFailures,
+    windowMs: ctx.config.http.authWindowS * 1000,
+  });
+  const opsSocket = createOpsSocket(ctx, opsStore, subscriptions, authLimiter);
   const app = createHttpApp(ctx, {
     kafkaCheck: probe.check,
     store,
     opsStore,
     connections: () => ({ track: track.stats.connections, ops: opsSocket.connections }),
+    authLimiter,
   });
   const server = http.createServer(app);
   server.on('upgrade', (req, socket, head) => {

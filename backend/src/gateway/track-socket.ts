@@ -49,18 +49,23 @@ export interface TrackStats {
 }
 
 /** Writes an HTTP error on a socket that asked to upgrade, before any WebSocket exists. */
-export function refuse(socket: Duplex, status: 400 | 401 | 403 | 404, reason: string) {
-  const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[
-    status
-  ];
-  const body = JSON.stringify({
-    error: {
-      code: status === 401 ? 'UNAUTHORIZED' : status === 403 ? 'FORBIDDEN' : 'BAD_REQUEST',
-      message: reason,
-    },
-  });
+export function refuse(
+  socket: Duplex,
+  status: 400 | 401 | 403 | 404 | 429,
+  reason: string,
+  retryAfterS?: number,
+) {
+  const [text, code] = {
+    400: ['Bad Request', 'BAD_REQUEST'],
+    401: ['Unauthorized', 'UNAUTHORIZED'],
+    403: ['Forbidden', 'FORBIDDEN'],
+    404: ['Not Found', 'BAD_REQUEST'],
+    429: ['Too Many Requests', 'RATE_LIMITED'],
+  }[status];
+  const body = JSON.stringify({ error: { code, message: reason } });
+  const retry = retryAfterS === undefined ? '' : `Retry-After: ${retryAfterS}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${retry}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
 

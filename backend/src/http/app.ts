@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
 import type { OpsStore } from '../infra/ops-store.js';
 import { errorMiddleware, notFound } from './error-middleware.js';
+import type { AuthLimiter } from './auth-limiter.js';
 import { requireOpsToken } from './ops-auth.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { deliveryRoutes } from './routes/deliveries.js';
@@ -21,6 +22,8 @@ export function createHttpApp(
     store: DeliveryStore;
     opsStore: OpsStore;
     connections: () => Record<string, number>;
+    /** Shared with the ops WebSocket: one count of failures per address. */
+    authLimiter: AuthLimiter;
   },
 ): Express {
   const app = express();
@@ -33,9 +36,10 @@ export function createHttpApp(
   app.use(metricsRoutes(ctx, { opsStore: deps.opsStore, connections: deps.connections }));
   app.use('/api', publicConfigRoutes(ctx));
   app.use('/api', trackRoutes(ctx, deps.store));
-  app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), deliveryRoutes(ctx, deps.store));
-  app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), opsRoutes(ctx, deps.opsStore));
-  app.use('/api', requireOpsToken(ctx.config.opsToken ?? ''), analyticsRoutes(ctx));
+  const opsAuth = requireOpsToken(ctx.config.opsToken ?? '', deps.authLimiter);
+  app.use('/api', opsAuth, deliveryRoutes(ctx, deps.store));
+  app.use('/api', opsAuth, opsRoutes(ctx, deps.opsStore));
+  app.use('/api', opsAuth, analyticsRoutes(ctx));
   app.use('/api', notFound);
 
   const webDist = ctx.config.http.webDist;
@@ -44,7 +48,9 @@ export function createHttpApp(
     // Client-side routes (/track/…, /ops) all load the single-page app.
     app.get(/^\/(?!api\/|ws\/).*/, (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(path.join(webDist, 'index.html'));
+      // Relative to `root`: send refuses a dot-folder anywhere in an absolute path, and a
+      // checkout may well live under one (~/.local/src/…).
+      res.sendFile('index.html', { root: webDist });
     });
   }
   app.use(errorMiddleware(ctx.log));
