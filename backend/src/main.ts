@@ -69,6 +69,13 @@ async function main(argv: string[]): Promise<void> {
       void shutdown('fatal', 1);
     },
   };
+  // A promise nobody awaited that rejects is a bug whose state we cannot know: log it with its
+  // stack and exit for the supervisor to restart, in order, rather than run on half-broken
+  // (Node's default would exit too, but without our log line or an orderly stop).
+  process.on('unhandledRejection', (err) => {
+    log.fatal({ err }, 'unhandled promise rejection, exiting for the supervisor to restart');
+    void shutdown('unhandledRejection', 1);
+  });
   process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
   process.once('SIGINT', () => void shutdown('SIGINT', 0));
 

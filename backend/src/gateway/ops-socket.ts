@@ -36,6 +36,7 @@ export function createOpsSocket(
     perMessageDeflate: false,
     handleProtocols: (protocols) => (protocols.has(OPS_PROTOCOL) ? OPS_PROTOCOL : false),
   });
+  const log = ctx.log.child({ component: 'ws-ops' });
   const limit = ctx.config.ws.maxBufferedBytes;
   // Dashboards left open on a laptop that went to sleep are closed like any half-open link.
   const liveness = keepAlive(wss, ctx.config.ws.pingIntervalMs);
@@ -52,7 +53,14 @@ export function createOpsSocket(
       authLimiter.failed(address);
       return refuse(socket, 401, 'ops token missing or invalid');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => void serve(ws));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // Redis may fail while a dashboard connects: that dashboard is closed (it reconnects),
+      // the gateway goes on.
+      serve(ws).catch((err: unknown) => {
+        log.warn({ err: (err as Error).message }, 'ops socket set-up failed; closing it');
+        ws.close(1011, 'temporarily unavailable');
+      });
+    });
   }
 
   async function serve(ws: WebSocket) {
@@ -63,9 +71,10 @@ export function createOpsSocket(
       if (!ready) early.push(m);
       else if (ws.bufferedAmount < limit) ws.send(m, { binary: false });
     };
+    ws.on('error', () => undefined);
     const unsubscribe = await subscriptions.add(store.keys.live, forward);
     ws.once('close', unsubscribe);
-    ws.on('error', () => undefined);
+    if (ws.readyState !== ws.OPEN) return unsubscribe();
     const [points, snapshot] = await Promise.all([store.history(), store.snapshot()]);
     ws.send(JSON.stringify({ type: 'history', points, snapshot }));
     const lastAt = points.at(-1)?.at ?? 0;
