@@ -61,6 +61,7 @@ describe('parseOptions', () => {
   it.each([
     [['--session', 'x'.repeat(49)], /--session.*1 to 48 characters/],
     [['--reboot-rate', '1.5'], /--reboot-rate.*number from 0 to 1/],
+    [['--reboot-rate', '0.1', '--acked-log', 'a.log'], /--acked-log cannot be combined/],
     [['--drivers', '0'], /--drivers.*'0' is invalid.*whole number from 1/],
     [['--drivers', 'many'], /--drivers.*'many' is invalid/],
     [['--rate', '-1'], /--rate.*number from 0.01 to 10/],

@@ -203,6 +203,10 @@ export function parseOptions(program: Command, argv: string[]): SimulatorOptions
   const r = program.parse(argv, { from: 'user' }).opts<Raw>();
   if (r.geojsonOnly && !r.geojson) program.error('error: --geojson-only needs --geojson <file>.');
   if (r.topic.trim() === '') program.error('error: --topic must not be empty.');
+  // The acked log (and the chaos suite's ground truth reading it) names a record by driver and
+  // seq, which a restarted app repeats.
+  if (r.ackedLog && r.rebootRate > 0)
+    program.error('error: --acked-log cannot be combined with --reboot-rate.');
   const faults: FaultOptions = r.faults
     ? {
         noiseM: r.noise,
