@@ -146,10 +146,8 @@ export function createProgram(env: { KAFKA_BROKERS?: string } = {}): Command {
     .addOption(
       new Option(
         '--session <id>',
-        "the run's app session sent on every record (reboots append .<n>); fixed only to repeat a run exactly",
-      )
-        .argParser(sessionId)
-        .default(undefined, 'new for every run'),
+        "the run's app session sent on every record (reboots append .<n>); new for every run unless given, to repeat a run exactly",
+      ).argParser(sessionId),
     )
     .option('--no-faults', 'perfect phones: no noise, outliers, dropouts, duplicates or skew')
     .option('--geojson <file>', 'write the road graph as GeoJSON to this file, then simulate')
