@@ -21,16 +21,17 @@ import { SESSION_ORDER_LUA } from './session-order-lua.js';
  * Keys (prefix P):
  * - `P:dlv:{id}` hash: seq, session, superseded (JSON list), rev, status, statusTs, driverId,
  *   pickup, dropoff, position (JSON), updatedAt
- * - `P:dlv:{id}:trail` sorted set of trail points scored by rev (the delivery's update count), capped
+ * - `P:dlv:{id}:trail` sorted set of trail points scored by rev (the delivery's update count),
+ *   capped
  * - `P:active` sorted set of active delivery ids scored by the device time of their last record,
  *   so a replay of old records never makes an old delivery look active
  * - channel `P:live:{id}`: every position/status message, in order
  *
  * Updates are applied by one Lua script per chunk (a partition's records, in order): each
  * update is applied only when it is newer than what the delivery has by the contract's
- * (driver, session, seq) rule, and is published in the same atomic step. So a replayed or resent chunk (ioredis resends after a reconnect; Kafka
- * redelivers after a crash) changes nothing and publishes nothing twice, and the latest position
- * never goes back in time. One script call per chunk instead of per record: Redis's cost of a
+ * (driver, session, seq) rule, and is published in the same atomic step. So a replayed or resent
+ * chunk (ioredis resends after a reconnect; Kafka redelivers after a crash) changes nothing and
+ * publishes nothing twice, and the latest position never goes back in time. One script call per chunk instead of per record: Redis's cost of a
  * script call (argument tables, effects propagation) was most of the cost of a position.
  */
 export interface DeliveryStoreOptions {
