@@ -24,8 +24,12 @@ export const AnalyticsSummarySchema = z.object({
   tripEvents: count,
   /** Distinct drivers ever seen with a fix. */
   drivers: count,
-  /** Records skipped because their driver already had that seq or a later one. */
+  /** Records skipped because their driver's session already had that seq or a later one. */
   duplicatesSkipped: count,
+  /** Records skipped because their driver had since started a newer session (see `SessionSchema`). */
+  staleSessionSkipped: count.default(0),
+  /** Sessions that superseded a driver's earlier one: driver app restarts. */
+  sessionsStarted: count.default(0),
   /** Records skipped because their offset was already applied (redelivery after a crash or rebalance). */
   replaysSkipped: count,
   /** Segments between consecutive fixes left out of the distance by the outlier policy. */

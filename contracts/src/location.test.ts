@@ -45,7 +45,25 @@ describe('decodeLocationRecord', () => {
     expect(decode({ ...base, status: 'delivered' }).ok).toBe(true);
   });
 
+  it('accepts a session of 1-64 characters on both kinds', () => {
+    const trip = { type: 'trip', v: 1, driverId: 'd', deliveryId: 'x', seq: 1, ts: 1 };
+    for (const session of ['a', 'x'.repeat(64)]) {
+      expect(decode({ ...position, session })).toEqual({
+        ok: true,
+        value: { ...position, session },
+      });
+      expect(decode({ ...trip, status: 'delivered', session }).ok).toBe(true);
+    }
+  });
+
   it.each([
+    ['empty session', Buffer.from(JSON.stringify({ ...position, session: '' })), /session/],
+    [
+      'long session',
+      Buffer.from(JSON.stringify({ ...position, session: 'x'.repeat(65) })),
+      /session/,
+    ],
+    ['numeric session', Buffer.from(JSON.stringify({ ...position, session: 7 })), /session/],
     ['empty', Buffer.alloc(0), /empty/],
     ['bad JSON', Buffer.from('{"type":'), /invalid JSON/],
     ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), /UTF-8/],

@@ -5,6 +5,21 @@ export const MAX_LOCATION_RECORD_BYTES = 16 * 1024;
 
 const id = z.string().min(1).max(64);
 
+/**
+ * The driver app's session: an id (1–64 characters) the app picks when it starts, so a
+ * reinstalled or rebooted app, whose `seq` starts again from 1, is told apart from stale records.
+ *
+ * Order and de-duplication are per (driver, session, seq). Which session is newer is decided by
+ * the Kafka log, never by the device clock (phones are skewed, and a new phone's clock is not the
+ * old one's): a driver's records are on one partition in produce order, so the first record of a
+ * session the driver has not sent before supersedes the driver's current session, and from then
+ * on a record of a superseded session is stale and skipped. Within a session a record is applied
+ * only when its seq is above the session's last one, as before. A record without `session`
+ * belongs to the driver's default session, so producers that never send one keep today's meaning.
+ * Consumers remember a driver's last few superseded sessions (at least 16).
+ */
+export const SessionSchema = id;
+
 export const LatLngSchema = z.object({
   lat: z.number().min(-90).max(90),
   lng: z.number().min(-180).max(180),
@@ -18,7 +33,9 @@ export const PositionRecordSchema = z.object({
   driverId: id,
   /** The delivery the driver is on, or null between deliveries. */
   deliveryId: id.nullable(),
-  /** Per driver, strictly increasing across positions and trip events. */
+  /** The app's session (see {@link SessionSchema}); absent = the driver's default session. */
+  session: SessionSchema.optional(),
+  /** Per driver session, strictly increasing across positions and trip events. */
   seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   ts: z.number().int().positive(),
   lat: z.number().min(-90).max(90),
@@ -41,6 +58,9 @@ export const TripRecordSchema = z
     v: z.literal(1),
     driverId: id,
     deliveryId: id,
+    /** The app's session (see {@link SessionSchema}); absent = the driver's default session. */
+    session: SessionSchema.optional(),
+    /** Per driver session, strictly increasing across positions and trip events. */
     seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
     ts: z.number().int().positive(),
     status: z.enum(TRIP_STATUSES),

@@ -27,12 +27,18 @@ export const DeliveryViewSchema = z.object({
 });
 export type DeliveryView = z.infer<typeof DeliveryViewSchema>;
 
-/** A live position of the delivery's driver. `seq` is the driver's record seq. */
+/** A live position of the delivery's driver. `seq` is the driver's record seq (per session). */
 export const PositionMessageSchema = z.object({
   type: z.literal('position'),
   deliveryId: z.string(),
   driverId: z.string(),
   seq: z.number(),
+  /**
+   * The delivery's update count: rises by one with every update live-push applies, across the
+   * driver's sessions. Order a delivery's messages by it: `seq` starts again from 1 when the
+   * driver app restarts (a new session). Absent from servers older than sessions.
+   */
+  rev: z.number().optional(),
   ts: z.number(),
   lat: z.number(),
   lng: z.number(),
@@ -53,6 +59,12 @@ export const StatusMessageSchema = z.object({
   type: z.literal('status'),
   deliveryId: z.string(),
   seq: z.number(),
+  /**
+   * The delivery's update count: rises by one with every update live-push applies, across the
+   * driver's sessions. Order a delivery's messages by it: `seq` starts again from 1 when the
+   * driver app restarts (a new session). Absent from servers older than sessions.
+   */
+  rev: z.number().optional(),
   status: z.enum(TRIP_STATUSES),
   ts: z.number(),
   pickup: LatLngSchema.nullable(),
@@ -80,12 +92,20 @@ export const SnapshotMessageSchema = z.object({
   position: PositionMessageSchema.nullable(),
   /** Oldest first. */
   trail: z.array(TrailPointSchema),
-  /** Highest seq this snapshot includes; live messages at or below it are already in it. */
+  /** Seq of the last update this snapshot includes (of the driver's current session). */
   seq: z.number(),
+  /** The delivery's update count at this snapshot; live messages at or below it are already in it. */
+  rev: z.number().optional(),
   /** Notifications so far, oldest first. */
   notifications: z.array(NotificationMessageSchema).default([]),
   route: RouteSchema.nullable().optional(),
 });
+
+/**
+ * Where a delivery's message stands in its order: `rev`, or `seq` from a server older than
+ * driver sessions (whose deliveries' `rev` starts from their seq, so the two never disagree).
+ */
+export const messageOrder = (m: { seq: number; rev?: number }) => m.rev ?? m.seq;
 
 /** Sent every few seconds on an otherwise quiet socket, so clients can tell a dead link. */
 export const HeartbeatMessageSchema = z.object({ type: z.literal('heartbeat'), at: z.number() });

@@ -44,8 +44,10 @@ async function main(): Promise<number> {
     city,
     faults: o.faults,
     cancelRate: o.cancelRate,
-    // Runs reuse driver ids but never delivery ids.
+    // Runs reuse driver ids but never delivery ids, and each is a session of its own.
     runId: Date.now().toString(36),
+    session: o.session,
+    rebootRate: o.rebootRate,
   });
   const acked = o.ackedLog ? openAckedLog(o.ackedLog) : null;
   const stop = new AbortController();

@@ -12,6 +12,12 @@ export interface Driver {
   num: string;
   rnd: Rng;
   device: Device;
+  /** The app's current session (see the contract's `SessionSchema`); seq counts within it. */
+  session: string;
+  /** App restarts so far: each starts session `<run session>.<n>` with seq from 1. */
+  reboots: number;
+  /** Decides reboots, apart from `rnd`, so the reboot knob never changes how drivers move. */
+  bootRnd: Rng;
   seq: number;
   phase: Phase;
   deliveryId: string | null;
@@ -40,8 +46,17 @@ export interface Driver {
 /** Zero-padded ids sort naturally: drv-00042. */
 export const driverId = (i: number) => `drv-${String(i).padStart(5, '0')}`;
 
-/** Driver i (1-based) of the fleet, with its own random stream, at a random intersection. */
-export function createDriver(i: number, seed: number, city: City, faults: FaultOptions): Driver {
+/**
+ * Driver i (1-based) of the fleet, with its own random stream, at a random intersection, its
+ * app started in `session`.
+ */
+export function createDriver(
+  i: number,
+  seed: number,
+  city: City,
+  faults: FaultOptions,
+  session: string,
+): Driver {
   const rnd = deriveRng(seed, i);
   const node = city.randomNode(rnd);
   const at = city.projection.toLatLng(city.x[node]!, city.y[node]!);
@@ -50,6 +65,10 @@ export function createDriver(i: number, seed: number, city: City, faults: FaultO
     num: String(i),
     rnd,
     device: createDevice(rnd, faults),
+    session,
+    reboots: 0,
+    // A stream of its own: derived from a seed no driver's movement uses.
+    bootRnd: deriveRng(seed ^ 0x5e55, i),
     seq: 0,
     phase: 'idle',
     deliveryId: null,
@@ -72,6 +91,18 @@ export function createDriver(i: number, seed: number, city: City, faults: FaultO
     decel: uniform(rnd, 2, 3),
     pace: uniform(rnd, 0.8, 1.05),
   };
+}
+
+/**
+ * The phone restarts the app: a new session whose seq starts again from 1, and whatever the
+ * dead app had buffered while offline is gone with it (it was never sent).
+ */
+export function rebootApp(d: Driver, runSession: string): void {
+  d.reboots++;
+  d.session = `${runSession}.${d.reboots}`;
+  d.seq = 0;
+  d.device.offlineS = 0;
+  d.device.buffer.length = 0;
 }
 
 export function startRoute(d: Driver, route: Route, phase: Phase): void {

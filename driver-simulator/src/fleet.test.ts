@@ -102,6 +102,40 @@ describe('createFleet', () => {
     expect(run({ seed: 8 }, 120).records).not.toEqual(run({ seed: 7 }, 120).records);
   });
 
+  it('sends its session on every record; a reboot starts a new one with seq from 1', () => {
+    expect(new Set(records.map((r) => r.session))).toEqual(new Set([records[0]!.session]));
+    const rebooted = run({ session: 'run-a', rebootRate: 0.5 }, 600);
+    expect(rebooted.fleet.stats.reboots).toBeGreaterThan(20);
+    let restarts = 0;
+    for (const list of byDriver(rebooted.records).values()) {
+      for (let i = 1; i < list.length; i++) {
+        const [prev, cur] = [list[i - 1]!, list[i]!];
+        if (cur.session === prev.session) {
+          if (cur.seq === prev.seq) expect(cur).toEqual(prev);
+          else expect(cur.seq).toBeGreaterThan(prev.seq);
+          continue;
+        }
+        restarts++;
+        expect(cur.session).toMatch(/^run-a\.\d+$/);
+        expect(cur.seq).toBe(1);
+        // Mid-delivery: the new session goes on with the same delivery.
+        expect(cur.deliveryId ?? prev.deliveryId).toBe(prev.deliveryId ?? cur.deliveryId);
+      }
+    }
+    // Fewer only when an app went offline at once and was restarted again before it sent anything.
+    expect(restarts).toBeGreaterThan(0);
+    expect(restarts).toBeLessThanOrEqual(rebooted.fleet.stats.reboots);
+  });
+
+  it('moves drivers the same whatever the reboot rate (reboots draw from their own stream)', () => {
+    const strip = (rs: LocationRecord[]) =>
+      positions(rs).map((r) => `${r.driverId} ${r.ts} ${r.lat} ${r.lng}`);
+    const faults = NO_FAULTS;
+    expect(strip(run({ faults, rebootRate: 0.3 }, 300).records)).toEqual(
+      strip(run({ faults }, 300).records),
+    );
+  });
+
   // Same drivers, same records, as long as the per-tick routing budget is not exhausted.
   it('does not depend on how the drivers are split into parts of a tick', () => {
     const whole = createFleet({ drivers: 5, seed: 2, center, radiusM: 1500, city, startupS: 0 });

@@ -5,6 +5,7 @@ import {
   CANCEL,
   advance,
   createDriver,
+  rebootApp,
   startRoute,
   truePosition,
   type Driver,
@@ -42,6 +43,18 @@ export interface FleetOptions {
   stopRate?: number;
   /** Part of every delivery id, so runs do not reuse ids. @default derived from the seed */
   runId?: string;
+  /**
+   * The run's app session, sent on every record: a second run with the same driver ids (seq from
+   * 1 again) is then a new session that supersedes the first run's, not a stream of duplicates.
+   * The CLI picks a fresh one per run (`newRunSession`). At most 48 characters (reboots append
+   * `.<n>`). @default derived from the seed, so tests stay deterministic
+   */
+  session?: string;
+  /**
+   * Chance per driver per minute of fleet time that the phone restarts the app while on a
+   * delivery: a new session, seq from 1 (see `rebootApp`). @default 0
+   */
+  rebootRate?: number;
   /** Drivers log in spread over this many seconds, so routing load is spread too. @default drivers/500, 10…120 */
   startupS?: number;
 }
@@ -54,6 +67,8 @@ export interface FleetStats {
   cancelled: number;
   dropouts: number;
   outliers: number;
+  /** App restarts (`rebootRate`). */
+  reboots: number;
 }
 
 export interface Fleet {
@@ -91,11 +106,16 @@ export function createFleet(o: FleetOptions): Fleet {
     cancelled: 0,
     dropouts: 0,
     outliers: 0,
+    reboots: 0,
   };
+  const session = o.session ?? `sim-${runId}`;
+  if (session.length < 1 || session.length > 48)
+    throw new RangeError(`session must have 1 to 48 characters, got ${session.length}`);
+  const rebootRate = o.rebootRate ?? 0;
   const err: FixError = { dx: 0, dy: 0, accuracyM: 0, outlier: false };
 
   const drivers: Driver[] = [];
-  for (let i = 1; i <= o.drivers; i++) drivers.push(createDriver(i, o.seed, city, f));
+  for (let i = 1; i <= o.drivers; i++) drivers.push(createDriver(i, o.seed, city, f, session));
   const at = { x: 0, y: 0 };
 
   /** A node roughly `min`…`max` metres from `from`, inside the area. */
@@ -117,6 +137,7 @@ export function createFleet(o: FleetOptions): Fleet {
       v: 1,
       driverId: d.id,
       deliveryId: d.deliveryId!,
+      session: d.session,
       seq: ++d.seq,
       ts,
       status,
@@ -166,6 +187,12 @@ export function createFleet(o: FleetOptions): Fleet {
     for (let i = part; i < drivers.length; i += parts) {
       const d = drivers[i]!;
       const ts = ts0 + d.device.skewMs;
+      // Always one draw per tick, so the reboots of a run do not depend on anything but time.
+      const reboot = d.bootRnd() < 1 - (1 - rebootRate) ** (dtS / 60);
+      if (reboot && d.phase !== 'idle') {
+        rebootApp(d, session);
+        stats.reboots++;
+      }
       if (beginTick(d.device, d.rnd, f, dtS, out)) stats.dropouts++;
       if (d.phase === 'idle') {
         if (d.untilMs < 0) d.untilMs = ts + d.rnd() * startupS * 1000;
@@ -217,6 +244,7 @@ export function createFleet(o: FleetOptions): Fleet {
         v: 1,
         driverId: d.id,
         deliveryId: d.deliveryId,
+        session: d.session,
         seq: ++d.seq,
         ts,
         lat: round6(p.lat(at.y + err.dy)),

@@ -47,7 +47,21 @@ describe('parseOptions', () => {
     expect(parse(['--no-faults']).faults).toEqual(NO_FAULTS);
   });
 
+  it('starts a new session on every run unless one is given, and reads --reboot-rate', () => {
+    const [a, b] = [parse([]), parse([])];
+    expect(a.session).not.toBe(b.session);
+    expect(a.session.length).toBeLessThanOrEqual(48);
+    expect(a.rebootRate).toBe(0);
+    expect(parse(['--session', 'run-7', '--reboot-rate', '0.05'])).toMatchObject({
+      session: 'run-7',
+      rebootRate: 0.05,
+    });
+  });
+
   it.each([
+    [['--session', 'x'.repeat(49)], /--session.*1 to 48 characters/],
+    [['--reboot-rate', '1.5'], /--reboot-rate.*number from 0 to 1/],
+    [['--reboot-rate', '0.1', '--acked-log', 'a.log'], /--acked-log cannot be combined/],
     [['--drivers', '0'], /--drivers.*'0' is invalid.*whole number from 1/],
     [['--drivers', 'many'], /--drivers.*'many' is invalid/],
     [['--rate', '-1'], /--rate.*number from 0.01 to 10/],

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LOCATION_PARTITIONS, TOPICS, type LatLng } from '@fleetstream/contracts';
 import { DEFAULT_FAULTS, NO_FAULTS, type FaultOptions } from './faults.js';
@@ -24,6 +25,22 @@ export interface SimulatorOptions {
   ackedLog: string | null;
   /** Stop (exit 1) when sends have failed for this long, seconds. */
   giveUpAfterS: number;
+  /** The run's app session (`--session`), fresh per run unless given. */
+  session: string;
+  /** Chance per driver per minute, while on a delivery, that the app restarts. */
+  rebootRate: number;
+}
+
+/**
+ * A session id no earlier run used: the start time and random bytes, so two runs started in
+ * the same millisecond (or on machines with clocks apart) still differ.
+ */
+export const newRunSession = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+
+function sessionId(v: string): string {
+  if (v.length < 1 || v.length > 48)
+    throw new InvalidArgumentError('expected 1 to 48 characters (reboots append ".<n>").');
+  return v;
 }
 
 const int = (min: number, max: number) => (v: string) => {
@@ -120,6 +137,18 @@ export function createProgram(env: { KAFKA_BROKERS?: string } = {}): Command {
     .option('--duplicate-rate <p>', 'share of records sent twice', rate, d.duplicateRate)
     .option('--skew-rate <p>', 'share of phones with a wrong clock', rate, d.skewRate)
     .option('--skew-max <ms>', 'largest clock error in ms', int(0, 600_000), d.skewMaxMs)
+    .option(
+      '--reboot-rate <p>',
+      'chance per driver per minute of fleet time that the phone restarts the app mid-delivery: a new session, seq from 1 (not part of --no-faults)',
+      rate,
+      0,
+    )
+    .addOption(
+      new Option(
+        '--session <id>',
+        "the run's app session sent on every record (reboots append .<n>); new for every run unless given, to repeat a run exactly",
+      ).argParser(sessionId),
+    )
     .option('--no-faults', 'perfect phones: no noise, outliers, dropouts, duplicates or skew')
     .option('--geojson <file>', 'write the road graph as GeoJSON to this file, then simulate')
     .option('--geojson-only', 'write the --geojson file and exit without Kafka')
@@ -163,6 +192,8 @@ interface Raw {
   quiet?: boolean;
   ackedLog?: string;
   giveUpAfter: number;
+  rebootRate: number;
+  session?: string;
 }
 
 /** Parses argv (without node and script); an invalid option exits via commander with why. */
@@ -170,6 +201,10 @@ export function parseOptions(program: Command, argv: string[]): SimulatorOptions
   const r = program.parse(argv, { from: 'user' }).opts<Raw>();
   if (r.geojsonOnly && !r.geojson) program.error('error: --geojson-only needs --geojson <file>.');
   if (r.topic.trim() === '') program.error('error: --topic must not be empty.');
+  // The acked log (and the chaos suite's ground truth reading it) names a record by driver and
+  // seq, which a restarted app repeats.
+  if (r.ackedLog && r.rebootRate > 0)
+    program.error('error: --acked-log cannot be combined with --reboot-rate.');
   const faults: FaultOptions = r.faults
     ? {
         noiseM: r.noise,
@@ -200,5 +235,7 @@ export function parseOptions(program: Command, argv: string[]): SimulatorOptions
     quiet: r.quiet ?? false,
     ackedLog: r.ackedLog ?? null,
     giveUpAfterS: r.giveUpAfter,
+    session: r.session ?? newRunSession(),
+    rebootRate: r.rebootRate,
   });
 }

@@ -27,6 +27,8 @@ export interface AnalyticsStats {
   consumed: number;
   applied: number;
   duplicates: number;
+  /** Records of a session their driver had already superseded. */
+  stale: number;
   /** Records of chunks redelivered after a crash or rebalance, skipped by offset. */
   replays: number;
   deadLettered: number;
@@ -46,6 +48,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     consumed: 0,
     applied: 0,
     duplicates: 0,
+    stale: 0,
     replays: 0,
     deadLettered: 0,
     chunks: 0,
@@ -79,6 +82,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     stats.consumed += batch.records.length;
     stats.applied += result.applied;
     stats.duplicates += result.duplicates;
+    stats.stale += result.stale;
     stats.replays += result.replays;
     stats.chunks++;
   };

@@ -4,6 +4,7 @@ import { startHeartbeat } from '../health.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 import { createLiveRoutes } from './live-routes.js';
+import { isApplied, judgeRecord, type SessionCursor } from '../domain/driver-session.js';
 import { createDeliveryStore, type DeliveryUpdate } from '../infra/delivery-store.js';
 import { deadLetter, type RecordBatch } from '../infra/kafka.js';
 import { startProducer, type OutgoingRecord } from '../infra/kafka-producers.js';
@@ -23,8 +24,13 @@ export interface LivePushStats {
   positions: number;
   trips: number;
   deadLettered: number;
-  /** Records whose seq was not above the driver's last one (producer retries, replays). */
+  /**
+   * Records not newer than the driver's last one by (session, seq): producer retries, replays,
+   * records of a superseded session. Redis decides per delivery; this counts per driver.
+   */
   outOfOrder: number;
+  /** Driver app restarts seen: first records of a session that superseded another. */
+  newSessions: number;
   /** Updates applied to Redis and published to gateways. */
   published: number;
   /** Notifications forwarded to customers. */
@@ -44,11 +50,12 @@ export async function start(ctx: AppContext): Promise<Stop> {
     trips: 0,
     deadLettered: 0,
     outOfOrder: 0,
+    newSessions: 0,
     published: 0,
     notifications: 0,
   };
   const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
-  const lastSeq = new Map<string, number>();
+  const cursors = new Map<string, SessionCursor>();
   const routes = createLiveRoutes({ cityGeoJson: ctx.config.http.cityGeoJson, log });
   const dlq = await startProducer(ctx.kafka);
   let joined = false;
@@ -57,9 +64,10 @@ export async function start(ctx: AppContext): Promise<Stop> {
   const toUpdate = (record: LocationRecord, now: number): DeliveryUpdate | null => {
     if (record.type === 'position') stats.positions++;
     else stats.trips++;
-    const previous = lastSeq.get(record.driverId);
-    if (previous !== undefined && record.seq <= previous) stats.outOfOrder++;
-    else lastSeq.set(record.driverId, record.seq);
+    const judged = judgeRecord(cursors.get(record.driverId), record);
+    if (!isApplied(judged.verdict)) stats.outOfOrder++;
+    else cursors.set(record.driverId, judged.cursor);
+    if (judged.verdict === 'new-session') stats.newSessions++;
     if (record.type === 'trip')
       return { type: 'trip', trip: record, route: routes.plan(record, now) };
     if (record.deliveryId === null) return null;
@@ -132,10 +140,10 @@ export async function start(ctx: AppContext): Promise<Stop> {
   joined = true;
   const stopHeartbeat = startHeartbeat(ctx, role, () => ({
     ready: joined,
-    detail: { ...stats, drivers: lastSeq.size },
+    detail: { ...stats, drivers: cursors.size },
   }));
   const summary = setInterval(
-    () => log.info({ ...stats, drivers: lastSeq.size }, 'live-push progress'),
+    () => log.info({ ...stats, drivers: cursors.size }, 'live-push progress'),
     30_000,
   );
   log.info({ group: groupId(ctx), topics: topics(ctx) }, 'live-push started');

@@ -159,6 +159,25 @@ describe('computeGroundTruth', () => {
     expect({ ...twice, duplicatesSkipped: 0 }).toEqual({ ...once, duplicatesSkipped: 0 });
   });
 
+  it('counts every fix of a driver app restarted mid-delivery once, the new session at once', () => {
+    const trace = analyticsTrace({ drivers: 12, steps: 150, startTs: T0, reboots: 10, seed: 3 });
+    const sessions = new Set(trace.map((r) => `${r.driverId}/${r.session ?? ''}`));
+    // 12 drivers, 10 of them with a second session.
+    expect(sessions.size).toBe(22);
+    const fixes = new Set(
+      trace.flatMap((r) => (r.type === 'position' ? [`${r.driverId}/${r.session}/${r.seq}`] : [])),
+    );
+    const t = computeGroundTruth(trace);
+    expect(t.fixes).toBe(fixes.size);
+    expect(t.sessionsStarted).toBe(10);
+    // Two late records of each dead app, and any producer duplicate of them.
+    expect(t.staleSessionSkipped).toBeGreaterThanOrEqual(20);
+    // Without sessions, the restarted apps' records would mostly be taken for duplicates.
+    const unsessioned = computeGroundTruth(trace.map(({ session: _, ...r }) => r));
+    expect(unsessioned.fixes).toBeLessThan(t.fixes - 100);
+    expect(t.tripsCompleted).toBeGreaterThan(unsessioned.tripsCompleted);
+  });
+
   it('finds in the test trace every kind of record the acceptance tests need', () => {
     const t = computeGroundTruth(analyticsTrace({ drivers: 10, steps: 300, startTs: T0 }));
     expect(t.fixes).toBeGreaterThan(2500);

@@ -1,4 +1,5 @@
 import type { LatLng, LocationRecord } from '@fleetstream/contracts';
+import { isApplied, judgeRecord, type SessionCursor } from './driver-session.js';
 import { EARTH_RADIUS_M, haversineMeters } from './geo.js';
 
 export { EARTH_RADIUS_M, haversineMeters };
@@ -117,6 +118,9 @@ export interface AnalyticsTruth {
   fixes: number;
   tripEvents: number;
   duplicatesSkipped: number;
+  /** Records of a session their driver had already superseded. */
+  staleSessionSkipped: number;
+  sessionsStarted: number;
   outliers: number;
   distanceM: number;
   movingMs: number;
@@ -135,8 +139,9 @@ export const avgSpeedKmh = (distanceM: number, movingMs: number) =>
 
 /**
  * The reference model of the aggregates: records in the order one partition delivers them
- * (per-driver order is all that matters), each applied unless its driver already had that seq
- * or a later one (producer duplicates, stale resends).
+ * (per-driver order is all that matters), each applied unless it is not newer than its driver's
+ * last one by (session, seq) (`judgeRecord`: producer duplicates, stale resends, records of a
+ * superseded session). A driver's last fix carries over into its new session.
  */
 export function computeGroundTruth(
   records: Iterable<LocationRecord>,
@@ -148,6 +153,8 @@ export function computeGroundTruth(
     fixes: 0,
     tripEvents: 0,
     duplicatesSkipped: 0,
+    staleSessionSkipped: 0,
+    sessionsStarted: 0,
     outliers: 0,
     distanceM: 0,
     movingMs: 0,
@@ -159,16 +166,16 @@ export function computeGroundTruth(
     pickedUpToDelivered: emptyHistogram(bounds),
     fixesByCell: new Map(),
   };
-  const lastSeq = new Map<string, number>();
+  const cursors = new Map<string, SessionCursor>();
   const lastFix = new Map<string, Fix>();
   const trips = new Map<string, { assigned?: number; pickedUp?: number }>();
   for (const r of records) {
-    const seen = lastSeq.get(r.driverId);
-    if (seen !== undefined && r.seq <= seen) {
-      t.duplicatesSkipped++;
-      continue;
-    }
-    lastSeq.set(r.driverId, r.seq);
+    const { verdict, cursor } = judgeRecord(cursors.get(r.driverId), r);
+    if (verdict === 'duplicate') t.duplicatesSkipped++;
+    if (verdict === 'stale') t.staleSessionSkipped++;
+    if (!isApplied(verdict)) continue;
+    if (verdict === 'new-session') t.sessionsStarted++;
+    cursors.set(r.driverId, cursor);
     if (r.type === 'position') {
       t.fixes++;
       if (o.heatCellDeg) {

@@ -86,6 +86,26 @@ describe('milestone detection', () => {
     expect(run(t.records).out).toEqual(out);
   });
 
+  it('carries a delivery through a driver app restart: each milestone once, old session skipped', () => {
+    const t = trace();
+    t.trip('assigned');
+    t.at(3000, 5);
+    t.trip('picked_up');
+    t.drive(3000, 0);
+    t.at(0, 30);
+    t.trip('delivered');
+    const plain = run(t.records).out;
+    // The app restarts during the approach: seq from 1 in a new session; then two records of
+    // the dead app arrive late, and the new session's records come in twice.
+    const at = t.records.findIndex((r) => r.type === 'trip' && r.status === 'picked_up') + 200;
+    const before = t.records.slice(0, at);
+    const after = t.records.slice(at).map((r, i) => ({ ...r, session: 'b', seq: i + 1 }));
+    const rebooted = [...before, after[0]!, ...before.slice(-2), ...after.flatMap((r) => [r, r])];
+    const { out, state } = run(rebooted);
+    expect(out).toEqual(plain);
+    expect(state).toMatchObject({ session: 'b', superseded: [''], lastSeq: after.length });
+  });
+
   it('a drive-by does not trigger arrived', () => {
     const t = trace();
     t.trip('assigned');

@@ -6,6 +6,7 @@ import {
   type NotificationRecord,
   type TripStatus,
 } from '@fleetstream/contracts';
+import { DEFAULT_SESSION, isApplied, judgeRecord, type SessionCursor } from './driver-session.js';
 import { haversineMeters as distanceM } from './geo.js';
 
 /**
@@ -45,7 +46,12 @@ export interface DeliveryState {
   driverId: string;
   status: TripStatus | 'unknown';
   dropoff: LatLng | null;
+  /** Last applied seq of `session`; -1 before the first record. */
   lastSeq: number;
+  /** The driver's session of the last applied record; absent = the default session. */
+  session?: string;
+  /** Sessions the driver superseded while on this delivery, newest first; absent = none. */
+  superseded?: string[];
   /** Last fix: position and device time. */
   last: (LatLng & { ts: number }) | null;
   /** Where and when the courier last moved more than stallRadiusM. */
@@ -113,9 +119,17 @@ export interface Detection {
   notifications: NotificationRecord[];
 }
 
+/** The delivery's place in its driver's (session, seq) order; undefined before any record. */
+function cursorOf(s: DeliveryState): SessionCursor | undefined {
+  if (s.lastSeq < 0 && s.session === undefined) return undefined;
+  return { session: s.session ?? DEFAULT_SESSION, seq: s.lastSeq, superseded: s.superseded ?? [] };
+}
+
 /**
- * Applies one record of this delivery. Records at or below the last seq (duplicates, late
- * arrivals) change nothing. `remainingM` is the remaining route distance when a road network
+ * Applies one record of this delivery. Records not newer by (session, seq) — duplicates and late
+ * arrivals within a session, records of a superseded session — change nothing; a new session
+ * (the driver app restarted, seq from 1) carries on with the delivery's state, so a milestone
+ * already notified is never notified again. `remainingM` is the remaining route distance when a road network
  * gives it; otherwise straight line × detour factor.
  */
 export function applyRecord(
@@ -124,8 +138,12 @@ export function applyRecord(
   settings: MilestoneSettings,
   remainingM?: number,
 ): Detection {
-  if (r.seq <= prev.lastSeq) return { state: prev, notifications: [] };
+  const { verdict, cursor } = judgeRecord(cursorOf(prev), r);
+  if (!isApplied(verdict)) return { state: prev, notifications: [] };
   const s: DeliveryState = { ...prev, lastSeq: r.seq, emitted: [...prev.emitted] };
+  // Stored only when not the default, so states of producers without sessions stay as they were.
+  if (cursor.session !== DEFAULT_SESSION || prev.session !== undefined) s.session = cursor.session;
+  if (cursor.superseded.length > 0) s.superseded = [...cursor.superseded];
   const out: NotificationRecord[] = [];
   const emit = (milestone: Milestone, ts: number, n?: number) => {
     const id = notificationId(s.deliveryId, milestone, n);

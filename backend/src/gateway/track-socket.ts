@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { messageOrder } from '@fleetstream/contracts';
 import type { AppContext } from '../context.js';
 import { verifyTrackingToken } from '../domain/tracking-token.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
@@ -224,14 +225,19 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
         return;
       }
       if (!write(ws, JSON.stringify(snapshot))) return;
-      snapshotSeq = snapshot.seq;
+      snapshotSeq = messageOrder(snapshot);
       const known = new Set(snapshot.notifications.map((n) => n.id));
       for (const m of early) {
-        const parsed = JSON.parse(m.toString()) as { type: string; seq?: number; id?: string };
+        const parsed = JSON.parse(m.toString()) as {
+          type: string;
+          seq?: number;
+          rev?: number;
+          id?: string;
+        };
         const fresh =
           parsed.type === 'notification'
             ? !known.has(parsed.id ?? '')
-            : (parsed.seq ?? -1) > snapshotSeq;
+            : messageOrder({ seq: parsed.seq ?? -1, rev: parsed.rev }) > snapshotSeq;
         if (fresh) send(m, parsed.type === 'position');
       }
       early.length = 0;

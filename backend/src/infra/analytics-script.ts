@@ -1,3 +1,5 @@
+import { SESSION_ORDER_LUA } from './session-order-lua.js';
+
 /**
  * The Redis Lua script that applies one chunk of one partition to the analytics aggregates.
  * Everything it does happens atomically (Redis runs a script to the end before any other
@@ -6,8 +8,11 @@
  * 1. It reads the partition's last applied offset and skips every record at or below it, so a
  *    chunk redelivered after a crash between this write and the Kafka commit, after a rebalance,
  *    by a zombie member or by an offset reset changes nothing.
- * 2. It skips a record whose driver already had that seq or a later one (producer duplicates,
- *    stale resends), using per-driver state kept by this same script.
+ * 2. It skips a record that is not newer than its driver's last one by the contract's
+ *    (driver, session, seq) rule (the shared Lua `judge`, see infra/session-order-lua.ts):
+ *    within a session, seq at or below the last (producer duplicates, stale resends); or a record
+ *    of a session the driver has superseded. A new session (the app restarted, seq from 1) counts
+ *    at once. The per-driver state is kept by this same script.
  * 3. It applies the effects of the rest, including the per-driver last fix the next distance is
  *    measured from, and stores the chunk's last offset, in the same step.
  *
@@ -17,11 +22,14 @@
  *
  * ARGV: prefix, offsets field (`topic:partition`), the chunk's last offset (invalid records
  * included), config JSON {retentionS, driverTtlS, tripTtlS, maxSpeedMps, maxGapMs, bounds},
- * records JSON: [offset, 'p', driverId, seq, ts, lat, lng, minute, second, heatWindow, cell] or
- * [offset, 't', driverId, seq, ts, status, deliveryId].
- * Returns {applied, duplicates, replays}.
+ * records JSON: [offset, 'p', driverId, session, seq, ts, lat, lng, minute, second, heatWindow,
+ * cell] or [offset, 't', driverId, session, seq, ts, status, deliveryId].
+ * Returns {applied, duplicates, replays, stale}.
+ *
+ * A driver's last fix carries over into a new session: the phone restarted, the courier kept
+ * driving, and the segment rules judge the step like any other.
  */
-export const APPLY_ANALYTICS_CHUNK = `
+export const APPLY_ANALYTICS_CHUNK = `${SESSION_ORDER_LUA}
 local P = ARGV[1]
 local field = ARGV[2]
 local chunkLast = tonumber(ARGV[3])
@@ -51,8 +59,8 @@ local function observe(key, ms)
   redis.call('HINCRBYFLOAT', key, 'sumS', num(s))
 end
 
-local t = { fixes = 0, tripEvents = 0, duplicates = 0, replays = 0, outliers = 0,
-  completed = 0, cancelled = 0, distanceM = 0, movingMs = 0 }
+local t = { fixes = 0, tripEvents = 0, duplicates = 0, replays = 0, stale = 0, sessions = 0,
+  outliers = 0, completed = 0, cancelled = 0, distanceM = 0, movingMs = 0 }
 local byDriver = {}
 local timed = {}
 local drivers = {}
@@ -62,20 +70,30 @@ for _, r in ipairs(recs) do
   else
     local driver = r[3]
     local dk = P .. 'drv:' .. driver
-    local st = redis.call('HMGET', dk, 'seq', 'lat', 'lng', 'ts')
-    local seq = r[4]
-    if st[1] and seq <= tonumber(st[1]) then
+    local st = redis.call('HMGET', dk, 'seq', 'lat', 'lng', 'ts', 'session', 'superseded')
+    local c = { seq = tonumber(st[1]), session = st[5] or '', superseded = decodeSuperseded(st[6]) }
+    local verdict = judge(c, r[4], r[5])
+    if verdict == 'd' then
       t.duplicates = t.duplicates + 1
+    elseif verdict == 's' then
+      t.stale = t.stale + 1
     else
+      if verdict == 'n' then
+        t.sessions = t.sessions + 1
+        redis.call('HSET', dk, 'session', c.session, 'superseded', encodeSuperseded(c.superseded))
+      elseif not st[5] then
+        redis.call('HSET', dk, 'session', c.session)
+      end
       drivers[dk] = true
-      local ts = r[5]
+      local seq = r[5]
+      local ts = r[6]
       if r[2] == 'p' then
-        local lat, lng = r[6], r[7]
+        local lat, lng = r[7], r[8]
         t.fixes = t.fixes + 1
-        local fk, hk, wk = P .. 'fps:' .. r[8], P .. 'hll:' .. r[8], P .. 'heat:' .. r[10]
-        redis.call('HINCRBY', fk, r[9], 1)
+        local fk, hk, wk = P .. 'fps:' .. r[9], P .. 'hll:' .. r[9], P .. 'heat:' .. r[11]
+        redis.call('HINCRBY', fk, r[10], 1)
         redis.call('PFADD', hk, driver)
-        redis.call('HINCRBY', wk, r[11], 1)
+        redis.call('HINCRBY', wk, r[12], 1)
         timed[fk] = true
         timed[hk] = true
         timed[wk] = true
@@ -95,8 +113,8 @@ for _, r in ipairs(recs) do
       else
         t.tripEvents = t.tripEvents + 1
         redis.call('HSET', dk, 'seq', num(seq))
-        local status = r[6]
-        local tk = P .. 'trip:' .. r[7]
+        local status = r[7]
+        local tk = P .. 'trip:' .. r[8]
         if status == 'assigned' then
           redis.call('DEL', tk)
           redis.call('HSET', tk, 'a', num(ts))
@@ -123,10 +141,10 @@ for k in pairs(timed) do redis.call('EXPIRE', k, cfg.retentionS) end
 for k in pairs(drivers) do redis.call('EXPIRE', k, cfg.driverTtlS) end
 for d, m in pairs(byDriver) do redis.call('ZINCRBY', P .. 'dist', num(m), d) end
 local totals = P .. 'totals'
-for _, f in ipairs({ 'fixes', 'tripEvents', 'duplicates', 'replays', 'outliers', 'completed', 'cancelled', 'movingMs' }) do
+for _, f in ipairs({ 'fixes', 'tripEvents', 'duplicates', 'replays', 'stale', 'sessions', 'outliers', 'completed', 'cancelled', 'movingMs' }) do
   if t[f] ~= 0 then redis.call('HINCRBY', totals, f, t[f]) end
 end
 if t.distanceM ~= 0 then redis.call('HINCRBYFLOAT', totals, 'distanceM', num(t.distanceM)) end
 if chunkLast > done then redis.call('HSET', offsetsKey, field, ARGV[3]) end
-return { t.fixes + t.tripEvents, t.duplicates, t.replays }
+return { t.fixes + t.tripEvents, t.duplicates, t.replays, t.stale }
 `;

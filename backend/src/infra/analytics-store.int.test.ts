@@ -67,6 +67,30 @@ async function expectTruth(store: AnalyticsStore, truth: AnalyticsTruth, now: nu
 }
 
 describe('analytics store', () => {
+  it('counts a driver app restarted mid-delivery at once, and its dead session never', async () => {
+    const now = Date.now();
+    const trace = analyticsTrace({
+      drivers: 12,
+      steps: 200,
+      startTs: now - 300_000,
+      reboots: 10,
+      seed: 5,
+    });
+    const truth = computeGroundTruth(trace, { heatCellDeg: CELL });
+    expect(truth.sessionsStarted).toBe(10);
+    const store = newStore();
+    for (const [p, records] of partitioned(trace, 3).entries())
+      for (let i = 0; i < records.length; i += 37) {
+        const chunk = records.slice(i, i + 37);
+        await store.applyChunk('loc', p, chunk.at(-1)!.offset, chunk);
+      }
+    const summary = await expectTruth(store, truth, now);
+    expect(summary).toMatchObject({
+      staleSessionSkipped: truth.staleSessionSkipped,
+      sessionsStarted: 10,
+    });
+  });
+
   it('matches the ground truth, whatever the chunking, and ignores redelivered chunks', async () => {
     const now = Date.now();
     const trace = analyticsTrace({ drivers: 12, steps: 250, startTs: now - 300_000 });
@@ -86,7 +110,7 @@ describe('analytics store', () => {
           const from = Math.max(0, i - Math.floor(rnd() * 200));
           const again = records.slice(from, i + size);
           const r = await store.applyChunk('loc', p, again.at(-1)!.offset, again);
-          expect(r).toEqual({ applied: 0, duplicates: 0, replays: again.length });
+          expect(r).toEqual({ applied: 0, duplicates: 0, replays: again.length, stale: 0 });
           replayed += again.length;
         }
         i += size;

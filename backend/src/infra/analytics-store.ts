@@ -16,6 +16,7 @@ import {
   heatCellCorner,
   timeKeys,
 } from '../domain/analytics.js';
+import { sessionOf } from '../domain/driver-session.js';
 import { APPLY_ANALYTICS_CHUNK } from './analytics-script.js';
 import type { RedisClient } from './redis.js';
 
@@ -23,8 +24,8 @@ import type { RedisClient } from './redis.js';
  * The analytics aggregates in Redis. Keys (P = prefix + `an:`), and what bounds their memory:
  * - `P:offsets` hash `topic:partition` → last applied offset (one field per partition)
  * - `P:totals` hash of counters since the start (fixed size)
- * - `P:drv:{driverId}` hash seq, lat, lng, ts of the driver's last applied record; expires
- *   `driverTtlS` after the driver's last record
+ * - `P:drv:{driverId}` hash seq, session, superseded (JSON list) of the driver's last applied
+ *   record, lat, lng, ts of its last fix; expires `driverTtlS` after the driver's last record
  * - `P:dist` sorted set driverId → metres driven (one member per driver of the fleet)
  * - `P:fps:{epochMinute}` hash second → fixes, `P:hll:{epochMinute}` HyperLogLog of drivers
  *   (≤ 12 KB), `P:heat:{5-minute window}` hash cell → fixes: each expires `retentionS` after
@@ -63,10 +64,12 @@ export interface ChunkResult {
   applied: number;
   duplicates: number;
   replays: number;
+  /** Records of a session their driver had already superseded. */
+  stale: number;
 }
 
 type Scripted = RedisClient & {
-  fsApplyAnalyticsChunk(...args: string[]): Promise<[number, number, number]>;
+  fsApplyAnalyticsChunk(...args: string[]): Promise<[number, number, number, number]>;
 };
 
 const int = (v: string | undefined) => Number(v ?? 0) || 0;
@@ -128,13 +131,15 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
       records: readonly OffsetRecord[],
     ): Promise<ChunkResult> {
       const rows = records.map(({ offset, record: x }) => {
+        const session = sessionOf(x);
         if (x.type === 'trip')
-          return [offset, 't', x.driverId, x.seq, x.ts, x.status, x.deliveryId];
+          return [offset, 't', x.driverId, session, x.seq, x.ts, x.status, x.deliveryId];
         const k = timeKeys(x.ts);
         return [
           offset,
           'p',
           x.driverId,
+          session,
           x.seq,
           x.ts,
           x.lat,
@@ -145,14 +150,14 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
           heatCell(x.lat, x.lng, heatCellDeg),
         ];
       });
-      const [applied, duplicates, replays] = await r.fsApplyAnalyticsChunk(
+      const [applied, duplicates, replays, stale] = await r.fsApplyAnalyticsChunk(
         P,
         offsetField(topic, partition),
         lastOffset,
         scriptConfig,
         JSON.stringify(rows),
       );
-      return { applied, duplicates, replays };
+      return { applied, duplicates, replays, stale };
     },
 
     /** Totals and the active drivers of the last `activeWindowMin` minutes before `now`. */
@@ -176,6 +181,8 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
         drivers,
         duplicatesSkipped: int(totals.duplicates),
         replaysSkipped: int(totals.replays),
+        staleSessionSkipped: int(totals.stale),
+        sessionsStarted: int(totals.sessions),
         outliers: int(totals.outliers),
         activeWindowMin,
       };

@@ -11,23 +11,27 @@ import type {
   TripRecord,
   TripStatus,
 } from '@fleetstream/contracts';
+import { sessionOf } from '../domain/driver-session.js';
 import type { RedisClient } from './redis.js';
+import { SESSION_ORDER_LUA } from './session-order-lua.js';
 
 /**
  * The live state of deliveries in Redis, and the pub/sub channel gateways listen on.
  *
  * Keys (prefix P):
- * - `P:dlv:{id}` hash: seq, status, statusTs, driverId, pickup, dropoff, position (JSON), updatedAt
- * - `P:dlv:{id}:trail` sorted set of trail points scored by seq, capped
+ * - `P:dlv:{id}` hash: seq, session, superseded (JSON list), rev, status, statusTs, driverId,
+ *   pickup, dropoff, position (JSON), updatedAt
+ * - `P:dlv:{id}:trail` sorted set of trail points scored by rev (the delivery's update count),
+ *   capped
  * - `P:active` sorted set of active delivery ids scored by the device time of their last record,
  *   so a replay of old records never makes an old delivery look active
  * - channel `P:live:{id}`: every position/status message, in order
  *
  * Updates are applied by one Lua script per chunk (a partition's records, in order): each
- * update is applied only when its seq is above the delivery's stored one and is published in the
- * same atomic step. So a replayed or resent chunk (ioredis resends after a reconnect; Kafka
- * redelivers after a crash) changes nothing and publishes nothing twice, and the latest position
- * never goes back in time. One script call per chunk instead of per record: Redis's cost of a
+ * update is applied only when it is newer than what the delivery has by the contract's
+ * (driver, session, seq) rule, and is published in the same atomic step. So a replayed or resent
+ * chunk (ioredis resends after a reconnect; Kafka redelivers after a crash) changes nothing and
+ * publishes nothing twice, and the latest position never goes back in time. One script call per chunk instead of per record: Redis's cost of a
  * script call (argument tables, effects propagation) was most of the cost of a position.
  */
 export interface DeliveryStoreOptions {
@@ -52,17 +56,26 @@ export type DeliveryUpdate =
 
 /**
  * ARGV: prefix, trail length, finished retention (s), now, then the updates one after another:
- * `p, deliveryId, seq, message, trail point, driverId, ts` or
- * `t, deliveryId, seq, status, pickup|'', dropoff|'', ts, message, driverId, route|''`.
+ * `p, deliveryId, seq, session, message, trail point, driverId, ts` or
+ * `t, deliveryId, seq, session, status, pickup|'', dropoff|'', ts, message, driverId, route|''`.
  * Returns one character per update, '1' applied (and published) or '0' not newer.
  *
- * Per delivery, the stored seq and status are read once and followed in the script; its
- * latest position, new trail points (then the trim) and active score are written once, before
- * its next trip event or at the end, which leaves the same state as writing them at every
- * update (nothing else runs in between). Every applied update is still published, in order. Keys are built from the prefix, like the
- * analytics script: a standalone Redis, or a cluster where the prefix is a hash tag.
+ * Whether an update is newer is the contract's (driver, session, seq) rule, judged per delivery
+ * (a delivery is one driver's) by the shared Lua `judge`: the delivery keeps its driver's current
+ * session and the superseded ones, so after an app restart (seq from 1 again) the new session's
+ * records apply, and the old session's records, replayed or late, never do. `rev` counts the
+ * delivery's applied updates across sessions: trail points are scored by it and every message
+ * carries it, because seq alone no longer orders a delivery's messages. A legacy delivery (no
+ * `rev` yet) starts counting from its seq, which keeps its trail's order.
+ *
+ * Per delivery, the stored state is read once and followed in the script; its latest position,
+ * new trail points (then the trim) and active score are written once, before its next trip event
+ * or at the end, which leaves the same state as writing them at every update (nothing else runs
+ * in between). Every applied update is still published, in order. Keys are built from the
+ * prefix, like the analytics script: a standalone Redis, or a cluster where the prefix is a hash
+ * tag.
  */
-const APPLY_UPDATES = `
+const APPLY_UPDATES = `${SESSION_ORDER_LUA}
 local P = ARGV[1]
 local trailLength = tonumber(ARGV[2])
 local retentionS = ARGV[3]
@@ -71,12 +84,27 @@ local active = P .. 'active'
 local known = {}
 local scores = {}
 local out = {}
+-- Messages are JSON objects built by the worker; the revision is only known here, so it is
+-- appended before the closing brace (cheaper than a cjson round trip per message).
+local function withRev(message, rev)
+  return string.sub(message, 1, -2) .. ',"rev":' .. rev .. '}'
+end
+-- The delivery's order state, written with every change of its seq.
+local function cursorFields(s)
+  local fields = { 'seq', s.seqText, 'session', s.c.session, 'rev', s.rev }
+  if s.c.supersededChanged then
+    fields[#fields + 1] = 'superseded'
+    fields[#fields + 1] = encodeSuperseded(s.c.superseded)
+    s.c.supersededChanged = false
+  end
+  return fields
+end
 -- The delivery's latest position and new trail points, written once per delivery (before its
 -- next trip event, or at the end): fewer commands, and fewer bytes in the append-only file.
 local function flush(s)
-  if s.pseq then
-    redis.call('HSET', s.key, 'seq', s.pseq, 'position', s.pmessage, 'driverId', s.pdriver, 'updatedAt', now)
-    s.pseq = nil
+  if s.pmessage then
+    redis.call('HSET', s.key, 'position', s.pmessage, 'driverId', s.pdriver, 'updatedAt', now, unpack(cursorFields(s)))
+    s.pmessage = nil
   end
   if #s.points > 0 then
     redis.call('ZADD', s.trail, unpack(s.points))
@@ -88,33 +116,38 @@ end
 local n = #ARGV
 local i = 5
 while i <= n do
-  local kind, id, seqArg = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local kind, id, seqArg, session = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local s = known[id]
   if not s then
     local key = P .. 'dlv:' .. id
-    local h = redis.call('HMGET', key, 'seq', 'status')
-    s = { key = key, trail = key .. ':trail', channel = P .. 'live:' .. id, seq = tonumber(h[1] or '-1'), status = h[2] or '', points = {} }
+    local h = redis.call('HMGET', key, 'seq', 'status', 'session', 'superseded', 'rev')
+    local c = { seq = tonumber(h[1]), session = h[3] or '', superseded = decodeSuperseded(h[4]) }
+    s = { key = key, trail = key .. ':trail', channel = P .. 'live:' .. id, c = c, status = h[2] or '', points = {},
+      rev = tonumber(h[5] or h[1] or '0') }
     known[id] = s
   end
-  local seq = tonumber(seqArg)
-  local fresh = seq > s.seq
+  local verdict = judge(s.c, session, tonumber(seqArg))
+  local fresh = verdict == 'a' or verdict == 'n'
+  -- The seq is written back as it came: Lua would print a large number in exponent form.
+  if fresh then s.rev, s.seqText = s.rev + 1, seqArg end
   if kind == 'p' then
     if fresh then
-      s.pseq, s.pmessage, s.pdriver = seqArg, ARGV[i + 3], ARGV[i + 5]
-      s.points[#s.points + 1] = seqArg
-      s.points[#s.points + 1] = ARGV[i + 4]
-      if s.status ~= 'delivered' and s.status ~= 'cancelled' then scores[id] = ARGV[i + 6] end
-      redis.call('PUBLISH', s.channel, ARGV[i + 3])
+      local message = withRev(ARGV[i + 4], s.rev)
+      s.pmessage, s.pdriver = message, ARGV[i + 6]
+      s.points[#s.points + 1] = s.rev
+      s.points[#s.points + 1] = ARGV[i + 5]
+      if s.status ~= 'delivered' and s.status ~= 'cancelled' then scores[id] = ARGV[i + 7] end
+      redis.call('PUBLISH', s.channel, message)
     end
-    i = i + 7
+    i = i + 8
   else
     if fresh then
       flush(s)
-      local status = ARGV[i + 3]
-      redis.call('HSET', s.key, 'seq', seqArg, 'status', status, 'statusTs', ARGV[i + 6], 'driverId', ARGV[i + 8], 'updatedAt', now)
-      if ARGV[i + 4] ~= '' then redis.call('HSET', s.key, 'pickup', ARGV[i + 4]) end
-      if ARGV[i + 5] ~= '' then redis.call('HSET', s.key, 'dropoff', ARGV[i + 5]) end
-      if ARGV[i + 9] ~= '' then redis.call('HSET', s.key, 'route', ARGV[i + 9]) end
+      local status = ARGV[i + 4]
+      redis.call('HSET', s.key, 'status', status, 'statusTs', ARGV[i + 7], 'driverId', ARGV[i + 9], 'updatedAt', now, unpack(cursorFields(s)))
+      if ARGV[i + 5] ~= '' then redis.call('HSET', s.key, 'pickup', ARGV[i + 5]) end
+      if ARGV[i + 6] ~= '' then redis.call('HSET', s.key, 'dropoff', ARGV[i + 6]) end
+      if ARGV[i + 10] ~= '' then redis.call('HSET', s.key, 'route', ARGV[i + 10]) end
       if status == 'delivered' or status == 'cancelled' then
         scores[id] = false
         redis.call('ZREM', active, id)
@@ -122,14 +155,13 @@ while i <= n do
         redis.call('EXPIRE', s.trail, retentionS)
       else
         redis.call('PERSIST', s.key)
-        scores[id] = ARGV[i + 6]
+        scores[id] = ARGV[i + 7]
       end
       s.status = status
-      redis.call('PUBLISH', s.channel, ARGV[i + 7])
+      redis.call('PUBLISH', s.channel, withRev(ARGV[i + 8], s.rev))
     end
-    i = i + 10
+    i = i + 11
   end
-  if fresh then s.seq = seq end
   out[#out + 1] = fresh and '1' or '0'
 end
 for _, s in pairs(known) do flush(s) end
@@ -193,6 +225,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         'p',
         p.deliveryId,
         p.seq,
+        sessionOf(p),
         JSON.stringify(message),
         JSON.stringify(point),
         p.driverId,
@@ -215,6 +248,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
       't',
       t.deliveryId,
       t.seq,
+      sessionOf(t),
       t.status,
       t.pickup ? JSON.stringify(t.pickup) : '',
       t.dropoff ? JSON.stringify(t.dropoff) : '',
@@ -302,6 +336,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         position: hash.position ? (JSON.parse(hash.position) as PositionMessage) : null,
         trail: trail.map((t) => JSON.parse(t) as TrailPoint),
         seq: Number(hash.seq ?? -1),
+        rev: Number(hash.rev ?? hash.seq ?? -1),
         notifications: notes.map((n) => JSON.parse(n) as NotificationMessage),
         route: hash.route ? (JSON.parse(hash.route) as Route) : null,
       };

@@ -13,6 +13,40 @@ export interface AnalyticsTraceOptions {
   duplicateRate?: number;
   /** A driver prefix, so traces of several tests never share a driver. @default 'drv' */
   driverPrefix?: string;
+  /**
+   * Drivers whose app restarts mid-delivery: the first this many drivers with a delivery that is
+   * picked up and delivered. Halfway between the two, the app starts session `<driverId>.2`
+   * with seq from 1 (the same phone, so device time goes on), and two records of the old
+   * session arrive after it (late retries of the dead app: stale). Before the reboot, even
+   * drivers send session `<driverId>.1`, odd ones none (the default session, an app older
+   * than sessions). @default 0
+   */
+  reboots?: number;
+}
+
+/**
+ * The records of one driver with its app restarted halfway between the first picked_up and the
+ * delivered that follows it, or unchanged (no delivery like that). Uses no randomness, so the
+ * traces of tests without reboots stay what they were.
+ */
+function rebootMidDelivery(records: LocationRecord[], driverIndex: number): LocationRecord[] {
+  const pickedUp = records.findIndex((r) => r.type === 'trip' && r.status === 'picked_up');
+  const delivered = records.findIndex(
+    (r, i) =>
+      i > pickedUp &&
+      r.type === 'trip' &&
+      r.status === 'delivered' &&
+      r.deliveryId === records[pickedUp]!.deliveryId,
+  );
+  if (pickedUp < 0 || delivered < 0 || delivered - pickedUp < 4) return records;
+  const at = pickedUp + Math.floor((delivered - pickedUp) / 2);
+  const driverId = records[0]!.driverId;
+  const before = records
+    .slice(0, at)
+    .map((r) => (driverIndex % 2 === 0 ? { ...r, session: `${driverId}.1` } : r));
+  const after = records.slice(at).map((r, i) => ({ ...r, session: `${driverId}.2`, seq: i + 1 }));
+  // The dead app's last two records, retried late: after the new session's first ones.
+  return [...before, ...after.slice(0, 2), ...before.slice(-2), ...after.slice(2)];
 }
 
 /**
@@ -26,6 +60,7 @@ export function analyticsTrace(o: AnalyticsTraceOptions): LocationRecord[] {
   const duplicateRate = o.duplicateRate ?? 0.05;
   const prefix = o.driverPrefix ?? 'drv';
   const perDriver: LocationRecord[][] = [];
+  let rebooting = o.reboots ?? 0;
   for (let d = 0; d < o.drivers; d++) {
     const driverId = `${prefix}-${String(d).padStart(4, '0')}`;
     const out: LocationRecord[] = [];
@@ -94,15 +129,18 @@ export function analyticsTrace(o: AnalyticsTraceOptions): LocationRecord[] {
       });
       if (jump) lat -= jump;
     }
+    const rebooted = rebooting > 0 ? rebootMidDelivery(out, d) : out;
+    if (rebooted !== out) rebooting--;
     // Producer duplicates: the same record again, right away or a few records later.
     const withDuplicates: LocationRecord[] = [];
     const pending: { at: number; record: LocationRecord }[] = [];
-    out.forEach((r, i) => {
+    rebooted.forEach((r, i) => {
       withDuplicates.push(r);
       if (rnd() < duplicateRate) pending.push({ at: i + Math.floor(rnd() * 4), record: r });
       for (const dup of pending.filter((x) => x.at === i)) withDuplicates.push(dup.record);
     });
-    for (const dup of pending.filter((x) => x.at >= out.length)) withDuplicates.push(dup.record);
+    for (const dup of pending.filter((x) => x.at >= rebooted.length))
+      withDuplicates.push(dup.record);
     perDriver.push(withDuplicates);
   }
   // Interleave drivers the way a live fleet does, one record of each in turn.

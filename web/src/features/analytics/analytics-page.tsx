@@ -65,6 +65,8 @@ export function AnalyticsPage() {
         ['cancellations', 'Cancellations', number.format(s.cancellations)],
         ['duplicates', 'Duplicates skipped', number.format(s.duplicatesSkipped)],
         ['replays', 'Redeliveries skipped', number.format(s.replaysSkipped)],
+        ['sessions', 'Driver app restarts', number.format(s.sessionsStarted)],
+        ['stale', 'Stale-session records skipped', number.format(s.staleSessionSkipped)],
       ]
     : [];
   const mean = (m: number) => (m > 0 ? `${number.format(m / 60)} min` : '–');

@@ -1,5 +1,10 @@
 import { useCallback, useEffect, useRef } from 'react';
-import type { Polyline, PositionMessage, PublicConfig } from '@fleetstream/contracts';
+import {
+  messageOrder,
+  type Polyline,
+  type PositionMessage,
+  type PublicConfig,
+} from '@fleetstream/contracts';
 import type { DriverView } from '../../components/map-view.js';
 import { isCorrection, planSegment, positionAt, type Segment } from './motion.js';
 
@@ -40,7 +45,8 @@ export function useCourierMotion(
 ) {
   const segment = useRef<Segment | null>(null);
   const lastFix = useRef<{
-    seq: number;
+    /** `messageOrder` of the fix: seq alone repeats after the driver app restarts. */
+    order: number;
     receivedAt: number;
     ts: number;
     accuracyM?: number;
@@ -51,7 +57,7 @@ export function useCourierMotion(
     settings.current = { staleAfterS: config.staleAfterS, deadReckonS: config.deadReckonS };
 
   useEffect(() => {
-    if (!position || position.seq === lastFix.current?.seq) return;
+    if (!position || messageOrder(position) === lastFix.current?.order) return;
     const now = Date.now();
     if (lastFix.current)
       interval.current = Math.min(
@@ -68,7 +74,7 @@ export function useCourierMotion(
       intervalMs: interval.current,
     });
     lastFix.current = {
-      seq: position.seq,
+      order: messageOrder(position),
       receivedAt: now,
       ts: position.ts,
       accuracyM: position.accuracyM,

@@ -48,6 +48,15 @@ describe('reduceTracking', () => {
     expect(s.trail.map((p) => p.seq)).toEqual([7]);
   });
 
+  it('follows the courier when the driver app restarts (seq from 1, rev still rising)', () => {
+    let s = reduceTracking(empty, { ...snapshot, seq: 22, rev: 22 });
+    s = reduceTracking(s, { ...pos(1), rev: 23 });
+    s = reduceTracking(s, { ...pos(2), rev: 24 });
+    s = reduceTracking(s, { ...pos(1), rev: 23 }); // a resend: already shown
+    expect(s.position).toMatchObject({ seq: 2, rev: 24 });
+    expect(s.trail.map((p) => p.seq)).toEqual([1, 2]);
+  });
+
   it('applies status changes in order', () => {
     let s = reduceTracking(empty, snapshot);
     s = reduceTracking(s, {

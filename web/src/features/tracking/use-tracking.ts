@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import {
+  messageOrder,
   toPolyline,
   type DeliveryView,
   type NotificationMessage,
@@ -16,7 +17,10 @@ export interface TrackingState {
   delivery: DeliveryView | null;
   position: PositionMessage | null;
   trail: TrailPoint[];
-  /** Highest seq shown; anything at or below it is old news. */
+  /**
+   * Order of the newest update shown (`messageOrder`: the delivery's rev, which keeps rising when
+   * the driver app restarts and its seq starts again); anything at or below it is old news.
+   */
   seq: number;
   /** Oldest first, each id once. */
   notifications: NotificationMessage[];
@@ -38,7 +42,7 @@ const toLine = (r: Route | null | undefined): Polyline | null =>
 
 /**
  * Folds server messages into the view state. A position never goes back in time: live
- * messages at or below the shown seq are dropped, and a snapshot older than what is shown (after
+ * messages at or below the shown order (rev) are dropped, and a snapshot older than what is shown (after
  * a reconnect to a lagging server) updates everything but the position.
  */
 export function reduceTracking(state: TrackingState, m: TrackServerMessage): TrackingState {
@@ -50,22 +54,27 @@ export function reduceTracking(state: TrackingState, m: TrackServerMessage): Tra
         notifications: m.notifications,
         route: toLine(m.route) ?? state.route,
       };
-      if (m.seq < state.seq) return base;
-      return { ...base, position: m.position ?? state.position, trail: m.trail, seq: m.seq };
+      if (messageOrder(m) < state.seq) return base;
+      return {
+        ...base,
+        position: m.position ?? state.position,
+        trail: m.trail,
+        seq: messageOrder(m),
+      };
     }
     case 'position':
-      if (m.seq <= state.seq) return state;
+      if (messageOrder(m) <= state.seq) return state;
       return {
         ...state,
         position: m,
-        seq: m.seq,
+        seq: messageOrder(m),
         trail: [...state.trail, { lat: m.lat, lng: m.lng, ts: m.ts, seq: m.seq }].slice(-TRAIL_MAX),
       };
     case 'status':
-      if (m.seq <= state.seq || !state.delivery) return state;
+      if (messageOrder(m) <= state.seq || !state.delivery) return state;
       return {
         ...state,
-        seq: m.seq,
+        seq: messageOrder(m),
         route: m.route === undefined ? state.route : toLine(m.route),
         delivery: {
           ...state.delivery,
