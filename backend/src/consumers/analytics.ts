@@ -37,9 +37,11 @@ export interface AnalyticsStats {
 
 /**
  * The analytics consumer group: fleet aggregates in Redis with an exactly-once effect. Kafka
- * delivers at least once (a chunk is committed after it is applied); each chunk is applied by
- * one Redis script that skips offsets it already applied and records the chunk's last offset in
- * the same atomic step (see infra/analytics-script.ts), so redelivery never double counts.
+ * delivers at least once (a chunk is committed after it is applied). The member keeps each
+ * partition's state in memory (drivers' sessions and last fixes, open trips), decides in
+ * domain/analytics-partition.ts, and writes a chunk's effects with the partition's offset in
+ * one compare-and-set script (infra/analytics-script.ts): a redelivered chunk, or one written
+ * by a member the partition has moved away from, never counts twice.
  */
 export async function start(ctx: AppContext): Promise<Stop> {
   const log = ctx.log.child({ role });

@@ -1,150 +1,152 @@
-import { SESSION_ORDER_LUA } from './session-order-lua.js';
+import type { ChunkEffects, DriverState, TripState } from '../domain/analytics-partition.js';
 
 /**
- * The Redis Lua script that applies one chunk of one partition to the analytics aggregates.
- * Everything it does happens atomically (Redis runs a script to the end before any other
- * command), and that is where the exactly-once effect comes from:
+ * The Redis Lua script that writes one chunk's effects on the analytics aggregates, with the
+ * partition's new state and applied offset, in one atomic step: that is where the exactly-once
+ * effect comes from. The decisions were taken in TypeScript (domain/analytics-partition.ts) by
+ * the member that owns the partition, from the state it holds in memory; the script only adds.
  *
- * 1. It reads the partition's last applied offset and skips every record at or below it, so a
- *    chunk redelivered after a crash between this write and the Kafka commit, after a rebalance,
- *    by a zombie member or by an offset reset changes nothing.
- * 2. It skips a record that is not newer than its driver's last one by the contract's
- *    (driver, session, seq) rule (the shared Lua `judge`, see infra/session-order-lua.ts):
- *    within a session, seq at or below the last (producer duplicates, stale resends); or a record
- *    of a session the driver has superseded. A new session (the app restarted, seq from 1) counts
- *    at once. The per-driver state is kept by this same script.
- * 3. It applies the effects of the rest, including the per-driver last fix the next distance is
- *    measured from, and stores the chunk's last offset, in the same step.
+ * It is a compare-and-set on the partition's applied offset: it writes only when the stored
+ * offset is still the one the member's state was built on. A chunk applied twice (redelivered
+ * after a crash between this write and the Kafka commit), or written by a zombie member whose
+ * partition has moved on, finds another offset and changes nothing; the member then reloads
+ * the partition's state and applies the chunk again from there.
  *
- * Segment and histogram rules mirror domain/analytics.ts (`segment`, `observeDuration`), which
- * the tests use as the reference. Keys are built from the prefix in ARGV[1], so this needs a
- * standalone Redis (or a cluster where the prefix is a hash tag).
- *
- * ARGV: prefix, offsets field (`topic:partition`), the chunk's last offset (invalid records
- * included), config JSON {retentionS, driverTtlS, tripTtlS, maxSpeedMps, maxGapMs, bounds},
- * records JSON: [offset, 'p', driverId, session, seq, ts, lat, lng, minute, second, heatWindow,
- * cell] or [offset, 't', driverId, session, seq, ts, status, deliveryId].
- * Returns {applied, duplicates, replays, stale}.
- *
- * A driver's last fix carries over into a new session: the phone restarted, the courier kept
- * driving, and the segment rules judge the step like any other.
+ * ARGV: prefix, offsets field (`topic:partition`), expected offset, new offset, retention of
+ * time keys (s), effects JSON (see {@link encodeChunkWrite}). Returns {1} when written, or
+ * {0, stored offset}.
  */
-export const APPLY_ANALYTICS_CHUNK = `${SESSION_ORDER_LUA}
+export const WRITE_ANALYTICS_CHUNK = `
 local P = ARGV[1]
 local field = ARGV[2]
-local chunkLast = tonumber(ARGV[3])
-local cfg = cjson.decode(ARGV[4])
-local recs = cjson.decode(ARGV[5])
-local offsetsKey = P .. 'offsets'
-local done = tonumber(redis.call('HGET', offsetsKey, field) or '-1')
+local offsets = P .. 'offsets'
+local stored = redis.call('HGET', offsets, field) or '-1'
+if stored ~= ARGV[3] then return { 0, stored } end
+local retention = ARGV[5]
+local fx = cjson.decode(ARGV[6])
 local function num(x) return string.format('%.17g', x) end
-
-local R = 6371008.8
-local function rad(d) return d * math.pi / 180 end
-local function haversine(lat1, lng1, lat2, lng2)
-  local s1 = math.sin(rad(lat2 - lat1) / 2)
-  local s2 = math.sin(rad(lng2 - lng1) / 2)
-  local h = s1 * s1 + math.cos(rad(lat1)) * math.cos(rad(lat2)) * s2 * s2
-  return 2 * R * math.asin(math.min(1, math.sqrt(h)))
-end
-local bounds = cfg.bounds
-local function observe(key, ms)
-  local s = math.max(0, ms) / 1000
-  local b = #bounds
-  for i = 1, #bounds do
-    if s <= bounds[i] then b = i - 1 break end
-  end
-  redis.call('HINCRBY', key, 'b' .. b, 1)
-  redis.call('HINCRBY', key, 'count', 1)
-  redis.call('HINCRBYFLOAT', key, 'sumS', num(s))
-end
-
-local t = { fixes = 0, tripEvents = 0, duplicates = 0, replays = 0, stale = 0, sessions = 0,
-  outliers = 0, completed = 0, cancelled = 0, distanceM = 0, movingMs = 0 }
-local byDriver = {}
-local timed = {}
-local drivers = {}
-for _, r in ipairs(recs) do
-  if tonumber(r[1]) <= done then
-    t.replays = t.replays + 1
-  else
-    local driver = r[3]
-    local dk = P .. 'drv:' .. driver
-    local st = redis.call('HMGET', dk, 'seq', 'lat', 'lng', 'ts', 'session', 'superseded')
-    local c = { seq = tonumber(st[1]), session = st[5] or '', superseded = decodeSuperseded(st[6]) }
-    local verdict = judge(c, r[4], r[5])
-    if verdict == 'd' then
-      t.duplicates = t.duplicates + 1
-    elseif verdict == 's' then
-      t.stale = t.stale + 1
-    else
-      if verdict == 'n' then
-        t.sessions = t.sessions + 1
-        redis.call('HSET', dk, 'session', c.session, 'superseded', encodeSuperseded(c.superseded))
-      elseif not st[5] then
-        redis.call('HSET', dk, 'session', c.session)
-      end
-      drivers[dk] = true
-      local seq = r[5]
-      local ts = r[6]
-      if r[2] == 'p' then
-        local lat, lng = r[7], r[8]
-        t.fixes = t.fixes + 1
-        local fk, hk, wk = P .. 'fps:' .. r[9], P .. 'hll:' .. r[9], P .. 'heat:' .. r[11]
-        redis.call('HINCRBY', fk, r[10], 1)
-        redis.call('PFADD', hk, driver)
-        redis.call('HINCRBY', wk, r[12], 1)
-        timed[fk] = true
-        timed[hk] = true
-        timed[wk] = true
-        byDriver[driver] = byDriver[driver] or 0
-        if st[2] then
-          local m = haversine(tonumber(st[2]), tonumber(st[3]), lat, lng)
-          local ms = ts - tonumber(st[4])
-          if ms > 0 and ms <= cfg.maxGapMs and m / (ms / 1000) <= cfg.maxSpeedMps then
-            t.distanceM = t.distanceM + m
-            t.movingMs = t.movingMs + ms
-            byDriver[driver] = byDriver[driver] + m
-          else
-            t.outliers = t.outliers + 1
-          end
-        end
-        redis.call('HSET', dk, 'seq', num(seq), 'lat', num(lat), 'lng', num(lng), 'ts', num(ts))
-      else
-        t.tripEvents = t.tripEvents + 1
-        redis.call('HSET', dk, 'seq', num(seq))
-        local status = r[7]
-        local tk = P .. 'trip:' .. r[8]
-        if status == 'assigned' then
-          redis.call('DEL', tk)
-          redis.call('HSET', tk, 'a', num(ts))
-          redis.call('EXPIRE', tk, cfg.tripTtlS)
-        elseif status == 'picked_up' then
-          redis.call('HSET', tk, 'p', num(ts))
-          redis.call('EXPIRE', tk, cfg.tripTtlS)
-        elseif status == 'delivered' then
-          t.completed = t.completed + 1
-          local trip = redis.call('HMGET', tk, 'a', 'p')
-          if trip[1] then observe(P .. 'hist:a', ts - tonumber(trip[1])) end
-          if trip[2] then observe(P .. 'hist:p', ts - tonumber(trip[2])) end
-          redis.call('DEL', tk)
-        else
-          t.cancelled = t.cancelled + 1
-          redis.call('DEL', tk)
-        end
-      end
-    end
-  end
-end
-
-for k in pairs(timed) do redis.call('EXPIRE', k, cfg.retentionS) end
-for k in pairs(drivers) do redis.call('EXPIRE', k, cfg.driverTtlS) end
-for d, m in pairs(byDriver) do redis.call('ZINCRBY', P .. 'dist', num(m), d) end
 local totals = P .. 'totals'
-for _, f in ipairs({ 'fixes', 'tripEvents', 'duplicates', 'replays', 'stale', 'sessions', 'outliers', 'completed', 'cancelled', 'movingMs' }) do
-  if t[f] ~= 0 then redis.call('HINCRBY', totals, f, t[f]) end
+for f, n in pairs(fx.t) do redis.call('HINCRBY', totals, f, n) end
+if fx.d ~= 0 then redis.call('HINCRBYFLOAT', totals, 'distanceM', num(fx.d)) end
+-- [key suffix, {field, n, field, n, ...}] counters that expire after the retention
+for _, e in ipairs(fx.c) do
+  local k = P .. e[1]
+  local fields = e[2]
+  for i = 1, #fields, 2 do redis.call('HINCRBY', k, fields[i], fields[i + 1]) end
+  redis.call('EXPIRE', k, retention)
 end
-if t.distanceM ~= 0 then redis.call('HINCRBYFLOAT', totals, 'distanceM', num(t.distanceM)) end
-if chunkLast > done then redis.call('HSET', offsetsKey, field, ARGV[3]) end
-return { t.fixes + t.tripEvents, t.duplicates, t.replays, t.stale }
+for _, e in ipairs(fx.hll) do
+  local k = P .. 'hll:' .. e[1]
+  redis.call('PFADD', k, unpack(e[2]))
+  redis.call('EXPIRE', k, retention)
+end
+for i = 1, #fx.dist, 2 do redis.call('ZINCRBY', P .. 'dist', num(fx.dist[i + 1]), fx.dist[i]) end
+for _, h in ipairs(fx.h) do
+  local k = P .. 'hist:' .. h[1]
+  local b = h[2]
+  for i = 1, #b, 2 do redis.call('HINCRBY', k, 'b' .. b[i], b[i + 1]) end
+  redis.call('HINCRBY', k, 'count', h[3])
+  redis.call('HINCRBYFLOAT', k, 'sumS', num(h[4]))
+end
+local part = P .. 'part:' .. field
+if #fx.drv > 0 then redis.call('HSET', part .. ':drivers', unpack(fx.drv)) end
+if #fx.drvDel > 0 then redis.call('HDEL', part .. ':drivers', unpack(fx.drvDel)) end
+if #fx.trip > 0 then redis.call('HSET', part .. ':trips', unpack(fx.trip)) end
+if #fx.tripDel > 0 then redis.call('HDEL', part .. ':trips', unpack(fx.tripDel)) end
+redis.call('HSET', offsets, field, ARGV[4])
+return { 1 }
 `;
+
+/** Redis keys of a partition's state, under the analytics prefix. */
+export const partitionKeys = (P: string, field: string) => ({
+  drivers: `${P}part:${field}:drivers`,
+  trips: `${P}part:${field}:trips`,
+});
+
+/** A driver's state as stored: short keys, since one is kept per driver of the partition. */
+export const encodeDriver = (d: DriverState) =>
+  JSON.stringify({
+    s: d.cursor.session,
+    q: d.cursor.seq,
+    x: d.cursor.superseded,
+    l: d.last ? [d.last.lat, d.last.lng, d.last.ts] : null,
+    n: d.seenTs,
+  });
+
+export function decodeDriver(json: string): DriverState {
+  const v = JSON.parse(json) as {
+    s: string;
+    q: number;
+    x: string[];
+    l: [number, number, number] | null;
+    n: number;
+  };
+  return {
+    cursor: { session: v.s, seq: v.q, superseded: v.x },
+    ...(v.l ? { last: { lat: v.l[0], lng: v.l[1], ts: v.l[2] } } : {}),
+    seenTs: v.n,
+  };
+}
+
+export const encodeTrip = (t: TripState) =>
+  JSON.stringify({ a: t.assigned ?? null, p: t.pickedUp ?? null, n: t.seenTs });
+
+export function decodeTrip(json: string): TripState {
+  const v = JSON.parse(json) as { a: number | null; p: number | null; n: number };
+  return {
+    ...(v.a !== null ? { assigned: v.a } : {}),
+    ...(v.p !== null ? { pickedUp: v.p } : {}),
+    seenTs: v.n,
+  };
+}
+
+/** What the script writes for one chunk: the effects, and the partition's changed state. */
+export interface ChunkWrite {
+  effects: ChunkEffects;
+  drivers: ReadonlyMap<string, DriverState>;
+  trips: ReadonlyMap<string, TripState>;
+  forgottenDrivers: readonly string[];
+  forgottenTrips: readonly string[];
+}
+
+/** The effects JSON of {@link WRITE_ANALYTICS_CHUNK}: flat arrays, the shape Lua's unpack takes. */
+export function encodeChunkWrite(w: ChunkWrite): string {
+  const fx = w.effects;
+  const t: Record<string, number> = {};
+  for (const [f, n] of Object.entries(fx.totals)) if (n !== 0) t[f] = n;
+  const counters: [string, (string | number)[]][] = [];
+  for (const [minute, perSecond] of fx.fixesPerSecond)
+    counters.push([`fps:${minute}`, [...perSecond].flat()]);
+  for (const [window, cells] of fx.heat) counters.push([`heat:${window}`, [...cells].flat()]);
+  const hist = (
+    [
+      ['a', fx.assignedToDelivered],
+      ['p', fx.pickedUpToDelivered],
+    ] as const
+  )
+    .filter(([, h]) => h.count > 0)
+    .map(([name, h]) => [name, [...h.buckets].flat(), h.count, h.sumS]);
+  const drv: string[] = [];
+  for (const id of fx.changedDrivers) {
+    const d = w.drivers.get(id);
+    if (d) drv.push(id, encodeDriver(d));
+  }
+  const trip: string[] = [];
+  for (const id of fx.changedTrips) {
+    const tr = w.trips.get(id);
+    if (tr) trip.push(id, encodeTrip(tr));
+  }
+  return JSON.stringify({
+    // An empty Lua table decodes from both [] and {}: the script only iterates these.
+    t,
+    d: fx.distanceM,
+    c: counters,
+    hll: [...fx.driversPerMinute].map(([minute, ds]) => [minute, [...ds]]),
+    dist: [...fx.distanceByDriver].flat(),
+    h: hist,
+    drv,
+    drvDel: [...w.forgottenDrivers],
+    trip,
+    tripDel: [...fx.endedTrips, ...w.forgottenTrips],
+  });
+}

@@ -134,6 +134,41 @@ describe('analytics store', () => {
     expect(series.activeDriversPerMinute.at(-1)!.t).toBe(Math.floor(now / 60_000) * 60);
   });
 
+  it('counts once when members take turns on a partition and a zombie writes late', async () => {
+    // Two members of the group with the same Redis: each keeps the partition's state in
+    // memory, so each write must notice when the other moved the partition on.
+    const now = Date.now();
+    const trace = analyticsTrace({ drivers: 8, steps: 200, startTs: now - 300_000 });
+    const truth = computeGroundTruth(trace, { heatCellDeg: CELL });
+    const prefix = `${uniqueName('an')}:`;
+    const members = [0, 1].map(() =>
+      createAnalyticsStore(redis, { prefix, heatCellDeg: CELL }),
+    ) as [AnalyticsStore, AnalyticsStore];
+    let seed = 7;
+    const rnd = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    let zombieWrites = 0;
+    for (const [p, records] of partitioned(trace, 2).entries()) {
+      let i = 0;
+      let previous: OffsetRecord[] = [];
+      while (i < records.length) {
+        const chunk = records.slice(i, i + 1 + Math.floor(rnd() * 60));
+        const owner = members[rnd() < 0.5 ? 0 : 1];
+        await owner.applyChunk('loc', p, chunk.at(-1)!.offset, chunk);
+        // The other member, fenced out, still writes the chunk it was handling before.
+        if (previous.length > 0 && rnd() < 0.4) {
+          const zombie = members[owner === members[0] ? 1 : 0];
+          const r = await zombie.applyChunk('loc', p, previous.at(-1)!.offset, previous);
+          expect(r.applied).toBe(0);
+          zombieWrites++;
+        }
+        previous = chunk;
+        i += chunk.length;
+      }
+    }
+    expect(zombieWrites).toBeGreaterThan(5);
+    await expectTruth(members[0], truth, now);
+  });
+
   it('moves a partition past a chunk of invalid records only', async () => {
     const store = newStore();
     await store.applyChunk('loc', 0, '41', []);

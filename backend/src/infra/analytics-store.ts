@@ -12,26 +12,37 @@ import {
   HEAT_WINDOW_MS,
   TRIP_DURATION_BOUNDS_S,
   avgSpeedKmh,
-  heatCell,
   heatCellCorner,
-  timeKeys,
 } from '../domain/analytics.js';
-import { sessionOf } from '../domain/driver-session.js';
-import { APPLY_ANALYTICS_CHUNK } from './analytics-script.js';
+import {
+  applyAnalyticsChunk,
+  emptyPartitionState,
+  forgetQuiet,
+  type AnalyticsRules,
+  type PartitionState,
+} from '../domain/analytics-partition.js';
+import {
+  WRITE_ANALYTICS_CHUNK,
+  decodeDriver,
+  decodeTrip,
+  encodeChunkWrite,
+  partitionKeys,
+} from './analytics-script.js';
 import type { RedisClient } from './redis.js';
 
 /**
  * The analytics aggregates in Redis. Keys (P = prefix + `an:`), and what bounds their memory:
  * - `P:offsets` hash `topic:partition` → last applied offset (one field per partition)
  * - `P:totals` hash of counters since the start (fixed size)
- * - `P:drv:{driverId}` hash seq, session, superseded (JSON list) of the driver's last applied
- *   record, lat, lng, ts of its last fix; expires `driverTtlS` after the driver's last record
+ * - `P:part:{topic:partition}:drivers` hash driverId → the driver's state in that partition
+ *   (session, seq, superseded sessions, last fix): the owning member's state store, read once
+ *   when it takes the partition; a driver quiet for `driverTtlS` (device time) is forgotten
  * - `P:dist` sorted set driverId → metres driven (one member per driver of the fleet)
  * - `P:fps:{epochMinute}` hash second → fixes, `P:hll:{epochMinute}` HyperLogLog of drivers
  *   (≤ 12 KB), `P:heat:{5-minute window}` hash cell → fixes: each expires `retentionS` after
  *   its last write
- * - `P:trip:{deliveryId}` hash of assigned / picked_up times: deleted on delivered or
- *   cancelled, expires `tripTtlS` after its last event otherwise (abandoned trips)
+ * - `P:part:{topic:partition}:trips` hash deliveryId → assigned / picked_up times: deleted
+ *   on delivered or cancelled, forgotten `tripTtlS` after its last event (abandoned trips)
  * - `P:hist:a`, `P:hist:p` duration histograms (fixed size)
  * Time keys use device time (`ts`), so a replay lands in the same buckets.
  */
@@ -69,10 +80,13 @@ export interface ChunkResult {
 }
 
 type Scripted = RedisClient & {
-  fsApplyAnalyticsChunk(...args: string[]): Promise<[number, number, number, number]>;
+  fsWriteAnalyticsChunk(...args: string[]): Promise<[number, string?]>;
 };
 
 const int = (v: string | undefined) => Number(v ?? 0) || 0;
+
+/** How often (device time) a partition's quiet drivers and abandoned trips are forgotten. */
+const FORGET_EVERY_MS = 10 * 60_000;
 
 export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOptions) {
   const P = `${o.prefix}an:`;
@@ -80,17 +94,47 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
   const heatCellDeg = o.heatCellDeg ?? 0.005;
   const activeWindowMin = o.activeWindowMin ?? 5;
   const bounds = TRIP_DURATION_BOUNDS_S;
-  const scriptConfig = JSON.stringify({
-    retentionS,
-    driverTtlS: o.driverTtlS ?? 86_400,
-    tripTtlS: o.tripTtlS ?? 43_200,
-    maxSpeedMps: o.maxSpeedMps ?? DEFAULT_SEGMENT_RULES.maxSpeedMps,
-    maxGapMs: o.maxGapMs ?? DEFAULT_SEGMENT_RULES.maxGapMs,
+  const rules: AnalyticsRules = {
+    segment: {
+      maxSpeedMps: o.maxSpeedMps ?? DEFAULT_SEGMENT_RULES.maxSpeedMps,
+      maxGapMs: o.maxGapMs ?? DEFAULT_SEGMENT_RULES.maxGapMs,
+    },
+    heatCellDeg,
     bounds,
-  });
+  };
+  const ttl = {
+    driverTtlMs: (o.driverTtlS ?? 86_400) * 1000,
+    tripTtlMs: (o.tripTtlS ?? 43_200) * 1000,
+  };
   const r = redis as Scripted;
-  if (!('fsApplyAnalyticsChunk' in redis))
-    redis.defineCommand('fsApplyAnalyticsChunk', { numberOfKeys: 0, lua: APPLY_ANALYTICS_CHUNK });
+  if (!('fsWriteAnalyticsChunk' in redis))
+    redis.defineCommand('fsWriteAnalyticsChunk', { numberOfKeys: 0, lua: WRITE_ANALYTICS_CHUNK });
+
+  /**
+   * The state of each partition this member applied chunks of, in memory (it owns them: no
+   * one else writes their state while it does). Loaded from Redis the first time, and again
+   * whenever a write finds that the stored offset moved on (the partition was someone
+   * else's meanwhile) or a write failed.
+   */
+  const states = new Map<string, PartitionState & { forgetAt: number }>();
+
+  async function loadPartition(field: string) {
+    const keys = partitionKeys(P, field);
+    const [offset, drivers, trips] = await Promise.all([
+      redis.hget(`${P}offsets`, field),
+      redis.hgetall(keys.drivers),
+      redis.hgetall(keys.trips),
+    ]);
+    const state = {
+      ...emptyPartitionState(),
+      applied: offset === null ? -1 : Number(offset),
+      forgetAt: 0,
+    };
+    for (const [id, json] of Object.entries(drivers)) state.drivers.set(id, decodeDriver(json));
+    for (const [id, json] of Object.entries(trips)) state.trips.set(id, decodeTrip(json));
+    states.set(field, state);
+    return state;
+  }
 
   const offsetField = (topic: string, partition: number) => `${topic}:${partition}`;
 
@@ -130,34 +174,51 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
       lastOffset: string,
       records: readonly OffsetRecord[],
     ): Promise<ChunkResult> {
-      const rows = records.map(({ offset, record: x }) => {
-        const session = sessionOf(x);
-        if (x.type === 'trip')
-          return [offset, 't', x.driverId, session, x.seq, x.ts, x.status, x.deliveryId];
-        const k = timeKeys(x.ts);
-        return [
-          offset,
-          'p',
-          x.driverId,
-          session,
-          x.seq,
-          x.ts,
-          x.lat,
-          x.lng,
-          String(k.minute),
-          String(k.second),
-          String(k.heatWindow),
-          heatCell(x.lat, x.lng, heatCellDeg),
-        ];
-      });
-      const [applied, duplicates, replays, stale] = await r.fsApplyAnalyticsChunk(
-        P,
-        offsetField(topic, partition),
-        lastOffset,
-        scriptConfig,
-        JSON.stringify(rows),
-      );
-      return { applied, duplicates, replays, stale };
+      const field = offsetField(topic, partition);
+      const chunk = records.map((x) => ({ offset: Number(x.offset), record: x.record }));
+      for (let attempt = 0; ; attempt++) {
+        const state = states.get(field) ?? (await loadPartition(field));
+        const expected = String(state.applied);
+        // The state is changed in place; any failure below drops it, to be loaded again.
+        states.delete(field);
+        const effects = applyAnalyticsChunk(state, chunk, Number(lastOffset), rules);
+        const newest = chunk.reduce((m, x) => Math.max(m, x.record.ts), 0);
+        const forgotten =
+          newest >= state.forgetAt ? forgetQuiet(state, newest, ttl) : { drivers: [], trips: [] };
+        if (newest >= state.forgetAt) state.forgetAt = newest + FORGET_EVERY_MS;
+        const [written] = await r.fsWriteAnalyticsChunk(
+          P,
+          field,
+          expected,
+          String(state.applied),
+          String(retentionS),
+          encodeChunkWrite({
+            effects,
+            drivers: state.drivers,
+            trips: state.trips,
+            forgottenDrivers: forgotten.drivers,
+            forgottenTrips: forgotten.trips,
+          }),
+        );
+        if (written === 1) {
+          states.set(field, state);
+          const t = effects.totals;
+          return {
+            applied: t.fixes + t.tripEvents,
+            duplicates: t.duplicates,
+            replays: t.replays,
+            stale: t.stale,
+          };
+        }
+        // Someone else applied this partition meanwhile: start again from what they wrote.
+        if (attempt >= 3)
+          throw new Error(`analytics partition ${field} keeps moving under this member`);
+      }
+    },
+
+    /** Forgets the in-memory state of partitions this member no longer owns. */
+    release(topic: string, partition: number) {
+      states.delete(offsetField(topic, partition));
     },
 
     /** Totals and the active drivers of the last `activeWindowMin` minutes before `now`. */
