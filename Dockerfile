@@ -45,6 +45,8 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 COPY --from=build /app/contracts/dist contracts/dist
 COPY --from=build /app/backend/dist backend/dist
 COPY --from=build /app/driver-simulator/dist driver-simulator/dist
+# The bundled OpenStreetMap extract the demo fleet drives, with its licence notice.
+COPY driver-simulator/data driver-simulator/data
 COPY --from=build /app/web/dist web/dist
 COPY infra/docker/healthcheck.mjs infra/docker/healthcheck.mjs
 # The image's own "node" user (uid 1000); nothing under /app is writable by it.
