@@ -1,10 +1,24 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import parseOsmPbf from 'tiny-osmpbf';
 import { createProjection } from './geo.js';
 import { cruiseSpeedMps, isDrivable, onewayOf, roadKindOf, type OsmTags } from './osm-tags.js';
 import { adjacency, indexCity, keepNodes, type City, type Road } from './road-graph.js';
 import { largestStronglyConnected } from './scc.js';
+
+type OsmElement =
+  | { type: 'node'; id: number; lat: number; lon: number }
+  | { type: 'way'; id: number; nodes: number[]; tags: Record<string, string> }
+  | { type: 'relation'; id: number };
+/**
+ * tiny-osmpbf (CommonJS, no types): parses a whole .osm.pbf, calling the handler per element.
+ * Loaded with require so its type is declared here, where it is used, for every workspace that
+ * compiles this file.
+ */
+const parseOsmPbf = createRequire(import.meta.url)('tiny-osmpbf') as (
+  bytes: Uint8Array,
+  handler: (e: OsmElement) => void,
+) => void;
 
 /** The ways of an extract that may matter for roads, and a look-up of node positions. */
 export interface OsmRoads {
