@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createRoadNetwork } from './road-network.js';
 
-const line = (coords: [number, number][], properties: Record<string, unknown>) => ({
+const line = (coords: Point[], properties: Record<string, unknown>) => ({
   type: 'Feature',
   geometry: { type: 'LineString', coordinates: coords },
   properties,
 });
 // A block about 110 m a side: corners A (south-west), B (south-east), C (north-east), D.
-const [A, B, C, D]: [number, number][] = [
-  [7.4, 43.7],
-  [7.4014, 43.7],
-  [7.4014, 43.701],
-  [7.4, 43.701],
-];
-const at = ([lng, lat]: [number, number]) => ({ lat, lng });
+type Point = [number, number];
+const A: Point = [7.4, 43.7];
+const B: Point = [7.4014, 43.7];
+const C: Point = [7.4014, 43.701];
+const D: Point = [7.4, 43.701];
+const at = ([lng, lat]: Point) => ({ lat, lng });
 const street = { kind: 'street', closed: false, speedKmh: 25 };
 
 describe('createRoadNetwork', () => {
