@@ -13,8 +13,10 @@ export function openCity(
     const city = createCity({ center: o.center, radiusM: o.radiusM, seed: o.seed });
     return { city, summary: `synthetic city: ${city.nodeCount} intersections` };
   }
-  const file = o.osm ?? fileURLToPath(BUNDLED_CITIES[o.city as keyof typeof BUNDLED_CITIES]);
-  const { city, stats } = loadOsmCity(file);
+  const bundled = BUNDLED_CITIES[o.city as keyof typeof BUNDLED_CITIES];
+  const { city, stats } = o.osm
+    ? loadOsmCity(o.osm)
+    : loadOsmCity(fileURLToPath(bundled.file), bundled.area);
   const ms = Math.round(performance.now() - started);
   return {
     city,

@@ -83,7 +83,7 @@ describe('buildOsmCity', () => {
 });
 
 describe('the bundled Monaco extract', () => {
-  const bytes = fs.readFileSync(fileURLToPath(BUNDLED_CITIES.monaco));
+  const bytes = fs.readFileSync(fileURLToPath(BUNDLED_CITIES.monaco.file));
   const started = performance.now();
   const osm = readOsmPbf(bytes);
   const { city, stats } = buildOsmCity(osm, 'monaco');
@@ -96,6 +96,23 @@ describe('the bundled Monaco extract', () => {
     expect(city.roads.filter((r) => r.oneway).length / city.roads.length).toBeGreaterThan(0.2);
     // Monaco is about 2 km across; the extract reaches a little into France.
     expect(distanceToMonaco(city)).toBeLessThan(1500);
+  });
+
+  it('delivers inside its area, routing over the whole network', () => {
+    const { area } = BUNDLED_CITIES.monaco;
+    const inside = buildOsmCity(osm, 'monaco', area).city;
+    const p = inside.projection;
+    const rnd = createRng(5);
+    for (let i = 0; i < 200; i++) {
+      const n = inside.randomNode(rnd);
+      expect(inside.inArea(n)).toBe(true);
+      const off = Math.hypot(
+        inside.x[n]! - p.x(area.center.lng),
+        inside.y[n]! - p.y(area.center.lat),
+      );
+      expect(off).toBeLessThanOrEqual(area.radiusM);
+    }
+    expect(inside.nodeCount).toBe(city.nodeCount);
   });
 
   it('has only drivable ways, and only what the extract tags as such', () => {

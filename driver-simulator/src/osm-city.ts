@@ -3,7 +3,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createProjection } from './geo.js';
 import { cruiseSpeedMps, isDrivable, onewayOf, roadKindOf, type OsmTags } from './osm-tags.js';
-import { adjacency, indexCity, keepNodes, type City, type Road } from './road-graph.js';
+import {
+  adjacency,
+  indexCity,
+  keepNodes,
+  type City,
+  type DeliveryArea,
+  type Road,
+} from './road-graph.js';
 import { largestStronglyConnected } from './scc.js';
 
 type OsmElement =
@@ -70,7 +77,11 @@ export function readOsmPbf(bytes: Uint8Array): OsmRoads {
  * OSM says so and stored in its direction of travel. Only the largest strongly connected part
  * is kept, so every node can reach every other one by legal moves.
  */
-export function buildOsmCity(osm: OsmRoads, name: string): { city: City; stats: OsmCityStats } {
+export function buildOsmCity(
+  osm: OsmRoads,
+  name: string,
+  area?: DeliveryArea,
+): { city: City; stats: OsmCityStats } {
   const drivable = osm.ways.filter((w) => isDrivable(w.tags));
   const id = new Map<number, number>();
   const lat: number[] = [];
@@ -121,6 +132,7 @@ export function buildOsmCity(osm: OsmRoads, name: string): { city: City; stats: 
   const city = indexCity({
     name,
     attribution: OSM_ATTRIBUTION,
+    ...(area ? { area } : {}),
     center,
     radiusM: Math.ceil(radiusM) + 1,
     ...kept,
@@ -139,13 +151,21 @@ export function buildOsmCity(osm: OsmRoads, name: string): { city: City; stats: 
 }
 
 /** Loads the drivable road graph of an .osm.pbf file, named after the file. */
-export function loadOsmCity(file: string): { city: City; stats: OsmCityStats } {
+export function loadOsmCity(
+  file: string,
+  area?: DeliveryArea,
+): { city: City; stats: OsmCityStats } {
   const name = path.basename(file).replace(/\.osm\.pbf$/, '');
-  return buildOsmCity(readOsmPbf(fs.readFileSync(file)), name);
+  return buildOsmCity(readOsmPbf(fs.readFileSync(file)), name, area);
 }
 
 /** The OSM extracts shipped with the simulator, by name (see data/LICENSE.md). */
 export const BUNDLED_CITIES = {
-  monaco: new URL('../data/monaco.osm.pbf', import.meta.url),
-} as const;
+  monaco: {
+    file: new URL('../data/monaco.osm.pbf', import.meta.url),
+    // The principality from Fontvieille to Larvotto, with the streets of Beausoleil and
+    // Cap-d'Ail that run into it; the extract's hillside roads above stay for routing only.
+    area: { center: { lat: 43.737, lng: 7.426 }, radiusM: 1700 },
+  },
+} as const satisfies Record<string, { file: URL; area: DeliveryArea }>;
 export type BundledCity = keyof typeof BUNDLED_CITIES;

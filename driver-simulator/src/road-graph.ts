@@ -43,7 +43,19 @@ export interface City {
   readonly arcRoad: Int32Array;
   readonly maxSpeedMps: number;
   nearestNode(x: number, y: number): number;
+  /** A node of the delivery area, uniformly. */
   randomNode(rnd: Rng): number;
+  /** Whether deliveries may start or end at this node (the whole graph unless an area is set). */
+  inArea(node: number): boolean;
+}
+
+/**
+ * Where deliveries happen, when that is less than the whole graph: an extract reaches beyond
+ * the city it is cut for, and its roads there stay routable, but nobody orders up a hillside.
+ */
+export interface DeliveryArea {
+  center: LatLng;
+  radiusM: number;
 }
 
 /** The graph's legal moves as adjacency lists (closed roads left out), both directions. */
@@ -89,6 +101,7 @@ export function keepNodes(
 export interface IndexOptions {
   name: string;
   attribution?: string;
+  area?: DeliveryArea;
   center: LatLng;
   radiusM: number;
   x: Float64Array;
@@ -154,10 +167,19 @@ export function indexCity(o: IndexOptions): City {
     return best;
   }
 
+  const projection = createProjection(o.center);
+  const area = o.area;
+  const [ax, ay] = area ? [projection.x(area.center.lng), projection.y(area.center.lat)] : [0, 0];
+  const inArea = (n: number) => !area || Math.hypot(x[n]! - ax, y[n]! - ay) <= area.radiusM;
+  const areaNodes = area
+    ? Int32Array.from({ length: nodeCount }, (_, k) => k).filter(inArea)
+    : null;
+  if (areaNodes?.length === 0) throw new Error(`${o.name}: no roads in the delivery area`);
+
   return {
     name: o.name,
     ...(o.attribution ? { attribution: o.attribution } : {}),
-    projection: createProjection(o.center),
+    projection,
     radiusM: o.radiusM,
     nodeCount,
     x,
@@ -169,7 +191,10 @@ export function indexCity(o: IndexOptions): City {
     arcRoad,
     maxSpeedMps,
     nearestNode,
-    randomNode: (rnd) => Math.floor(rnd() * nodeCount),
+    randomNode: areaNodes
+      ? (rnd) => areaNodes[Math.floor(rnd() * areaNodes.length)]!
+      : (rnd) => Math.floor(rnd() * nodeCount),
+    inArea,
   };
 }
 

@@ -38,7 +38,8 @@ const TRIES = 12;
 /**
  * A node about `distM` from `from` in a random direction. Points that fall off the network (the
  * sea, beyond the extract) snap to its nearest node; of a few directions the node closest to
- * the wanted distance wins, which clips the distance to what the city allows.
+ * the wanted distance wins, which clips the distance to what the city (its delivery area)
+ * allows.
  */
 export function nodeAtDistance(city: City, rnd: Rng, from: number, distM: number): number {
   const { x, y } = city;
@@ -50,10 +51,10 @@ export function nodeAtDistance(city: City, rnd: Rng, from: number, distM: number
       x[from]! + distM * Math.sin(theta),
       y[from]! + distM * Math.cos(theta),
     );
-    if (node === from) continue;
+    if (node === from || !city.inArea(node)) continue;
     const err = Math.abs(Math.hypot(x[node]! - x[from]!, y[node]! - y[from]!) - distM);
     if (err < bestErr) [best, bestErr] = [node, err];
     if (bestErr < distM * 0.1) break;
   }
-  return best < 0 ? from : best;
+  return best < 0 ? city.randomNode(rnd) : best;
 }
