@@ -77,6 +77,9 @@ export function MapView({
         : {}),
     }).addTo(map.current);
     roads.bringToBack();
+    // Until the delivery's own view is fitted, show the city rather than the map's default place.
+    const bounds = roads.getBounds();
+    if (!layers.current.fitted && bounds.isValid()) map.current.fitBounds(bounds);
     return () => void roads.remove();
   }, [city, map]);
 
