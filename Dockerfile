@@ -25,12 +25,16 @@ COPY driver-simulator driver-simulator
 COPY web web
 # contracts first: the others import its dist/ at run time (package exports "default").
 RUN npm run build -w contracts -w backend -w driver-simulator -w web
+# The road network the demo fleet drives (its default city), for the backend to route on and
+# serve at /api/city.geojson: the same streets in every container.
+RUN node driver-simulator/dist/cli.js --geojson data/city.geojson --geojson-only
 
 # --- runtime: production dependencies and the built output only, as a non-root user ---------
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     LOG_FORMAT=json \
     WEB_DIST=/app/web/dist \
+    CITY_GEOJSON=/app/data/city.geojson \
     PORT=8080
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -45,7 +49,10 @@ RUN npm ci --omit=dev --no-audit --no-fund \
 COPY --from=build /app/contracts/dist contracts/dist
 COPY --from=build /app/backend/dist backend/dist
 COPY --from=build /app/driver-simulator/dist driver-simulator/dist
+# The bundled OpenStreetMap extract the demo fleet drives, with its licence notice.
+COPY driver-simulator/data driver-simulator/data
 COPY --from=build /app/web/dist web/dist
+COPY --from=build /app/data/city.geojson data/city.geojson
 COPY infra/docker/healthcheck.mjs infra/docker/healthcheck.mjs
 # The image's own "node" user (uid 1000); nothing under /app is writable by it.
 USER node

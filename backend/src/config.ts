@@ -92,7 +92,8 @@ const EnvSchema = z.object({
   ALLOWED_ORIGINS: z.string().default('').transform(csv),
   /** Map tiles; empty = no tiles (markers on a plain background). */
   TILE_URL: z.string().default('https://tile.openstreetmap.org/{z}/{x}/{y}.png'),
-  TILE_ATTRIBUTION: z.string().default('&copy; OpenStreetMap contributors'),
+  // The same words as the road network's own attribution, so the map shows them once.
+  TILE_ATTRIBUTION: z.string().default('© OpenStreetMap contributors'),
   /** Records whose device time is further ahead of the broker's than this are dead-lettered. */
   RECORD_MAX_FUTURE_MS: z.coerce.number().int().min(0).default(300_000),
   /** …and so are records older than this when they reach the broker (offline buffering allowed). */
@@ -120,8 +121,12 @@ const EnvSchema = z.object({
   OPS_HISTORY_MINUTES: z.coerce.number().int().min(1).max(240).default(15),
   /** Road network GeoJSON to serve at /api/city.geojson, if any. */
   CITY_GEOJSON: z.string().optional(),
-  /** Notify "nearby" when the ETA to the dropoff drops to this many minutes. */
+  /** Notify "nearby" when the ETA to the dropoff drops to this many minutes… */
   NOTIFY_NEARBY_MINUTES: z.coerce.number().min(0.5).max(120).default(5),
+  /** …and the road distance left is at most this (docs/notifications.md)… */
+  NOTIFY_NEARBY_RADIUS_M: z.coerce.number().min(50).max(20_000).default(1000),
+  /** …and at least this long has passed since "picked up" (device time): never on its heels. */
+  NOTIFY_NEARBY_AFTER_PICKUP_S: z.coerce.number().min(60).max(3600).default(60),
   /** "arrived" needs the courier within this radius of the dropoff… */
   NOTIFY_ARRIVAL_RADIUS_M: z.coerce.number().min(5).max(1000).default(60),
   /** …for at least this long. */
@@ -185,6 +190,8 @@ export interface Config {
   readonly ws: { readonly maxBufferedBytes: number; readonly pingIntervalMs: number };
   readonly notifications: {
     readonly nearbyMinutes: number;
+    readonly nearbyRadiusM: number;
+    readonly nearbyAfterPickupS: number;
     readonly arrivalRadiusM: number;
     readonly arrivalDwellS: number;
     readonly stallS: number;
@@ -292,6 +299,8 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
     ws: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, pingIntervalMs: e.WS_PING_INTERVAL_MS },
     notifications: {
       nearbyMinutes: e.NOTIFY_NEARBY_MINUTES,
+      nearbyRadiusM: e.NOTIFY_NEARBY_RADIUS_M,
+      nearbyAfterPickupS: e.NOTIFY_NEARBY_AFTER_PICKUP_S,
       arrivalRadiusM: e.NOTIFY_ARRIVAL_RADIUS_M,
       arrivalDwellS: e.NOTIFY_ARRIVAL_DWELL_S,
       stallS: e.NOTIFY_STALL_S,

@@ -50,13 +50,13 @@ describe('createCity', () => {
     }
   });
 
-  it('is GeoJSON: one LineString per road, [lng, lat] in travel direction, with kind, oneway, closed', () => {
+  it('is GeoJSON: one LineString per road, [lng, lat] in travel direction, with kind, oneway, closed, speed', () => {
     const geo = cityGeoJson(city);
     expect(geo.type).toBe('FeatureCollection');
     expect(geo.features).toHaveLength(city.roads.length);
     const f = geo.features[0]!;
     expect(f.geometry.type).toBe('LineString');
-    expect(Object.keys(f.properties).sort()).toEqual(['closed', 'kind', 'oneway']);
+    expect(Object.keys(f.properties).sort()).toEqual(['closed', 'kind', 'oneway', 'speedKmh']);
     const r = city.roads[0]!;
     const from = city.projection.toLatLng(city.x[r.from]!, city.y[r.from]!);
     expect(f.geometry.coordinates[0]).toEqual([from.lng, from.lat]);

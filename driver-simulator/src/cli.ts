@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
 import path from 'node:path';
-import { createCity, cityGeoJson } from './city.js';
+import { cityGeoJson } from './road-graph.js';
+import { openCity } from './open-city.js';
 import { createFleet } from './fleet.js';
 import { createProgram, parseOptions } from './options.js';
 import { openAckedLog } from './acked-log.js';
@@ -14,12 +15,13 @@ async function main(): Promise<number> {
   const progress = createProgress({ stream: process.stderr, tty: process.stderr.isTTY === true });
   const say = (line: string) => progress.note(line);
 
-  const city = createCity({ center: o.center, radiusM: o.radiusM, seed: o.seed });
+  const { city, summary } = openCity(o);
+  if (!o.quiet) say(summary);
   if (o.geojson) {
     fs.mkdirSync(path.dirname(path.resolve(o.geojson)), { recursive: true });
     fs.writeFileSync(o.geojson, JSON.stringify(cityGeoJson(city)));
     say(
-      `wrote the road graph (${city.nodeCount} intersections, ${city.roads.length} roads) to ${o.geojson}`,
+      `wrote the road graph (${city.nodeCount} nodes, ${city.roads.length} roads) to ${o.geojson}`,
     );
     if (o.geojsonOnly) return 0;
   }
@@ -39,8 +41,6 @@ async function main(): Promise<number> {
   const fleet = createFleet({
     drivers: o.drivers,
     seed: o.seed,
-    center: o.center,
-    radiusM: o.radiusM,
     city,
     faults: o.faults,
     cancelRate: o.cancelRate,

@@ -1,5 +1,5 @@
 import type { LatLng } from '@fleetstream/contracts';
-import type { City } from './city.js';
+import type { City } from './road-graph.js';
 import { createDevice, type Device, type FaultOptions } from './faults.js';
 import type { Route } from './route.js';
 import { deriveRng, uniform, type Rng } from './rng.js';
@@ -114,6 +114,9 @@ export function startRoute(d: Driver, route: Route, phase: Phase): void {
   d.stopAtNext = false;
 }
 
+/** Braking from 70 km/h at 2 m/s² takes about this far. */
+const LOOKAHEAD_M = 100;
+
 export const MOVING = 0;
 export const ARRIVED = 1;
 export const CANCEL = 2;
@@ -132,12 +135,17 @@ export function advance(d: Driver, dtS: number, stopRate: number): number {
     return MOVING;
   }
   const last = r.segLen.length - 1;
-  const remaining = r.segLen[d.seg]! - d.off;
-  const nodeV = d.stopAtNext ? 0 : r.nodeSpeed[d.seg + 1]! * d.pace;
-  const allowed = Math.min(
-    r.segSpeed[d.seg]! * d.pace,
-    Math.sqrt(nodeV * nodeV + 2 * d.decel * remaining),
-  );
+  // Brake in time for whatever comes within braking distance: a real road's bends, junctions and
+  // slower roads can be a few metres apart, so looking at the next node alone is not enough.
+  let allowed = r.segSpeed[d.seg]! * d.pace;
+  let ahead = r.segLen[d.seg]! - d.off;
+  for (let k = d.seg; ; k++) {
+    let nodeV = k === d.seg && d.stopAtNext ? 0 : r.nodeSpeed[k + 1]! * d.pace;
+    if (k < last) nodeV = Math.min(nodeV, r.segSpeed[k + 1]! * d.pace);
+    allowed = Math.min(allowed, Math.sqrt(nodeV * nodeV + 2 * d.decel * ahead));
+    if (k === last || ahead > LOOKAHEAD_M) break;
+    ahead += r.segLen[k + 1]!;
+  }
   const v = Math.min(d.v + d.accel * dtS, allowed);
   let dist = ((d.v + v) / 2) * dtS;
   d.v = v;
@@ -166,7 +174,8 @@ export function advance(d: Driver, dtS: number, stopRate: number): number {
       d.v = 0;
       return MOVING;
     }
-    d.stopAtNext = d.seg < last && d.rnd() < stopRate;
+    // Lights and give-ways are at junctions, not at the bends of a road.
+    d.stopAtNext = d.seg < last && r.nodeJunction[d.seg + 1] === 1 && d.rnd() < stopRate;
   }
   return MOVING;
 }

@@ -21,15 +21,23 @@ import {
 import { round6 } from './geo.js';
 import { createRouter } from './route.js';
 import { uniform } from './rng.js';
+import {
+  DROPOFF_DISTANCE,
+  PICKUP_DISTANCE,
+  nodeAtDistance,
+  sampleDistance,
+  type DistanceDistribution,
+} from './trips.js';
 
 export { driverId } from './driver.js';
 
 export interface FleetOptions {
   drivers: number;
   seed: number;
-  center: LatLng;
-  radiusM: number;
-  /** A road graph built beforehand (it must match center and radius); built from the seed if absent. */
+  /** Centre and radius of the synthetic city built from the seed when `city` is absent. */
+  center?: LatLng;
+  radiusM?: number;
+  /** The road graph to drive (a loaded OSM extract, or a synthetic city built beforehand). */
   city?: City;
   /** Fault knobs; unset ones take DEFAULT_FAULTS. */
   faults?: Partial<FaultOptions>;
@@ -39,7 +47,11 @@ export interface FleetOptions {
   handoverS?: readonly [number, number];
   /** Share of deliveries cancelled on the way to the pickup. @default 0.03 */
   cancelRate?: number;
-  /** Chance of stopping (traffic light, crossing) at each intersection. @default 0.08 */
+  /** Straight-line distance courier → pickup. @default PICKUP_DISTANCE (median 800 m) */
+  pickupDistance?: DistanceDistribution;
+  /** Straight-line distance pickup → dropoff. @default DROPOFF_DISTANCE (median 1.9 km) */
+  dropoffDistance?: DistanceDistribution;
+  /** Chance of stopping (traffic light, crossing) at each junction. @default 0.08 */
   stopRate?: number;
   /** Part of every delivery id, so runs do not reuse ids. @default derived from the seed */
   runId?: string;
@@ -89,14 +101,22 @@ export interface Fleet {
  * the options and the sequence of tick calls.
  */
 export function createFleet(o: FleetOptions): Fleet {
-  const city = o.city ?? createCity({ center: o.center, radiusM: o.radiusM, seed: o.seed });
+  const city =
+    o.city ??
+    createCity({
+      center: o.center ?? { lat: 52.52, lng: 13.405 },
+      radiusM: o.radiusM ?? 5000,
+      seed: o.seed,
+    });
   const router = createRouter(city);
   const f: FaultOptions = { ...DEFAULT_FAULTS, ...o.faults };
   const [waitMin, waitMax] = o.pickupWaitS ?? [20, 60];
   const [handoverMin, handoverMax] = o.handoverS ?? [30, 90];
   const cancelRate = o.cancelRate ?? 0.03;
-  const stopRate = o.stopRate ?? 0.08;
+  const stopRate = o.stopRate ?? 0.2;
   const startupS = o.startupS ?? Math.min(120, Math.max(10, o.drivers / 500));
+  const pickupDistance = o.pickupDistance ?? PICKUP_DISTANCE;
+  const dropoffDistance = o.dropoffDistance ?? DROPOFF_DISTANCE;
   const runId = o.runId ?? (o.seed >>> 0).toString(36);
   const { x, y, projection: p } = city;
   const stats: FleetStats = {
@@ -118,19 +138,6 @@ export function createFleet(o: FleetOptions): Fleet {
   for (let i = 1; i <= o.drivers; i++) drivers.push(createDriver(i, o.seed, city, f, session));
   const at = { x: 0, y: 0 };
 
-  /** A node roughly `min`…`max` metres from `from`, inside the area. */
-  const nodeNear = (d: Driver, from: number, min: number, max: number) => {
-    for (let tries = 0; ; tries++) {
-      const r = uniform(d.rnd, min, max);
-      const theta = d.rnd() * 2 * Math.PI;
-      let [px, py] = [x[from]! + r * Math.sin(theta), y[from]! + r * Math.cos(theta)];
-      const out = Math.hypot(px, py) / (city.radiusM * 0.95);
-      if (out > 1) [px, py] = [px / out, py / out];
-      const node = city.nearestNode(px, py);
-      if (node !== from || tries > 5) return node;
-    }
-  };
-
   const trip = (d: Driver, ts: number, status: TripStatus, out: LocationRecord[]) => {
     const r: LocationRecord = {
       type: 'trip',
@@ -148,8 +155,13 @@ export function createFleet(o: FleetOptions): Fleet {
   };
 
   const assign = (d: Driver, ts: number, out: LocationRecord[]) => {
-    const pickupNode = nodeNear(d, d.node, 200, 1200);
-    const dropoffNode = nodeNear(d, pickupNode, 700, 2500);
+    const pickupNode = nodeAtDistance(city, d.rnd, d.node, sampleDistance(d.rnd, pickupDistance));
+    const dropoffNode = nodeAtDistance(
+      city,
+      d.rnd,
+      pickupNode,
+      sampleDistance(d.rnd, dropoffDistance),
+    );
     const toPickup = router.route(d.node, pickupNode);
     const toDropoff = router.route(pickupNode, dropoffNode);
     if (!toPickup || !toDropoff || pickupNode === dropoffNode) return; // try again next tick

@@ -16,6 +16,8 @@ describe('parseOptions', () => {
       drivers: 50,
       rateHz: 1,
       durationS: 0,
+      city: 'monaco',
+      osm: null,
       center: { lat: 52.52, lng: 13.405 },
       radiusM: 5000,
       brokers: ['127.0.0.1:9092'],
@@ -30,7 +32,7 @@ describe('parseOptions', () => {
 
   it('reads every knob', () => {
     const o = parse(
-      '--drivers 10000 --rate 2 --duration 60 --seed 7 --center 48.85,2.35 --radius 3000 --brokers a:1,b:2 --partitions 24 --noise 8 --outlier-rate 0.01 --dropout-rate 0.005 --duplicate-rate 0.01 --skew-rate 0.2 --skew-max 500 --geojson roads.json'.split(
+      '--drivers 10000 --rate 2 --duration 60 --seed 7 --city synthetic --center 48.85,2.35 --radius 3000 --brokers a:1,b:2 --partitions 24 --noise 8 --outlier-rate 0.01 --dropout-rate 0.005 --duplicate-rate 0.01 --skew-rate 0.2 --skew-max 500 --geojson roads.json'.split(
         ' ',
       ),
     );
@@ -66,6 +68,9 @@ describe('parseOptions', () => {
     [['--drivers', 'many'], /--drivers.*'many' is invalid/],
     [['--rate', '-1'], /--rate.*number from 0.01 to 10/],
     [['--center', '52.5'], /--center.*"lat,lng"/],
+    [['--city', 'atlantis'], /--city.*'atlantis' is invalid.*monaco, synthetic/],
+    [['--radius', '3000'], /--radius shapes the synthetic city only; add --city synthetic/],
+    [['--city', 'synthetic', '--osm', 'x.osm.pbf', '--center', '1,2'], /--center shapes the/],
     [['--brokers', 'localhost'], /--brokers.*host:port.*"localhost"/],
     [['--outlier-rate', '2'], /--outlier-rate.*number from 0 to 1/],
     [['--geojson-only'], /--geojson-only needs --geojson/],

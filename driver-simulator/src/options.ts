@@ -3,6 +3,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_LOCATION_PARTITIONS, TOPICS, type LatLng } from '@fleetstream/contracts';
 import { DEFAULT_FAULTS, NO_FAULTS, type FaultOptions } from './faults.js';
 
+export const CITY_CHOICES = ['monaco', 'synthetic'] as const;
+export type CityChoice = (typeof CITY_CHOICES)[number];
+
 /** Everything the CLI was asked to do, validated and frozen. */
 export interface SimulatorOptions {
   drivers: number;
@@ -11,6 +14,11 @@ export interface SimulatorOptions {
   /** Fleet seconds per wall-clock second. */
   speedup: number;
   seed: number;
+  /** The road network: a bundled OSM extract, or the synthetic grid (for large benchmarks). */
+  city: CityChoice;
+  /** An .osm.pbf file to drive instead of a bundled city, or null. */
+  osm: string | null;
+  /** Centre and radius of the synthetic city. */
   center: LatLng;
   radiusM: number;
   brokers: string[];
@@ -84,8 +92,9 @@ export function createProgram(env: { KAFKA_BROKERS?: string } = {}): Command {
   return new Command()
     .name('fleetstream-simulate')
     .description(
-      'Streams a simulated delivery fleet into Kafka: couriers drive a seeded street grid through ' +
-        'the trip lifecycle, and their phones send GPS fixes with realistic faults.',
+      'Streams a simulated delivery fleet into Kafka: couriers drive real streets (an OpenStreetMap ' +
+        'extract) or a seeded street grid through the trip lifecycle, and their phones send GPS ' +
+        'fixes with realistic faults.',
     )
     .option('-d, --drivers <n>', 'drivers in the fleet', int(1, 1_000_000), 50)
     .option('-r, --rate <hz>', 'fixes per second per driver', num(0.01, 10), 1)
@@ -98,11 +107,20 @@ export function createProgram(env: { KAFKA_BROKERS?: string } = {}): Command {
     )
     .option('--seed <n>', 'random seed: same seed, same city and fleet', int(0, 2 ** 31 - 1), 42)
     .addOption(
-      new Option('--center <lat,lng>', 'city centre, Berlin by default')
+      new Option(
+        '--city <name>',
+        'road network: monaco (OpenStreetMap, bundled) or synthetic (a seeded grid, any size)',
+      )
+        .choices(CITY_CHOICES)
+        .default('monaco'),
+    )
+    .option('--osm <file>', 'drive the roads of this .osm.pbf extract instead of --city')
+    .addOption(
+      new Option('--center <lat,lng>', 'centre of the synthetic city, Berlin by default')
         .argParser(latLng)
         .default({ lat: 52.52, lng: 13.405 }, '52.52,13.405'),
     )
-    .option('--radius <m>', 'radius of the delivery area in metres', num(500, 50_000), 5000)
+    .option('--radius <m>', 'radius of the synthetic city in metres', num(500, 50_000), 5000)
     .addOption(
       new Option('--brokers <list>', 'Kafka brokers, comma-separated host:port')
         .argParser(brokerList)
@@ -172,6 +190,8 @@ interface Raw {
   duration: number;
   speedup: number;
   seed: number;
+  city: CityChoice;
+  osm?: string;
   center: LatLng;
   radius: number;
   brokers: string[];
@@ -205,6 +225,12 @@ export function parseOptions(program: Command, argv: string[]): SimulatorOptions
   // seq, which a restarted app repeats.
   if (r.ackedLog && r.rebootRate > 0)
     program.error('error: --acked-log cannot be combined with --reboot-rate.');
+  // A centre or radius given for a real city would be silently ignored: say so instead.
+  const shaped = ['center', 'radius'].filter((k) => program.getOptionValueSource(k) === 'cli');
+  if (shaped.length > 0 && (r.city !== 'synthetic' || r.osm))
+    program.error(
+      `error: --${shaped[0]} shapes the synthetic city only; add --city synthetic (without --osm).`,
+    );
   const faults: FaultOptions = r.faults
     ? {
         noiseM: r.noise,
@@ -223,6 +249,8 @@ export function parseOptions(program: Command, argv: string[]): SimulatorOptions
     durationS: r.duration,
     speedup: r.speedup,
     seed: r.seed,
+    city: r.city,
+    osm: r.osm ?? null,
     center: r.center,
     radiusM: r.radius,
     brokers: r.brokers,

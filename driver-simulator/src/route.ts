@@ -1,4 +1,4 @@
-import type { City } from './city.js';
+import type { City } from './road-graph.js';
 import { headingOf } from './geo.js';
 
 /**
@@ -12,6 +12,8 @@ export interface Route {
   readonly segHeading: Float64Array;
   /** nodeSpeed[k] limits the speed when passing nodes[k]; the last is 0 (stop). */
   readonly nodeSpeed: Float64Array;
+  /** 1 where nodes[k] is a junction: where a courier may have to stop (lights, give way). */
+  readonly nodeJunction: Uint8Array;
   readonly lengthM: number;
   /** Free-flow travel time at the speed limits, in seconds. */
   readonly travelTimeS: number;
@@ -29,6 +31,9 @@ export function turnSpeedMps(deg: number): number {
   // About 7 m/s for a gentle bend, 4 m/s at a right angle, 2 m/s for a U-turn.
   return Math.max(2, 8 - a / 22.5);
 }
+
+/** Even straight on, a junction is crossed carefully: about 25 km/h. */
+export const JUNCTION_MPS = 7;
 
 /**
  * A* by travel time over the city's arcs. The search state lives in typed arrays allocated
@@ -136,6 +141,7 @@ function buildRoute(city: City, nodes: Int32Array, arcs: Int32Array, timeS: numb
   const segSpeed = new Float64Array(hops);
   const segHeading = new Float64Array(hops);
   const nodeSpeed = new Float64Array(hops + 1);
+  const nodeJunction = Uint8Array.from(nodes, (n) => city.junction[n]!);
   let lengthM = 0;
   for (let k = 0; k < hops; k++) {
     const road = city.roads[city.arcRoad[arcs[k]!]!]!;
@@ -146,7 +152,19 @@ function buildRoute(city: City, nodes: Int32Array, arcs: Int32Array, timeS: numb
     lengthM += road.lengthM;
   }
   nodeSpeed[0] = Infinity;
-  for (let k = 1; k < hops; k++) nodeSpeed[k] = turnSpeedMps(segHeading[k]! - segHeading[k - 1]!);
+  for (let k = 1; k < hops; k++) {
+    const turn = turnSpeedMps(segHeading[k]! - segHeading[k - 1]!);
+    nodeSpeed[k] = nodeJunction[k] ? Math.min(turn, JUNCTION_MPS) : turn;
+  }
   nodeSpeed[hops] = 0;
-  return { nodes, segLen, segSpeed, segHeading, nodeSpeed, lengthM, travelTimeS: timeS };
+  return {
+    nodes,
+    segLen,
+    segSpeed,
+    segHeading,
+    nodeSpeed,
+    nodeJunction,
+    lengthM,
+    travelTimeS: timeS,
+  };
 }

@@ -9,6 +9,7 @@ import {
   type TripRecord,
 } from '@fleetstream/contracts';
 import { etaRange, pushSpeed } from '../domain/eta.js';
+import { fromRoute, toRoute } from '../domain/route-progress.js';
 import type { Logger } from '../infra/logger.js';
 import { roadNetworkFile } from './road-network-file.js';
 
@@ -30,11 +31,6 @@ interface Tracked {
   target: LatLng | null;
   pickup: LatLng | null;
 }
-
-export const toRoute = (points: readonly LatLng[]): Route =>
-  points.map((p) => [round6(p.lat), round6(p.lng)] as [number, number]);
-export const fromRoute = (r: Route): LatLng[] => r.map(([lat, lng]) => ({ lat, lng }));
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /**
  * Planned routes and ETA ranges for live-push: a route is planned on the road network when a

@@ -1,20 +1,16 @@
 import {
   NotificationRecordSchema,
-  polylineLength,
-  project,
-  toPolyline,
   type LocationRecord,
   type NotificationRecord,
-  type Polyline,
 } from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import {
   DEFAULT_MILESTONE_SETTINGS,
   applyPartition,
   silentSince,
-  type DeliveryState,
   type MilestoneSettings,
 } from '../domain/milestones.js';
+import { createRouteProgress } from '../domain/route-progress.js';
 import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';
 import { deadLetter, type RecordBatch } from '../infra/kafka.js';
@@ -27,7 +23,6 @@ import {
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
-import { fromRoute, toRoute } from './live-routes.js';
 import { roadNetworkFile } from './road-network-file.js';
 
 export const role = 'notifications';
@@ -74,6 +69,8 @@ export async function start(ctx: AppContext): Promise<Stop> {
   const settings: MilestoneSettings = {
     ...DEFAULT_MILESTONE_SETTINGS,
     nearbyMinutes: c.nearbyMinutes,
+    nearbyRadiusM: c.nearbyRadiusM,
+    nearbyAfterPickupS: c.nearbyAfterPickupS,
     arrivalRadiusM: c.arrivalRadiusM,
     arrivalDwellS: c.arrivalDwellS,
     stallS: c.stallS,
@@ -81,36 +78,9 @@ export async function start(ctx: AppContext): Promise<Stop> {
   const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
   const txns = startTransactionalProducers(ctx.kafka, groupId(ctx));
   const stats = { consumed: 0, notified: 0, deadLettered: 0, replayedOutbox: 0 };
-  const roads = roadNetworkFile(ctx.config.http.cityGeoJson, log);
 
-  /**
-   * "Nearby" is judged on the road distance left, not the straight line: the route to the
-   * dropoff is planned at pickup, kept in the delivery's state, and each fix is projected on it.
-   * Mutates `state` (a fresh copy per chunk) with the route and the progress.
-   */
-  /** A delivery's route as a polyline, built once per chunk rather than once per fix. */
-  const lines = new WeakMap<NonNullable<DeliveryState['route']>, Polyline>();
-  const remaining = (state: DeliveryState, r: LocationRecord): number | undefined => {
-    if (r.type === 'trip') {
-      if (r.status === 'picked_up' && state.last && (r.dropoff ?? state.dropoff)) {
-        const to = r.dropoff ?? state.dropoff!;
-        // Without a road network, detection falls back to straight line × detour factor.
-        const path = roads()?.route(state.last, to);
-        state.route = path ? toRoute(path) : undefined;
-        state.routeS = 0;
-      }
-      return undefined;
-    }
-    if (!state.route || state.route.length < 2) return undefined;
-    let line = lines.get(state.route);
-    if (!line) lines.set(state.route, (line = toPolyline(fromRoute(state.route))));
-    const s = Math.max(
-      state.routeS ?? 0,
-      project(line, r, Math.max(0, (state.routeS ?? 0) - 50)).s,
-    );
-    state.routeS = s;
-    return polylineLength(line) - s;
-  };
+  // "Nearby" is judged on the road distance left, not the straight line.
+  const remaining = createRouteProgress(roadNetworkFile(ctx.config.http.cityGeoJson, log));
 
   const handleBatch = async (batch: RecordBatch) => {
     const { topic, partition, records } = batch;

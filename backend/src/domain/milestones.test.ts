@@ -53,7 +53,13 @@ function trace() {
     const steps = Math.ceil(Math.abs(toM - fromM) / 8);
     for (let i = 1; i <= steps; i++) at(fromM + ((toM - fromM) * i) / steps);
   };
-  return { records, trip, at, drive, now: () => ts };
+  /** Assigned, then picked up `northM` north of the dropoff. */
+  const pickedUp = (northM: number) => {
+    trip('assigned');
+    at(northM, 5);
+    trip('picked_up');
+  };
+  return { records, trip, at, drive, pickedUp, now: () => ts };
 }
 
 function run(records: LocationRecord[]): { state: DeliveryState; out: NotificationRecord[] } {
@@ -70,9 +76,7 @@ function run(records: LocationRecord[]): { state: DeliveryState; out: Notificati
 describe('milestone detection', () => {
   it('notifies a full delivery once each, in order, with deterministic ids', () => {
     const t = trace();
-    t.trip('assigned');
-    t.at(3000, 5);
-    t.trip('picked_up');
+    t.pickedUp(3000);
     t.drive(3000, 0);
     t.at(0, 30);
     t.trip('delivered');
@@ -123,6 +127,35 @@ describe('milestone detection', () => {
     for (let i = 0; i < 120; i++) t.at(i % 10 === 0 ? 90 : (i % 7) * 5 - 15, 1, (i % 5) * 4); // wobble, with outliers
     const { out } = run(t.records);
     expect(out.filter((n) => n.milestone === 'arrived')).toHaveLength(1);
+  });
+
+  it('sends nearby only a minute after picked up, even for a trip that starts close', () => {
+    const t = trace();
+    t.pickedUp(600);
+    const pickedUpAt = t.now();
+    t.drive(600, 100);
+    t.at(100, 60);
+    const { out } = run(t.records);
+    const nearby = out.find((n) => n.milestone === 'nearby')!;
+    expect(nearby).toBeDefined();
+    expect(nearby.ts - pickedUpAt).toBeGreaterThanOrEqual(S.nearbyAfterPickupS * 1000);
+    expect(nearby.ts - pickedUpAt).toBeLessThan(S.nearbyAfterPickupS * 1000 + 2000);
+  });
+
+  it('sends nearby only within the radius, however good the ETA', () => {
+    const t = trace();
+    t.pickedUp(3000);
+    // 8 m/s: 1.5 km is about 3 minutes away, under the 5-minute ETA but outside the 1 km radius.
+    t.drive(3000, 1500);
+    t.at(1500, 70);
+    expect(run(t.records).out.map((n) => n.milestone)).toEqual(['picked_up']);
+    t.drive(1500, 600);
+    const { out } = run(t.records);
+    const nearby = out.find((n) => n.milestone === 'nearby')!;
+    const at = t.records.find((r) => r.ts === nearby.ts && r.type === 'position')!;
+    expect(at.type === 'position' && (at.lat - dropoff.lat) / METRE_LAT).toBeLessThanOrEqual(
+      S.nearbyRadiusM / S.detourFactor + 1,
+    );
   });
 
   it('nearby never comes after arrived', () => {

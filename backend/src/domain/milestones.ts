@@ -8,6 +8,7 @@ import {
 } from '@fleetstream/contracts';
 import { DEFAULT_SESSION, isApplied, judgeRecord, type SessionCursor } from './driver-session.js';
 import { haversineMeters as distanceM } from './geo.js';
+import { isNearby } from './nearby.js';
 
 /**
  * Milestone detection for one delivery, pure and deterministic: the same records in the same
@@ -15,8 +16,12 @@ import { haversineMeters as distanceM } from './geo.js';
  * notifications group replay safely. Time is the records' own device time, never the clock.
  */
 export interface MilestoneSettings {
-  /** Notify "nearby" when the ETA drops to this. @default 5 */
+  /** "nearby" needs the ETA at or below this many minutes… @default 5 */
   nearbyMinutes: number;
+  /** …and at most this much road left to the dropoff… @default 1000 */
+  nearbyRadiusM: number;
+  /** …and this long since "picked up", in device time, so it tells something new. @default 60 */
+  nearbyAfterPickupS: number;
   /** "arrived" needs fixes within this distance of the dropoff… @default 60 */
   arrivalRadiusM: number;
   /** …for at least this long, so noise and drive-bys do not count. @default 20 */
@@ -33,6 +38,8 @@ export interface MilestoneSettings {
 
 export const DEFAULT_MILESTONE_SETTINGS: MilestoneSettings = {
   nearbyMinutes: 5,
+  nearbyRadiusM: 1000,
+  nearbyAfterPickupS: 60,
   arrivalRadiusM: 60,
   arrivalDwellS: 20,
   stallS: 180,
@@ -46,6 +53,8 @@ export interface DeliveryState {
   driverId: string;
   status: TripStatus | 'unknown';
   dropoff: LatLng | null;
+  /** Device time of the picked_up event (absent in states stored before it was kept). */
+  pickedUpAt?: number;
   /** Last applied seq of `session`; -1 before the first record. */
   lastSeq: number;
   /** The driver's session of the last applied record; absent = the default session. */
@@ -101,19 +110,6 @@ const OUTLIER_GRACE_MS = 5_000;
 
 const enRoute = (s: DeliveryState) => s.status === 'assigned' || s.status === 'picked_up';
 
-/** Estimated seconds to the dropoff, from remaining road distance and recent speed. */
-export function etaSeconds(
-  s: DeliveryState,
-  settings: MilestoneSettings,
-  remainingM?: number,
-): number | null {
-  if (!s.last || !s.dropoff) return null;
-  const remaining = remainingM ?? distanceM(s.last, s.dropoff) * settings.detourFactor;
-  // A courier standing at a light is not infinitely far away: never assume under 2 m/s.
-  const speed = Math.max(2, s.speedMps ?? settings.defaultSpeedMps);
-  return remaining / speed;
-}
-
 export interface Detection {
   state: DeliveryState;
   notifications: NotificationRecord[];
@@ -166,7 +162,10 @@ export function applyRecord(
   if (r.type === 'trip') {
     s.status = r.status;
     if (r.dropoff) s.dropoff = r.dropoff;
-    if (r.status === 'picked_up') emit('picked_up', r.ts);
+    if (r.status === 'picked_up') {
+      emit('picked_up', r.ts);
+      s.pickedUpAt ??= r.ts;
+    }
     if (r.status === 'delivered') emit('delivered', r.ts);
     if (!enRoute(s)) s.stalled = false;
     return { state: s, notifications: out };
@@ -196,10 +195,8 @@ export function applyRecord(
       s.insideSince = null;
     }
     if (inside && r.ts - s.insideSince! >= settings.arrivalDwellS * 1000) emit('arrived', r.ts);
-    if (!s.emitted.includes('arrived')) {
-      const eta = etaSeconds(s, settings, remainingM);
-      if (eta !== null && eta <= settings.nearbyMinutes * 60) emit('nearby', r.ts);
-    }
+    if (!s.emitted.includes('arrived') && isNearby(s, r.ts, settings, remainingM))
+      emit('nearby', r.ts);
   }
   const delayed = checkStall(s, r.ts, settings);
   return { state: delayed.state, notifications: [...out, ...delayed.notifications] };

@@ -3,8 +3,9 @@ import { flatDistanceM } from '@fleetstream/contracts';
 
 /**
  * Routing over a road network given as GeoJSON LineStrings (the simulator's `--geojson`, or any
- * extract with the same properties): `oneway` roads run in their coordinate order, `closed`
- * roads are left out, `arterial` roads are faster than streets. Fastest path by A*.
+ * extract with the same properties): `oneway` roads run in their coordinate order only, `closed`
+ * roads are left out, and each road is driven at its `speedKmh` (the simulator's cruising speed
+ * for its class; without it, `arterial` roads are faster than streets). Fastest path by A*.
  */
 export interface RoadNetwork {
   readonly nodes: number;
@@ -14,7 +15,7 @@ export interface RoadNetwork {
 
 interface Feature {
   geometry?: { type?: string; coordinates?: unknown };
-  properties?: { oneway?: unknown; closed?: unknown; kind?: unknown } | null;
+  properties?: { oneway?: unknown; closed?: unknown; kind?: unknown; speedKmh?: unknown } | null;
 }
 
 const SPEED_MPS = { arterial: 50 / 3.6, street: 30 / 3.6 };
@@ -26,6 +27,8 @@ export function createRoadNetwork(geojson: unknown): RoadNetwork {
   const lng: number[] = [];
   const index = new Map<string, number>();
   const edges: { to: number; cost: number }[][] = [];
+  // The A* estimate divides distance by the fastest road's speed, so it never overestimates.
+  let maxSpeed = SPEED_MPS.arterial;
   const node = (c: unknown): number | null => {
     if (!Array.isArray(c) || typeof c[0] !== 'number' || typeof c[1] !== 'number') return null;
     const key = `${c[0].toFixed(7)},${c[1].toFixed(7)}`;
@@ -42,7 +45,14 @@ export function createRoadNetwork(geojson: unknown): RoadNetwork {
   for (const f of features) {
     if (f.geometry?.type !== 'LineString' || !Array.isArray(f.geometry.coordinates)) continue;
     if (f.properties?.closed === true) continue;
-    const speed = f.properties?.kind === 'arterial' ? SPEED_MPS.arterial : SPEED_MPS.street;
+    const given = f.properties?.speedKmh;
+    const speed =
+      typeof given === 'number' && given >= 1
+        ? given / 3.6
+        : f.properties?.kind === 'arterial'
+          ? SPEED_MPS.arterial
+          : SPEED_MPS.street;
+    maxSpeed = Math.max(maxSpeed, speed);
     const ids = f.geometry.coordinates.map(node);
     for (let i = 1; i < ids.length; i++) {
       const a = ids[i - 1];
@@ -97,7 +107,7 @@ export function createRoadNetwork(geojson: unknown): RoadNetwork {
         s,
         t,
         edges,
-        (i) => flatDistanceM({ lat: lat[i]!, lng: lng[i]! }, to) / SPEED_MPS.arterial,
+        (i) => flatDistanceM({ lat: lat[i]!, lng: lng[i]! }, to) / maxSpeed,
       );
       if (!path) return null;
       return [from, ...path.map((i) => ({ lat: lat[i]!, lng: lng[i]! })), to];

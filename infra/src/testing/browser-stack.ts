@@ -1,8 +1,10 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, ensureChromium } from '../browser.js';
+import { run, tsNodeArgs } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
 import { startTestStack, type TestStack, type TestStackOptions } from './stack.js';
 
@@ -23,10 +25,21 @@ export interface BrowserStackOptions extends Omit<
 export function useBrowserStack(o: BrowserStackOptions) {
   let stack: TestStack | undefined;
   let browser: Browser | undefined;
+  let roadsDir: string | undefined;
   beforeAll(async () => {
     await ensureChromium();
+    const env = { ...o.env };
+    if (o.fleet) {
+      // As under npm start: the map draws, and live-push routes on, the streets the fleet drives.
+      roadsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-roads-'));
+      env.CITY_GEOJSON = path.join(roadsDir, 'city.geojson');
+      const args = [...o.fleet, '--geojson', env.CITY_GEOJSON, '--geojson-only', '--quiet'];
+      const code = await run(process.execPath, tsNodeArgs('driver-simulator/src/cli.ts', args));
+      if (code !== 0) throw new Error(`the simulator could not write the road network (${code})`);
+    }
     stack = await startTestStack({
       ...o,
+      env,
       brokers: inject('kafkaBrokers'),
       redisUrl: inject('redisUrl'),
       web: true,
@@ -51,6 +64,7 @@ export function useBrowserStack(o: BrowserStackOptions) {
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
+    if (roadsDir) fs.rmSync(roadsDir, { recursive: true, force: true });
   });
 
   return {

@@ -3,10 +3,13 @@ import { getJson } from './http.js';
 
 export const fetchPublicConfig = () => getJson<PublicConfig>('/api/config');
 
+/** The road network: GeoJSON, with its data source's attribution when it has one. */
+export type CityNetwork = GeoJSON.FeatureCollection & { attribution?: string };
+
 /** The road network as GeoJSON, or null when the deployment has none. */
-export async function fetchCity(): Promise<GeoJSON.FeatureCollection | null> {
+export async function fetchCity(): Promise<CityNetwork | null> {
   try {
-    return await getJson<GeoJSON.FeatureCollection>('/api/city.geojson');
+    return await getJson<CityNetwork>('/api/city.geojson');
   } catch {
     return null;
   }

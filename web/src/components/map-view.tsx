@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import L from 'leaflet';
 import type { LatLng, PublicConfig, TrailPoint } from '@fleetstream/contracts';
+import type { CityNetwork } from '../api/public.js';
 import { useLeafletMap } from './use-leaflet-map.js';
 
 /** Where to draw the courier at a moment, and how sure we are. */
@@ -12,7 +13,7 @@ export interface DriverView extends LatLng {
 
 export interface MapViewProps {
   config: PublicConfig | null;
-  city: GeoJSON.FeatureCollection | null;
+  city: CityNetwork | null;
   /** Called every animation frame; null while the courier's position is unknown. */
   driverAt: (now: number) => DriverView | null;
   pickup: LatLng | null;
@@ -21,6 +22,10 @@ export interface MapViewProps {
   /** The rest of the planned route, from the courier on. */
   remainingRoute: readonly LatLng[];
 }
+
+/** Leaflet renders attributions as HTML; the road file's text is shown as text. */
+const escapeHtml = (text: string) =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const dot = (className: string, label: string) =>
   L.divIcon({
@@ -66,8 +71,15 @@ export function MapView({
         opacity: f?.properties?.closed ? 0.3 : 1,
       }),
       interactive: false,
+      // Streets from OpenStreetMap must say so on the map (ODbL), whatever the tiles are.
+      ...(typeof city.attribution === 'string'
+        ? { attribution: escapeHtml(city.attribution) }
+        : {}),
     }).addTo(map.current);
     roads.bringToBack();
+    // Until the delivery's own view is fitted, show the city rather than the map's default place.
+    const bounds = roads.getBounds();
+    if (!layers.current.fitted && bounds.isValid()) map.current.fitBounds(bounds);
     return () => void roads.remove();
   }, [city, map]);
 

@@ -1,9 +1,10 @@
 import { useEffect, useMemo, useState } from 'react';
 import { project, type LatLng, type Milestone, type PublicConfig } from '@fleetstream/contracts';
-import { fetchCity, fetchPublicConfig } from '../../api/public.js';
+import { fetchCity, fetchPublicConfig, type CityNetwork } from '../../api/public.js';
 import { MapView } from '../../components/map-view.js';
 import { fixAge, freshnessOf, useCourierMotion } from './use-courier-motion.js';
 import { useTracking } from './use-tracking.js';
+import { etaText } from './eta-text.js';
 
 const STEPS: { key: Milestone | 'assigned'; label: string }[] = [
   { key: 'assigned', label: 'Confirmed' },
@@ -31,7 +32,6 @@ function Message({ title, children }: { title: string; children: React.ReactNode
   );
 }
 
-const minutes = (s: number) => Math.max(1, Math.round(s / 60));
 const clock = (ts: number) =>
   new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 function ago(ms: number): string {
@@ -46,7 +46,7 @@ export function TrackingPage({ deliveryId, token }: { deliveryId: string; token:
     token,
   );
   const [config, setConfig] = useState<PublicConfig | null>(null);
-  const [city, setCity] = useState<GeoJSON.FeatureCollection | null>(null);
+  const [city, setCity] = useState<CityNetwork | null>(null);
   const now = useNow(1000);
   const driverAt = useCourierMotion(position, route, config);
   useEffect(() => {
@@ -116,7 +116,7 @@ export function TrackingPage({ deliveryId, token }: { deliveryId: string; token:
           : 'Your courier is heading to the restaurant';
   const eta =
     !delivered && position?.etaMinS !== undefined && position.etaMaxS !== undefined
-      ? `${minutes(position.etaMinS)}–${minutes(position.etaMaxS)} min`
+      ? etaText(position.etaMinS, position.etaMaxS)
       : null;
 
   return (
