@@ -155,7 +155,14 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       Date.now(),
     );
     if (!check.ok) return deny(check.status, `tracking token ${check.reason}`);
-    wss.handleUpgrade(req, socket, head, (ws) => void serve(ws, deliveryId));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // Redis may fail while a customer connects: that socket is closed (the page reconnects
+      // with backoff), the gateway and every other customer go on.
+      serve(ws, deliveryId).catch((err: unknown) => {
+        log.warn({ err: (err as Error).message, deliveryId }, 'tracking socket set-up failed');
+        ws.close(1011, 'temporarily unavailable');
+      });
+    });
   }
 
   async function serve(ws: TrackClient, deliveryId: string) {
@@ -212,12 +219,15 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
 
     // Subscribe before reading the snapshot, so nothing published in between is missed; what
     // arrives meanwhile is replayed after the snapshot unless the snapshot already has it.
-    const unsubscribe = await subscriptions.add(store.keys.channel(deliveryId), forward);
+    let unsubscribe: (() => void) | null = null;
     ws.once('close', () => {
       stats.connections--;
       clearInterval(flushTimer);
-      unsubscribe();
+      unsubscribe?.();
     });
+    unsubscribe = await subscriptions.add(store.keys.channel(deliveryId), forward);
+    // Closed while subscribing: the close handler ran before there was anything to undo.
+    if (ws.readyState === ws.CLOSED) return unsubscribe();
     try {
       const snapshot = await store.snapshot(deliveryId);
       if (!snapshot) {
