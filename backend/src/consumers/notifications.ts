@@ -1,8 +1,4 @@
-import {
-  NotificationRecordSchema,
-  type LocationRecord,
-  type NotificationRecord,
-} from '@fleetstream/contracts';
+import type { LocationRecord } from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import {
   DEFAULT_MILESTONE_SETTINGS,
@@ -15,14 +11,11 @@ import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';
 import { deadLetter, type RecordBatch } from '../infra/kafka.js';
 import { startTransactionalProducers, type OutgoingRecord } from '../infra/kafka-producers.js';
-import {
-  createLogSink,
-  createWebhookSink,
-  type NotificationSink,
-} from '../infra/notification-sinks.js';
+import { createNotificationSink } from '../infra/notification-sinks.js';
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
+import { startSinkDispatcher, type DispatcherStats } from './notification-dispatcher.js';
 import { roadNetworkFile } from './road-network-file.js';
 
 export const role = 'notifications';
@@ -78,6 +71,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
   const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
   const txns = startTransactionalProducers(ctx.kafka, groupId(ctx));
   const stats = { consumed: 0, notified: 0, deadLettered: 0, replayedOutbox: 0 };
+  const sinkStats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0 };
 
   // "Nearby" is judged on the road distance left, not the straight line.
   const remaining = createRouteProgress(roadNetworkFile(ctx.config.http.cityGeoJson, log));
@@ -195,8 +189,23 @@ export async function start(ctx: AppContext): Promise<Stop> {
     ...TRANSACTION_BATCHING,
     log,
   });
-  const stopSink = await startSinkDispatcher(ctx, createSink(ctx));
-  const stopHeartbeat = startHeartbeat(ctx, role, () => ({ ready: true, detail: { ...stats } }));
+  const stopSink = await startSinkDispatcher(ctx, {
+    groupId: `${groupId(ctx)}-sink`,
+    sink: createNotificationSink(
+      ctx.config.notifications.sink,
+      ctx.log.child({ component: 'notification-sink' }),
+    ),
+    stats: sinkStats,
+  });
+  const stopHeartbeat = startHeartbeat(ctx, role, () => ({
+    ready: true,
+    detail: {
+      ...stats,
+      sinkDelivered: sinkStats.delivered,
+      sinkParked: sinkStats.parked,
+      sinkRedelivered: sinkStats.redelivered,
+    },
+  }));
   log.info(
     { group: groupId(ctx), sink: ctx.config.notifications.sink.kind },
     'notifications started',
@@ -214,56 +223,4 @@ function maxTs(records: readonly { record: LocationRecord }[]): number {
   let t = 0;
   for (const { record } of records) t = Math.max(t, record.ts);
   return t;
-}
-
-function createSink(ctx: AppContext): NotificationSink {
-  const s = ctx.config.notifications.sink;
-  const log = ctx.log.child({ component: 'notification-sink' });
-  return s.kind === 'webhook'
-    ? createWebhookSink({ url: s.url, attempts: s.attempts, log })
-    : createLogSink(log);
-}
-
-/**
- * Reads committed notifications and hands each to the sink once: ids already delivered are
- * skipped, and the id is the provider's idempotency key for the narrow window between a
- * successful call and recording it. A notification the sink cannot take after its retries is
- * logged and left behind rather than blocking everyone else's.
- */
-async function startSinkDispatcher(ctx: AppContext, sink: NotificationSink): Promise<Stop> {
-  const log = ctx.log.child({ component: 'notification-sink' });
-  const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
-  const member = await startGroupMember(ctx, {
-    groupId: `${groupId(ctx)}-sink`,
-    topics: [ctx.config.topics.notifications],
-    log,
-    async handleBatch(batch) {
-      for (const r of batch.records) {
-        let n: NotificationRecord;
-        try {
-          n = NotificationRecordSchema.parse(JSON.parse(r.value?.toString() ?? ''));
-        } catch (err) {
-          log.warn(
-            { offset: r.offset, err: (err as Error).message },
-            'skipping an invalid notification record',
-          );
-          continue;
-        }
-        if (await store.isSunk(n.id)) continue;
-        try {
-          await sink.deliver(n);
-          await store.markSunk(n.id);
-        } catch (err) {
-          if (err instanceof AppError && !err.retriable)
-            log.error({ notification: n.id, err: err.message }, 'sink refused a notification');
-          else
-            log.error(
-              { notification: n.id, err: (err as Error).message },
-              'sink unavailable; notification not delivered',
-            );
-        }
-      }
-    },
-  });
-  return member.stop;
 }

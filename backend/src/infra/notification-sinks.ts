@@ -78,3 +78,13 @@ export function createWebhookSink(o: WebhookSinkOptions): NotificationSink {
     },
   };
 }
+
+/** The sink a deployment's configuration names. */
+export function createNotificationSink(
+  s: { kind: 'log' } | { kind: 'webhook'; url: string; attempts: number },
+  log: Logger,
+): NotificationSink {
+  return s.kind === 'webhook'
+    ? createWebhookSink({ url: s.url, attempts: s.attempts, log })
+    : createLogSink(log);
+}

@@ -2,10 +2,13 @@ import { Router } from 'express';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import type { OpsStore } from '../../infra/ops-store.js';
+import { createParkedNotifications } from '../../infra/parked-notifications.js';
 
 /**
  * Ops endpoints (ops token): GET /api/ops/lag, the latest lag snapshot of every group;
- * POST /api/ops/groups/:groupId/pause and /resume, which the group's workers follow at once.
+ * POST /api/ops/groups/:groupId/pause and /resume, which the group's workers follow at once;
+ * GET /api/ops/notifications/parked (how many the sink could not take, the oldest's age) and
+ * POST /api/ops/notifications/redrive (every parked one tried again now, refused ones too).
  */
 export function opsRoutes(ctx: AppContext, store: OpsStore): Router {
   const router = Router();
@@ -20,6 +23,17 @@ export function opsRoutes(ctx: AppContext, store: OpsStore): Router {
       });
     res.setHeader('Cache-Control', 'no-store');
     res.json(snapshot);
+  });
+
+  const parked = createParkedNotifications(ctx.redis, ctx.config.redis.prefix);
+  router.get('/ops/notifications/parked', async (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await parked.summary(Date.now()));
+  });
+  router.post('/ops/notifications/redrive', async (_req, res) => {
+    const redriven = await parked.redriveAll(Date.now());
+    ctx.log.info({ redriven }, 'parked notifications redriven from ops');
+    res.status(202).json({ redriven });
   });
 
   router.post('/ops/groups/:groupId/:action', async (req, res) => {
