@@ -5,15 +5,14 @@ import { runStep, runStepOrFail } from './child-step.js';
 import { LaunchError } from './launch-error.js';
 
 /** True when `name` is an executable on PATH (read from the file system: no child process). */
-export function hasCommand(name: string): boolean {
-  return (process.env.PATH ?? '')
+export function hasCommand(name: string, envPath = process.env.PATH ?? ''): boolean {
+  return envPath
     .split(path.delimiter)
     .filter(Boolean)
     .some((dir) => {
-      const file = path.join(dir, name);
       try {
-        fs.accessSync(file, fs.constants.X_OK);
-        return fs.statSync(file).isFile();
+        fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+        return fs.statSync(path.join(dir, name)).isFile();
       } catch {
         return false;
       }
@@ -25,21 +24,13 @@ export function requireCommand(name: string, install: string): void {
   if (!hasCommand(name)) throw new LaunchError(`${name} not found: install ${install}.`);
 }
 
-let javaAndMaven: Promise<void> | null = null;
-
-/**
- * Java 17+ and Maven 3.8+, which run and fetch the local Kafka broker. Checked once per
- * process: `java -version` starts a JVM, and every broker start and jar fetch asks.
- */
-export function requireJavaAndMaven(): Promise<void> {
-  javaAndMaven ??= (async () => {
-    requireCommand('java', 'Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless)');
-    const r = await runStep({ step: 'java', command: 'java', args: ['-version'], silent: true });
-    const major = Number(/version "(\d+)/.exec(r.stderr + r.stdout)?.[1] ?? '0');
-    if (major < 17) throw new LaunchError(`Java ${major} is too old: install Java 17 or newer.`);
-    requireCommand('mvn', 'Maven 3.8 or newer (Debian: apt-get install maven)');
-  })();
-  return javaAndMaven;
+/** Java 17+ and Maven 3.8+, which run and fetch the local Kafka broker. */
+export async function requireJavaAndMaven(): Promise<void> {
+  requireCommand('java', 'Java 17 or newer (Debian: apt-get install openjdk-17-jre-headless)');
+  const r = await runStep({ step: 'java', command: 'java', args: ['-version'], silent: true });
+  const major = Number(/version "(\d+)/.exec(r.stderr + r.stdout)?.[1] ?? '0');
+  if (major < 17) throw new LaunchError(`Java ${major} is too old: install Java 17 or newer.`);
+  requireCommand('mvn', 'Maven 3.8 or newer (Debian: apt-get install maven)');
 }
 
 let aptUpdated = false;
@@ -128,8 +119,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** True while a process with this id exists (ours or another user's). */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runStepOrFail } from './child-step.js';
-import { pidAlive } from './host.js';
 import { repoRoot } from './paths.js';
 
 /** Arguments that run a TypeScript entry point of this repo with Node (sources, no build). */
@@ -91,6 +90,15 @@ async function buildWeb(): Promise<void> {
   );
   process.stderr.write(`fleetstream [web build] built in ${Math.round(r.elapsedMs / 1000)} s\n`);
 }
+
+const pidAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
 
 /** A lock across processes: a directory holding the owner's pid; a dead owner's lock is taken over. */
 async function lockDir(dir: string): Promise<() => void> {

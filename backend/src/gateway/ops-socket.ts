@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import type { AuthLimiter } from '../http/auth-limiter.js';
-import { checkOpsToken } from '../http/ops-auth.js';
+import { bearerMatches, tooManyFailures } from '../http/ops-auth.js';
 import type { OpsStore } from '../infra/ops-store.js';
 import { keepAlive } from './liveness.js';
 import type { createSubscriptions } from './subscriptions.js';
@@ -44,19 +44,15 @@ export function createOpsSocket(
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     if (!originAllowed(req.headers.origin, req.headers.host, ctx.config.http.allowedOrigins))
       return refuse(socket, 403, 'origin not allowed');
-    const refused = checkOpsToken(
-      tokenFrom(req),
-      ctx.config.opsToken ?? '',
-      req.socket.remoteAddress ?? '',
-      authLimiter,
-    );
-    if (refused)
-      return refuse(
-        socket,
-        refused.error.status === 429 ? 429 : 401,
-        refused.error.message,
-        refused.retryAfterS,
-      );
+    const address = req.socket.remoteAddress ?? '';
+    const waitMs = authLimiter.retryAfterMs(address);
+    if (waitMs > 0) return refuse(socket, 429, tooManyFailures().message, Math.ceil(waitMs / 1000));
+    const token = tokenFrom(req);
+    if (!token) return refuse(socket, 401, 'ops token missing or invalid');
+    if (!bearerMatches(token, ctx.config.opsToken ?? '')) {
+      authLimiter.failed(address);
+      return refuse(socket, 401, 'ops token missing or invalid');
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Redis may fail while a dashboard connects: that dashboard is closed (it reconnects),
       // the gateway goes on.
@@ -78,8 +74,7 @@ export function createOpsSocket(
     ws.on('error', () => undefined);
     const unsubscribe = await subscriptions.add(store.keys.live, forward);
     ws.once('close', unsubscribe);
-    // Closed while subscribing: the close handler came before there was anything to undo.
-    if (ws.readyState === ws.CLOSED) return unsubscribe();
+    if (ws.readyState !== ws.OPEN) return unsubscribe();
     const [points, snapshot] = await Promise.all([store.history(), store.snapshot()]);
     ws.send(JSON.stringify({ type: 'history', points, snapshot }));
     const lastAt = points.at(-1)?.at ?? 0;

@@ -28,7 +28,6 @@ import {
   encodeChunkWrite,
   partitionKeys,
 } from './analytics-script.js';
-import { AppError } from '../errors.js';
 import type { RedisClient } from './redis.js';
 
 /**
@@ -133,6 +132,7 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
     };
     for (const [id, json] of Object.entries(drivers)) state.drivers.set(id, decodeDriver(json));
     for (const [id, json] of Object.entries(trips)) state.trips.set(id, decodeTrip(json));
+    states.set(field, state);
     return state;
   }
 
@@ -183,11 +183,9 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
         states.delete(field);
         const effects = applyAnalyticsChunk(state, chunk, Number(lastOffset), rules);
         const newest = chunk.reduce((m, x) => Math.max(m, x.record.ts), 0);
-        let forgotten: { drivers: string[]; trips: string[] } = { drivers: [], trips: [] };
-        if (newest >= state.forgetAt) {
-          forgotten = forgetQuiet(state, newest, ttl);
-          state.forgetAt = newest + FORGET_EVERY_MS;
-        }
+        const forgotten =
+          newest >= state.forgetAt ? forgetQuiet(state, newest, ttl) : { drivers: [], trips: [] };
+        if (newest >= state.forgetAt) state.forgetAt = newest + FORGET_EVERY_MS;
         const [written] = await r.fsWriteAnalyticsChunk(
           P,
           field,
@@ -214,12 +212,13 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
         }
         // Someone else applied this partition meanwhile: start again from what they wrote.
         if (attempt >= 3)
-          throw new AppError(
-            'UNAVAILABLE',
-            `analytics partition ${field} keeps moving under this member`,
-            { retriable: true },
-          );
+          throw new Error(`analytics partition ${field} keeps moving under this member`);
       }
+    },
+
+    /** Forgets the in-memory state of partitions this member no longer owns. */
+    release(topic: string, partition: number) {
+      states.delete(offsetField(topic, partition));
     },
 
     /** Totals and the active drivers of the last `activeWindowMin` minutes before `now`. */

@@ -11,10 +11,11 @@ const pomFile = path.join(repoRoot, 'infra', 'kafka', 'pom.xml');
  * Git-ignored; one folder per pom version so a changed pom never mixes jars.
  * `FLEETSTREAM_KAFKA_JARS_DIR` moves it (the first-run test fetches into an empty one).
  */
-const kafkaJarsRoot = () =>
-  path.resolve(
-    process.env.FLEETSTREAM_KAFKA_JARS_DIR || path.join(repoRoot, 'infra', 'kafka', 'jars'),
+export function kafkaJarsRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(
+    env.FLEETSTREAM_KAFKA_JARS_DIR || path.join(repoRoot, 'infra', 'kafka', 'jars'),
   );
+}
 
 /** One fetch per process even when several brokers start at once. */
 const fetching = new Map<string, Promise<string>>();

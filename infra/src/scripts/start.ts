@@ -59,35 +59,21 @@ async function firstTrackingLink(base: string, opsToken: string): Promise<string
 
 async function main() {
   const cfg = loadLauncherConfig();
+  // What the roles will be given, checked before anything is locked, installed or started.
   const localKafka = `127.0.0.1:${cfg.kafkaPort}`;
-  /** The environment of every role; checked first, with stand-ins for what is made later. */
-  const roleEnv = (o: {
-    brokers: string;
-    redisUrl: string;
-    opsToken: string;
-    trackingSecret: string;
-    webDist: string;
-  }): NodeJS.ProcessEnv => ({
+  const localRedis = `redis://127.0.0.1:${cfg.redisPort}`;
+  const placeholder = 'x'.repeat(32);
+  validateRoleEnv({
     ...cfg.env,
-    KAFKA_BROKERS: o.brokers,
-    REDIS_URL: o.redisUrl,
+    KAFKA_BROKERS: cfg.kafkaBrokers ?? localKafka,
+    REDIS_URL: cfg.redisUrl ?? localRedis,
     PORT: String(cfg.port),
-    OPS_TOKEN: o.opsToken,
-    TRACKING_SECRET: o.trackingSecret,
-    WEB_DIST: o.webDist,
+    OPS_TOKEN: cfg.opsToken ?? placeholder,
+    TRACKING_SECRET: cfg.trackingSecret ?? placeholder,
+    WEB_DIST: path.join(repoRoot, 'web', 'dist'),
     CITY_GEOJSON: path.join(cfg.dataDir, 'city.geojson'),
     LOG_FORMAT: 'json',
   });
-  const placeholder = 'x'.repeat(32);
-  validateRoleEnv(
-    roleEnv({
-      brokers: cfg.kafkaBrokers ?? localKafka,
-      redisUrl: cfg.redisUrl ?? `redis://127.0.0.1:${cfg.redisPort}`,
-      opsToken: cfg.opsToken ?? placeholder,
-      trackingSecret: cfg.trackingSecret ?? placeholder,
-      webDist: path.join(repoRoot, 'web', 'dist'),
-    }),
-  );
   const release = lockDataDir(cfg.dataDir, 'fleetstream (npm start)');
   const cleanups: Array<() => Promise<void>> = [async () => release()];
   let stopping = false;
@@ -155,13 +141,17 @@ async function main() {
     const opsToken = cfg.opsToken ?? persistentSecret(cfg.dataDir, 'ops-token', 24);
     const trackingSecret =
       cfg.trackingSecret ?? persistentSecret(cfg.dataDir, 'tracking-secret', 32);
-    const env = roleEnv({
-      brokers: brokers!,
-      redisUrl: redisUrl!,
-      opsToken,
-      trackingSecret,
-      webDist: web!,
-    });
+    const env: NodeJS.ProcessEnv = {
+      ...cfg.env,
+      KAFKA_BROKERS: brokers,
+      REDIS_URL: redisUrl,
+      PORT: String(cfg.port),
+      OPS_TOKEN: opsToken,
+      TRACKING_SECRET: trackingSecret,
+      WEB_DIST: web,
+      CITY_GEOJSON: path.join(cfg.dataDir, 'city.geojson'),
+      LOG_FORMAT: 'json',
+    };
 
     // Topics before any role: nothing relies on auto-creation.
     if (
@@ -236,16 +226,16 @@ async function main() {
       ].join('\n'),
     );
   } catch (err) {
-    console.error(failureLine(err));
+    console.error(
+      `fleetstream: ${err instanceof LaunchError ? err.message : ((err as Error).stack ?? String(err))}`,
+    );
     await shutdown(1);
   }
 }
 
-/** A launch problem as its one line; anything else with its stack (a bug to report). */
-const failureLine = (err: unknown) =>
-  `fleetstream: ${err instanceof LaunchError ? err.message : ((err as Error).stack ?? String(err))}`;
-
 main().catch((err: unknown) => {
-  console.error(failureLine(err));
+  console.error(
+    `fleetstream: ${err instanceof LaunchError ? err.message : ((err as Error).stack ?? String(err))}`,
+  );
   process.exit(1);
 });
