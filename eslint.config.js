@@ -27,6 +27,21 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware: a promise nobody awaits or handles is an error, and so is an async callback
+    // where a void one is expected (a rejection there is lost). `void p` is allowed only for
+    // a promise that handles its own failures (loops that catch and log); anything that still
+    // rejects reaches the backend's unhandledRejection policy (main.ts: log and exit).
+    files: ['**/*.{ts,tsx}'],
+    ignores: ['vitest.config.ts', 'vitest.shared.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
+  {
     // kafkajs and ioredis stay behind the adapters (STYLE.md §4).
     files: ['backend/src/**/*.ts'],
     ignores: ['backend/src/infra/**'],

@@ -14,6 +14,8 @@ export function fleetstreamTestProject(dir: string): UserWorkspaceConfig {
       root: dir,
       include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
       globalSetup: [path.join(import.meta.dirname, 'infra/src/testing/global-setup.ts')],
+      // Before any test file loads kafkajs: its consumers get the corrected read_committed filter.
+      setupFiles: [path.join(import.meta.dirname, 'backend/src/infra/kafka-read-committed.ts')],
       testTimeout: 60_000,
       hookTimeout: 90_000,
       pool: 'forks',

@@ -110,6 +110,11 @@ const EnvSchema = z.object({
     .default(256 * 1024),
   /** How often the gateway pings each WebSocket; one that has not answered by the next ping is closed. */
   WS_PING_INTERVAL_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  /**
+   * New customer sockets set up per second by one gateway (one second of burst); the rest are
+   * closed with 1013 and told when to retry, so a reconnect storm cannot starve those connected.
+   */
+  WS_HANDSHAKES_PER_S: z.coerce.number().int().min(1).max(100_000).default(500),
   /** How often the ops role polls group offsets. */
   OPS_POLL_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2000),
   /** Polls in the window that lag status is judged over (window = polls × interval). */
@@ -187,7 +192,11 @@ export interface Config {
     readonly staleAfterS: number;
     readonly deadReckonS: number;
   };
-  readonly ws: { readonly maxBufferedBytes: number; readonly pingIntervalMs: number };
+  readonly ws: {
+    readonly maxBufferedBytes: number;
+    readonly pingIntervalMs: number;
+    readonly handshakesPerS: number;
+  };
   readonly notifications: {
     readonly nearbyMinutes: number;
     readonly nearbyRadiusM: number;
@@ -296,7 +305,11 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       staleAfterS: e.TRACK_STALE_AFTER_S,
       deadReckonS: e.TRACK_DEAD_RECKON_S,
     },
-    ws: { maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES, pingIntervalMs: e.WS_PING_INTERVAL_MS },
+    ws: {
+      maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
+      pingIntervalMs: e.WS_PING_INTERVAL_MS,
+      handshakesPerS: e.WS_HANDSHAKES_PER_S,
+    },
     notifications: {
       nearbyMinutes: e.NOTIFY_NEARBY_MINUTES,
       nearbyRadiusM: e.NOTIFY_NEARBY_RADIUS_M,

@@ -122,6 +122,20 @@ export const TrackServerMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type TrackServerMessage = z.infer<typeof TrackServerMessageSchema>;
 
+/**
+ * A /ws/track handshake the gateway cannot set up now (too many at once, e.g. everyone coming
+ * back after a restart) is accepted and closed with 1013 "Try Again Later" and a reason that
+ * says when: `overloaded; retry in <ms> ms`. Clients wait that long instead of their backoff.
+ */
+export const TRY_AGAIN_LATER = 1013;
+export const tryAgainReason = (retryInMs: number) => `overloaded; retry in ${retryInMs} ms`;
+/** The wait a 1013 close asks for, or null for any other close. */
+export function retryHintMs(code: number, reason: string): number | null {
+  if (code !== TRY_AGAIN_LATER) return null;
+  const m = /retry in (\d{1,6}) ms/.exec(reason);
+  return m ? Number(m[1]) : null;
+}
+
 /** Body of GET /api/deliveries. */
 export const DeliveryListSchema = z.object({
   deliveries: z.array(

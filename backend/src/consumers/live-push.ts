@@ -75,6 +75,11 @@ export async function start(ctx: AppContext): Promise<Stop> {
     return { type: 'position', position, eta: routes.eta(position, now) };
   };
 
+  /**
+   * delivery-notifications is transactional: the batch consumer passes committed records only
+   * (infra/kafka-read-committed.ts). A notification is still applied once per id, not once per
+   * record, because a record is consumed again after a crash before its offset was committed.
+   */
   const forwardNotifications = async (batch: RecordBatch) => {
     const writes = batch.records.flatMap((r) => {
       const parsed = NotificationRecordSchema.safeParse(safeJson(r.value));

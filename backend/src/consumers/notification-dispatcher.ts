@@ -92,6 +92,8 @@ export async function startSinkDispatcher(
           );
           continue;
         }
+        // Committed records only reach here (infra/kafka-read-committed.ts); one sunk before a
+        // crash, whose offset was not yet committed, comes again and is skipped by its id.
         if (await store.isSunk(n.id)) continue;
         if (sinkDown) {
           const now = Date.now();

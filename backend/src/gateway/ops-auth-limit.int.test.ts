@@ -1,3 +1,4 @@
+import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTestContext, testNamespace, TEST_OPS_TOKEN } from '../testing/test-context.js';
@@ -59,4 +60,61 @@ it('limits wrong ops tokens per address across HTTP and /ws/ops, the right one i
   expect(Number(ws429.retryAfter)).toBeGreaterThan(100);
   // Public endpoints stay open to everyone.
   expect((await fetch(`${http}/healthz`)).status).not.toBe(429);
+});
+
+/** A GET from a chosen local source address (all of 127.0.0.0/8 is this machine). */
+const getFrom = (localAddress: string, path: string, token: string, forwardedFor?: string) =>
+  new Promise<number>((resolve, reject) => {
+    const req = request(
+      `${http}${path}`,
+      {
+        localAddress,
+        agent,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(forwardedFor ? { 'X-Forwarded-For': forwardedFor } : {}),
+        },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.once('error', reject);
+    req.end();
+  });
+const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+
+it('1,000 wrong tokens from one address: 429 after the limit, the right token from another still works', async () => {
+  const statuses = new Map<number, number>();
+  for (let i = 0; i < 1000; i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: 50 }, (_, j) =>
+        getFrom('127.0.0.3', '/api/deliveries', `guess-${i + j}`),
+      ),
+    );
+    for (const s of batch) statuses.set(s, (statuses.get(s) ?? 0) + 1);
+  }
+  // At most the limit's worth of guesses were judged at all; the rest were refused unread.
+  expect(statuses.get(401) ?? 0).toBeLessThanOrEqual(3);
+  expect(statuses.get(429)).toBeGreaterThanOrEqual(997);
+  expect(await getFrom('127.0.0.3', '/api/deliveries', TEST_OPS_TOKEN)).toBe(429);
+
+  expect(await getFrom('127.0.0.2', '/api/deliveries', TEST_OPS_TOKEN)).toBe(200);
+  const socket = new WebSocket(ws, {
+    localAddress: '127.0.0.2',
+    headers: { Authorization: `Bearer ${TEST_OPS_TOKEN}` },
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('unexpected-response', (_q, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+  });
+  socket.close();
+
+  // Behind a proxy on this machine, the forwarded address is the one limited.
+  for (let i = 0; i < 5; i++)
+    await getFrom('127.0.0.4', '/api/deliveries', `guess-${i}`, '203.0.113.7');
+  expect(await getFrom('127.0.0.4', '/api/deliveries', TEST_OPS_TOKEN, '203.0.113.7')).toBe(429);
+  expect(await getFrom('127.0.0.4', '/api/deliveries', TEST_OPS_TOKEN, '203.0.113.8')).toBe(200);
+  agent.destroy();
 });

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import type { AuthLimiter } from '../http/auth-limiter.js';
-import { bearerMatches, tooManyFailures } from '../http/ops-auth.js';
+import { checkOpsToken } from '../http/ops-auth.js';
 import type { OpsStore } from '../infra/ops-store.js';
 import { keepAlive } from './liveness.js';
 import type { createSubscriptions } from './subscriptions.js';
@@ -44,15 +44,8 @@ export function createOpsSocket(
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     if (!originAllowed(req.headers.origin, req.headers.host, ctx.config.http.allowedOrigins))
       return refuse(socket, 403, 'origin not allowed');
-    const address = req.socket.remoteAddress ?? '';
-    const waitMs = authLimiter.retryAfterMs(address);
-    if (waitMs > 0) return refuse(socket, 429, tooManyFailures().message, Math.ceil(waitMs / 1000));
-    const token = tokenFrom(req);
-    if (!token) return refuse(socket, 401, 'ops token missing or invalid');
-    if (!bearerMatches(token, ctx.config.opsToken ?? '')) {
-      authLimiter.failed(address);
-      return refuse(socket, 401, 'ops token missing or invalid');
-    }
+    const auth = checkOpsToken(req, tokenFrom(req), ctx.config.opsToken ?? '', authLimiter);
+    if (!auth.ok) return refuse(socket, auth.status, auth.message, auth.retryAfterS);
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Redis may fail while a dashboard connects: that dashboard is closed (it reconnects),
       // the gateway goes on.

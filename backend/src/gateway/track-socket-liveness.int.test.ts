@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { PositionRecord, TrackServerMessage, TripRecord } from '@fleetstream/contracts';
+import type { TrackServerMessage } from '@fleetstream/contracts';
 import { signTrackingToken } from '../domain/tracking-token.js';
 import { createDeliveryStore, type DeliveryStore } from '../infra/delivery-store.js';
 import { recordFault } from '../testing/reliability-ledger.js';
@@ -11,6 +11,7 @@ import {
   TEST_TRACKING_SECRET,
 } from '../testing/test-context.js';
 import { OPS_PROTOCOL } from './ops-socket.js';
+import { assignedTrip, deliveryPosition } from '../testing/fixtures.js';
 import * as gateway from './server.js';
 import { HARD_LIMIT_FACTOR } from './track-socket.js';
 
@@ -44,31 +45,6 @@ async function startGateway(label: string, env: Record<string, string>): Promise
     pingIntervalMs: t.ctx.config.ws.pingIntervalMs,
   };
 }
-
-const assigned = (deliveryId: string): TripRecord => ({
-  type: 'trip',
-  v: 1,
-  driverId: `drv-${deliveryId}`,
-  deliveryId,
-  seq: 1,
-  ts: Date.now(),
-  status: 'assigned',
-  pickup: { lat: 52.5, lng: 13.4 },
-  dropoff: { lat: 52.51, lng: 13.41 },
-});
-const position = (deliveryId: string, seq: number): PositionRecord & { deliveryId: string } => ({
-  type: 'position',
-  v: 1,
-  driverId: `drv-${deliveryId}`,
-  deliveryId,
-  seq,
-  ts: Date.now(),
-  lat: 52.5 + seq * 1e-7,
-  lng: 13.4,
-  speedMps: 5,
-  headingDeg: 0,
-  accuracyM: 5,
-});
 
 const trackUrl = (g: Gateway, deliveryId: string) =>
   `ws://127.0.0.1:${g.port}/ws/track?deliveryId=${deliveryId}&t=${signTrackingToken(
@@ -116,7 +92,7 @@ describe('half-open clients', () => {
   let g: Gateway;
   beforeAll(async () => {
     g = await startGateway('ws-halfopen', { WS_PING_INTERVAL_MS: '1000' });
-    await g.store.applyTrip(assigned('dlv-ho'), Date.now());
+    await g.store.applyTrip(assignedTrip('dlv-ho'), Date.now());
   });
 
   it('closes a client that never answers pings within two intervals, and keeps one that does', async () => {
@@ -211,7 +187,7 @@ describe('slow readers', () => {
       WS_MAX_BUFFERED_BYTES: String(16 * 1024),
       WS_PING_INTERVAL_MS: '120000',
     });
-    await g.store.applyTrip(assigned('dlv-slow'), Date.now());
+    await g.store.applyTrip(assignedTrip('dlv-slow'), Date.now());
   });
 
   it('a client that stops reading gets the latest position only, or is dropped; queued bytes stay under the hard limit', async () => {
@@ -236,7 +212,7 @@ describe('slow readers', () => {
 
     let seq = 1;
     const push = async (n: number) => {
-      const batch = Array.from({ length: n }, () => position('dlv-slow', ++seq));
+      const batch = Array.from({ length: n }, () => deliveryPosition('dlv-slow', ++seq, 1e-7));
       await Promise.all(batch.map((p) => g.store.applyPosition(p, Date.now())));
     };
     // Push until the gateway reports conflating (or dropping), then 20,000 more, to show the

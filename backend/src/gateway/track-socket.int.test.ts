@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { PositionRecord, TrackServerMessage, TripRecord } from '@fleetstream/contracts';
+import type { TrackServerMessage } from '@fleetstream/contracts';
 import { signTrackingToken } from '../domain/tracking-token.js';
 import { createDeliveryStore, type DeliveryStore } from '../infra/delivery-store.js';
 import { recordFault } from '../testing/reliability-ledger.js';
@@ -10,6 +10,7 @@ import {
   TEST_OPS_TOKEN,
   TEST_TRACKING_SECRET,
 } from '../testing/test-context.js';
+import { assignedTrip, deliveryPosition } from '../testing/fixtures.js';
 import * as gateway from './server.js';
 
 const env = testNamespace('ws-auth');
@@ -19,39 +20,14 @@ let store: DeliveryStore;
 let close: () => Promise<void>;
 let base: string;
 
-const assigned = (deliveryId: string, seq: number): TripRecord => ({
-  type: 'trip',
-  v: 1,
-  driverId: `drv-${deliveryId}`,
-  deliveryId,
-  seq,
-  ts: Date.now(),
-  status: 'assigned',
-  pickup: { lat: 52.5, lng: 13.4 },
-  dropoff: { lat: 52.51, lng: 13.41 },
-});
-const position = (deliveryId: string, seq: number): PositionRecord & { deliveryId: string } => ({
-  type: 'position',
-  v: 1,
-  driverId: `drv-${deliveryId}`,
-  deliveryId,
-  seq,
-  ts: Date.now(),
-  lat: 52.5 + seq * 1e-5,
-  lng: 13.4,
-  speedMps: 5,
-  headingDeg: 0,
-  accuracyM: 5,
-});
-
 beforeAll(async () => {
   const t = await createTestContext(['gateway'], env);
   close = t.close;
   store = createDeliveryStore(t.ctx.redis, { prefix: t.ctx.config.redis.prefix });
   stopGateway = await gateway.start(t.ctx);
   base = `ws://127.0.0.1:${stopGateway.port}/ws/track`;
-  await store.applyTrip(assigned('dlv-a', 1), Date.now());
-  await store.applyTrip(assigned('dlv-b', 1), Date.now());
+  await store.applyTrip(assignedTrip('dlv-a', 1), Date.now());
+  await store.applyTrip(assignedTrip('dlv-b', 1), Date.now());
 });
 afterAll(async () => {
   await stopGateway();
@@ -134,8 +110,8 @@ describe('customer WebSocket authentication', () => {
     });
 
     for (let seq = 2; seq <= 21; seq++) {
-      await store.applyPosition(position('dlv-b', seq), Date.now());
-      await store.applyPosition(position('dlv-a', seq), Date.now());
+      await store.applyPosition(deliveryPosition('dlv-b', seq), Date.now());
+      await store.applyPosition(deliveryPosition('dlv-a', seq), Date.now());
     }
     await expect.poll(() => frames.length).toBe(21);
     const foreignFrames = frames.filter(

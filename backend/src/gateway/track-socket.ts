@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { messageOrder } from '@fleetstream/contracts';
+import { TRY_AGAIN_LATER, messageOrder, tryAgainReason } from '@fleetstream/contracts';
 import type { AppContext } from '../context.js';
 import { verifyTrackingToken } from '../domain/tracking-token.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
+import { createAdmission } from './admission.js';
 import { keepAlive } from './liveness.js';
 import type { createSubscriptions } from './subscriptions.js';
 
@@ -38,6 +39,8 @@ export interface TrackStats {
   /** Positions held back, only the newest kept, while their socket was over maxBufferedBytes. */
   conflated: number;
   refused: number;
+  /** Handshakes turned away with 1013 and a retry hint (more at once than WS_HANDSHAKES_PER_S). */
+  shed: number;
   /** Sockets closed for not reading (their queue would have passed the hard limit). */
   dropped: number;
   /** Sockets closed for not answering a ping before the next one (half-open links). */
@@ -102,11 +105,13 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
     sent: 0,
     conflated: 0,
     refused: 0,
+    shed: 0,
     dropped: 0,
     unresponsive: 0,
     maxQueuedBytes: 0,
   };
   const limit = ctx.config.ws.maxBufferedBytes;
+  const admission = createAdmission(ctx.config.ws.handshakesPerS);
   const hardLimit = limit * HARD_LIMIT_FACTOR;
 
   /**
@@ -155,6 +160,16 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       Date.now(),
     );
     if (!check.ok) return deny(check.status, `tracking token ${check.reason}`);
+    // Past the admission rate: upgraded (a browser cannot read an HTTP refusal) and closed at
+    // once with when to come back; nothing is read from Redis for it.
+    const retryInMs = admission.take();
+    if (retryInMs > 0) {
+      stats.shed++;
+      wss.handleUpgrade(req, socket, head, (ws) =>
+        ws.close(TRY_AGAIN_LATER, tryAgainReason(retryInMs)),
+      );
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       // Redis may fail while a customer connects: that socket is closed (the page reconnects
       // with backoff), the gateway and every other customer go on.

@@ -1,3 +1,4 @@
+import './kafka-read-committed.js';
 import { AssignerProtocol, type Admin } from 'kafkajs';
 import type { KafkaClient } from './kafka.js';
 

@@ -1,3 +1,4 @@
+import './kafka-read-committed.js';
 import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
 import { partitionForKey } from '../domain/partitioner.js';
 import { AppError } from '../errors.js';

@@ -1,3 +1,5 @@
+// First: kafkajs's consumer must load the corrected read_committed filter.
+import { assertReadCommittedFixed } from './kafka-read-committed.js';
 import {
   Kafka,
   logLevel,
@@ -226,6 +228,7 @@ export async function startBatchConsumer(
   kafka: KafkaClient,
   o: BatchConsumerOptions,
 ): Promise<BatchConsumer> {
+  assertReadCommittedFixed();
   const consumer = kafka.consumer({
     groupId: o.groupId,
     allowAutoTopicCreation: false,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PositionRecord } from '@fleetstream/contracts';
+import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
 import { pino } from 'pino';
 
 /** A name no other test uses: every test gets its own topics, groups and Redis keys. */
@@ -7,6 +7,38 @@ export const uniqueName = (label: string) => `t-${label}-${randomUUID().slice(0,
 
 /** A quiet logger for tests; set TEST_LOG_LEVEL=debug to see it. */
 export const testLogger = () => pino({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+
+/** A delivery assigned to its own driver (`drv-<deliveryId>`), now. */
+export const assignedTrip = (deliveryId: string, seq = 1): TripRecord => ({
+  type: 'trip',
+  v: 1,
+  driverId: `drv-${deliveryId}`,
+  deliveryId,
+  seq,
+  ts: Date.now(),
+  status: 'assigned',
+  pickup: { lat: 52.5, lng: 13.4 },
+  dropoff: { lat: 52.51, lng: 13.41 },
+});
+
+/** That driver's position `seq`, now, `stepDeg` further north per seq. */
+export const deliveryPosition = (
+  deliveryId: string,
+  seq: number,
+  stepDeg = 1e-5,
+): PositionRecord & { deliveryId: string } => ({
+  type: 'position',
+  v: 1,
+  driverId: `drv-${deliveryId}`,
+  deliveryId,
+  seq,
+  ts: Date.now(),
+  lat: 52.5 + seq * stepDeg,
+  lng: 13.4,
+  speedMps: 5,
+  headingDeg: 0,
+  accuracyM: 5,
+});
 
 /** `perDriver` position records for each of `drivers` drivers, seq 1..perDriver, interleaved. */
 export function positionTrace(

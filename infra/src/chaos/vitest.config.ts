@@ -14,5 +14,9 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     fileParallelism: false,
+    // Before any test file loads kafkajs: its consumers get the corrected read_committed filter.
+    setupFiles: [
+      new URL('../../../backend/src/infra/kafka-read-committed.ts', import.meta.url).pathname,
+    ],
   },
 });

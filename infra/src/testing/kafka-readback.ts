@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { assertReadCommittedFixed } from '../../../backend/src/infra/kafka-read-committed.js';
 import { Kafka, logLevel } from 'kafkajs';
 
 export interface ReadRecord {
@@ -16,31 +17,17 @@ const client = (brokers: string) =>
     logLevel: logLevel.NOTHING,
   });
 
-/** What kafkajs keeps of each record of a fetch, control records and aborted ones included. */
-interface RawMessage {
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
-  isControlRecord?: boolean;
-  batchContext: { producerId: string; inTransaction: boolean };
-}
-/** Control record keys: version 0, then type 0 (abort) or 1 (commit). */
-const ABORT = Buffer.from([0, 0, 0, 0]);
-const COMMIT = Buffer.from([0, 0, 0, 1]);
-
 /**
- * Every committed record of a topic, in partition and offset order. Transactions are resolved
- * here, from their commit and abort markers: kafkajs 2.2.4's read_committed filter lets records
- * of an aborted transaction through when another producer's aborted transaction is listed
- * before it (it takes the broker's list, ordered by where transactions ended, as ordered by
- * where they began), which the notifications tests showed as records written "twice".
+ * Every committed record of a topic, in partition and offset order, read through the same
+ * corrected read_committed filter as the platform's consumers (backend's
+ * kafka-read-committed.ts; kafkajs 2.2.4's own lets some aborted transactions through).
  */
 export async function readTopic(
   brokers: string,
   topic: string,
   timeoutMs = 60_000,
 ): Promise<ReadRecord[]> {
+  assertReadCommittedFixed();
   const kafka = client(brokers);
   const admin = kafka.admin();
   await admin.connect();
@@ -49,7 +36,6 @@ export async function readTopic(
   );
   await admin.disconnect();
   const out: ReadRecord[] = [];
-  const pending = new Map<number, Map<string, ReadRecord[]>>();
   const position = new Map<number, bigint>();
   const done = () =>
     [...ends].every(([p, end]) => end === 0n || (position.get(p) ?? -1n) >= end - 1n);
@@ -77,21 +63,8 @@ export async function readTopic(
     void consumer.run({
       eachBatch: async ({ batch }) => {
         lastActivity = Date.now();
-        // Open transactions of this partition, by producer: their records wait for the marker.
-        let open = pending.get(batch.partition);
-        if (!open) pending.set(batch.partition, (open = new Map()));
-        const raw = (batch as unknown as { messagesWithinOffset: RawMessage[] })
-          .messagesWithinOffset;
-        for (const m of raw) {
-          const producer = m.batchContext.producerId;
-          if (m.isControlRecord) {
-            if (m.key && Buffer.from(m.key).equals(COMMIT)) out.push(...(open.get(producer) ?? []));
-            else if (!m.key || !Buffer.from(m.key).equals(ABORT))
-              throw new Error(`unknown control record at ${batch.partition}/${m.offset}`);
-            open.delete(producer);
-            continue;
-          }
-          const record: ReadRecord = {
+        for (const m of batch.messages)
+          out.push({
             partition: batch.partition,
             offset: m.offset,
             key: m.key?.toString() ?? null,
@@ -102,15 +75,7 @@ export async function readTopic(
                 (Array.isArray(v) ? v[0] : v) as Buffer | undefined,
               ]),
             ),
-          };
-          if (!m.batchContext.inTransaction) {
-            out.push(record);
-            continue;
-          }
-          let list = open.get(producer);
-          if (!list) open.set(producer, (list = []));
-          list.push(record);
-        }
+          });
         // Transaction markers take offsets too: the last offset seen may sit before the end.
         position.set(batch.partition, BigInt(batch.lastOffset()));
       },

@@ -1,5 +1,6 @@
 import {
   TrackServerMessageSchema,
+  retryHintMs,
   type SnapshotMessage,
   type TrackServerMessage,
 } from '@fleetstream/contracts';
@@ -76,11 +77,17 @@ export function connectTrack(
       ws = null;
       if (closed) return;
       if (event.code === 4404) return handlers.onState({ kind: 'refused', reason: 'unknown' });
-      void (opened ? Promise.resolve(null) : diagnose()).then((refusal) => {
+      // A busy gateway says when to come back (spread over its backlog): no diagnosis needed,
+      // and a little jitter of our own on top.
+      const hint = retryHintMs(event.code, event.reason);
+      void (opened || hint !== null ? Promise.resolve(null) : diagnose()).then((refusal) => {
         if (closed) return;
         if (refusal) return handlers.onState({ kind: 'refused', reason: refusal });
         attempt++;
-        const inMs = Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
+        const inMs =
+          hint !== null
+            ? hint + Math.random() * 250
+            : Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
         handlers.onState({ kind: 'reconnecting', attempt, inMs });
         timer = setTimeout(open, inMs);
       });
