@@ -142,6 +142,11 @@ const EnvSchema = z.object({
   NOTIFY_SINK: z.enum(['log', 'webhook']).default('log'),
   NOTIFY_WEBHOOK_URL: z.url().optional(),
   NOTIFY_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /**
+   * A parked notification still undelivered this long after it was first parked is
+   * dead-lettered: kept, counted as dead, no longer retried on its own, until ops redrive it.
+   */
+  NOTIFY_PARKED_DEAD_AFTER_S: z.coerce.number().int().min(1).max(2_592_000).default(86_400),
   /** How long analytics time series and heat windows live after their last write. */
   ANALYTICS_RETENTION_S: z.coerce
     .number()
@@ -204,6 +209,7 @@ export interface Config {
     readonly arrivalRadiusM: number;
     readonly arrivalDwellS: number;
     readonly stallS: number;
+    readonly parkedDeadAfterS: number;
     readonly sink:
       | { readonly kind: 'log' }
       | { readonly kind: 'webhook'; readonly url: string; readonly attempts: number };
@@ -317,6 +323,7 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       arrivalRadiusM: e.NOTIFY_ARRIVAL_RADIUS_M,
       arrivalDwellS: e.NOTIFY_ARRIVAL_DWELL_S,
       stallS: e.NOTIFY_STALL_S,
+      parkedDeadAfterS: e.NOTIFY_PARKED_DEAD_AFTER_S,
       sink:
         e.NOTIFY_SINK === 'webhook'
           ? {

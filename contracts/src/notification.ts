@@ -24,3 +24,14 @@ export type NotificationRecord = z.infer<typeof NotificationRecordSchema>;
 
 export const notificationId = (deliveryId: string, milestone: Milestone, n?: number) =>
   n === undefined ? `${deliveryId}:${milestone}` : `${deliveryId}:${milestone}:${n}`;
+
+/** Body of GET /api/ops/notifications/parked: what the sink could not take yet. */
+export const ParkedSummarySchema = z.object({
+  /** Parked notifications, dead-lettered ones included. */
+  parked: z.number().int().nonnegative(),
+  /** Of those, no longer retried on their own (refused, or undelivered past the dead-letter time). */
+  dead: z.number().int().nonnegative(),
+  /** How long the oldest has waited, null when none is parked. */
+  oldestAgeMs: z.number().nonnegative().nullable(),
+});
+export type ParkedSummary = z.infer<typeof ParkedSummarySchema>;

@@ -27,16 +27,16 @@ const hook = http.createServer((req, res) => {
 });
 
 let t: Awaited<ReturnType<typeof createTestContext>>;
+const sinkEnv = (label: string, env: Record<string, string> = {}) =>
+  testNamespace(label, {
+    NOTIFY_SINK: 'webhook',
+    NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+    NOTIFY_WEBHOOK_ATTEMPTS: '2',
+    ...env,
+  });
 beforeAll(async () => {
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  t = await createTestContext(
-    ['notifications'],
-    testNamespace('sink-parking', {
-      NOTIFY_SINK: 'webhook',
-      NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
-      NOTIFY_WEBHOOK_ATTEMPTS: '2',
-    }),
-  );
+  t = await createTestContext(['notifications'], sinkEnv('sink-parking'));
 });
 afterAll(async () => {
   await t?.close();
@@ -55,7 +55,7 @@ const notification = (i: number, suffix = ''): NotificationRecord => ({
 });
 
 it('parks what a dead webhook cannot take, without stalling, and delivers it once it is back', async () => {
-  const stats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0 };
+  const stats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0, deadLettered: 0 };
   const parked = createParkedNotifications(t.ctx.redis, t.ctx.config.redis.prefix);
   const sink = createNotificationSink(t.ctx.config.notifications.sink, t.ctx.log);
   const stop = await startSinkDispatcher(t.ctx, {
@@ -100,5 +100,45 @@ it('parks what a dead webhook cannot take, without stalling, and delivers it onc
   } finally {
     await producer.stop();
     await stop();
+  }
+});
+
+it('dead-letters what stays undelivered past NOTIFY_PARKED_DEAD_AFTER_S, and a redrive still delivers it', async () => {
+  up = false;
+  const d = await createTestContext(
+    ['notifications'],
+    sinkEnv('sink-dead', { NOTIFY_PARKED_DEAD_AFTER_S: '2' }),
+  );
+  const stats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0, deadLettered: 0 };
+  const parked = createParkedNotifications(d.ctx.redis, d.ctx.config.redis.prefix);
+  const stop = await startSinkDispatcher(d.ctx, {
+    groupId: `${d.ctx.config.groups.notifications}-sink`,
+    sink: createNotificationSink(d.ctx.config.notifications.sink, d.ctx.log),
+    stats,
+  });
+  const producer = await startProducer(d.ctx.kafka);
+  try {
+    const all = Array.from({ length: 3 }, (_, i) => notification(200 + i));
+    await producer.send(
+      d.ctx.config.topics.notifications,
+      all.map((n) => ({ key: n.deliveryId, value: JSON.stringify(n) })),
+    );
+    // Retried while down (the first retry 5 s after parking), then given up on: dead, kept.
+    await expect
+      .poll(async () => (await parked.summary(Date.now())).dead, { timeout: 30_000 })
+      .toBe(3);
+    expect(stats.deadLettered).toBe(3);
+    expect((await parked.summary(Date.now())).parked).toBe(3);
+
+    up = true;
+    expect(await parked.redriveAll(Date.now())).toBe(3);
+    await expect
+      .poll(async () => (await parked.summary(Date.now())).parked, { timeout: 15_000 })
+      .toBe(0);
+    for (const n of all) expect(received.get(n.id)).toBe(1);
+  } finally {
+    await producer.stop();
+    await stop();
+    await d.close();
   }
 });

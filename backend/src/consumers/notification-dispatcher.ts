@@ -18,6 +18,8 @@ export interface DispatcherStats {
   delivered: number;
   parked: number;
   redelivered: number;
+  /** Parked ones given up on after NOTIFY_PARKED_DEAD_AFTER_S (kept for a redrive). */
+  deadLettered: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function startSinkDispatcher(
   const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
   const parked = createParkedNotifications(ctx.redis, ctx.config.redis.prefix);
   let sinkDown = false;
+  const deadAfterMs = ctx.config.notifications.parkedDeadAfterS * 1000;
 
   /** One delivery (the sink's own retries included); parks it when it fails. True if delivered. */
   async function attempt(
@@ -56,22 +59,27 @@ export async function startSinkDispatcher(
       if (!refused) sinkDown = true;
       const attempts = (previous?.attempts ?? 0) + 1;
       const now = Date.now();
+      const parkedAt = previous?.parkedAt ?? now;
+      const dead = !refused && now - parkedAt >= deadAfterMs;
       await parked.park(
-        {
-          notification: n,
-          reason: (err as Error).message,
-          parkedAt: previous?.parkedAt ?? now,
-          attempts,
-        },
-        refused ? null : now + retryInMs(attempts),
+        { notification: n, reason: (err as Error).message, parkedAt, attempts },
+        refused || dead ? null : now + retryInMs(attempts),
       );
       if (!previous) stats.parked++;
-      log.warn(
-        { notification: n.id, err: (err as Error).message, attempts, refused },
-        refused
-          ? 'sink refused a notification; parked until a redrive'
-          : 'sink unavailable; notification parked',
-      );
+      if (dead) stats.deadLettered++;
+      const context = { notification: n.id, err: (err as Error).message, attempts, refused };
+      if (dead)
+        log.error(
+          { ...context, parkedForS: Math.round((now - parkedAt) / 1000) },
+          'notification undelivered past NOTIFY_PARKED_DEAD_AFTER_S; dead-lettered until a redrive',
+        );
+      else
+        log.warn(
+          context,
+          refused
+            ? 'sink refused a notification; parked until a redrive'
+            : 'sink unavailable; notification parked',
+        );
       return false;
     }
   }

@@ -71,7 +71,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
   const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
   const txns = startTransactionalProducers(ctx.kafka, groupId(ctx));
   const stats = { consumed: 0, notified: 0, deadLettered: 0, replayedOutbox: 0 };
-  const sinkStats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0 };
+  const sinkStats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0, deadLettered: 0 };
 
   // "Nearby" is judged on the road distance left, not the straight line.
   const remaining = createRouteProgress(roadNetworkFile(ctx.config.http.cityGeoJson, log));
@@ -204,6 +204,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
       sinkDelivered: sinkStats.delivered,
       sinkParked: sinkStats.parked,
       sinkRedelivered: sinkStats.redelivered,
+      sinkDeadLettered: sinkStats.deadLettered,
     },
   }));
   log.info(

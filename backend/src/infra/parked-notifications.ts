@@ -1,11 +1,16 @@
-import { NotificationRecordSchema, type NotificationRecord } from '@fleetstream/contracts';
+import {
+  NotificationRecordSchema,
+  type NotificationRecord,
+  type ParkedSummary,
+} from '@fleetstream/contracts';
 import type { RedisClient } from './redis.js';
 
 /**
  * Notifications the sink could not take (its webhook down, or refusing one), kept until they
  * are delivered: nothing is dropped. Keys (prefix P):
  * - `P:nt:parked` hash id → entry JSON (the notification, why, since when, attempts)
- * - `P:nt:parked:due` sorted set id → when to try again (absent: only on a redrive)
+ * - `P:nt:parked:due` sorted set id → when to try again (absent: dead-lettered, that is
+ *   refused by the sink or undelivered past NOTIFY_PARKED_DEAD_AFTER_S; only a redrive)
  * - `P:nt:parked:since` sorted set id → when it was first parked, for the oldest age
  * Every write is idempotent (a resent command after a reconnect changes nothing more).
  */
@@ -87,14 +92,16 @@ export function createParkedNotifications(redis: RedisClient, prefix: string) {
     async remove(id: string): Promise<void> {
       await redis.multi().hdel(keys.entries, id).zrem(keys.due, id).zrem(keys.since, id).exec();
     },
-    /** How many are parked, and how long the oldest has waited. */
-    async summary(now: number): Promise<{ parked: number; oldestAgeMs: number | null }> {
-      const [count, oldest] = await Promise.all([
+    /** How many are parked (dead ones included), how many are dead, the oldest's wait. */
+    async summary(now: number): Promise<ParkedSummary> {
+      const [count, retrying, oldest] = await Promise.all([
         redis.zcard(keys.since),
+        redis.zcard(keys.due),
         redis.zrange(keys.since, 0, 0, 'WITHSCORES'),
       ]);
       return {
         parked: count,
+        dead: Math.max(0, count - retrying),
         oldestAgeMs: oldest[1] ? Math.max(0, now - Number(oldest[1])) : null,
       };
     },

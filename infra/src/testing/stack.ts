@@ -27,8 +27,11 @@ export interface TestStack {
   processes: ManagedProcess[];
   /** The process started under this name (the latest, if restarted under the same name). */
   process(name: string): ManagedProcess;
-  /** A process of this stack beside the roles (e.g. the simulator), stopped with it. */
-  spawn(name: string, entry: string, args: string[]): ManagedProcess;
+  /**
+   * A process of this stack beside the roles (e.g. the simulator, a second gateway with its
+   * own PORT in `env`), stopped with it.
+   */
+  spawn(name: string, entry: string, args: string[], env?: Record<string, string>): ManagedProcess;
   stop(): Promise<void>;
 }
 
@@ -67,12 +70,12 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
     throw new Error('setup-topics failed');
   }
   const processes: ManagedProcess[] = [];
-  const spawn = (name: string, entry: string, args: string[]) => {
+  const spawn = (name: string, entry: string, args: string[], extra?: Record<string, string>) => {
     const p = startManagedProcess({
       name,
       command: process.execPath,
       args: tsNodeArgs(entry, args),
-      env: childEnv,
+      env: extra ? { ...childEnv, ...extra } : childEnv,
       logFile: path.join(dir, `${name}.log`),
     });
     processes.push(p);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LagSnapshot } from '@fleetstream/contracts';
 import { startHeartbeat } from '../../health.js';
 import type { OpsStore } from '../../infra/ops-store.js';
+import { createParkedNotifications } from '../../infra/parked-notifications.js';
 import { createTestContext, testNamespace } from '../../testing/test-context.js';
 import { metricsRoutes } from './metrics.js';
 
@@ -36,6 +37,31 @@ beforeAll(async () => {
       return Promise.resolve(snapshot);
     },
   } as unknown as OpsStore;
+  // Two notifications the sink could not take, one of them given up on (no retry time).
+  const parked = createParkedNotifications(t.ctx.redis, t.ctx.config.redis.prefix);
+  const parkedAt = Date.now() - 60_000;
+  for (const [i, retryAt] of [
+    [1, Date.now() + 5_000],
+    [2, null],
+  ] as const)
+    await parked.park(
+      {
+        notification: {
+          type: 'notification',
+          v: 1,
+          id: `dlv-${i}:delivered`,
+          deliveryId: `dlv-${i}`,
+          driverId: `drv-${i}`,
+          milestone: 'delivered',
+          ts: parkedAt,
+          message: 'Your order was delivered.',
+        },
+        reason: 'HTTP 503',
+        parkedAt,
+        attempts: 1,
+      },
+      retryAt,
+    );
   const app = express().use(metricsRoutes(t.ctx, { opsStore, connections: () => ({ track: 3 }) }));
   await new Promise<void>((r) => (server = app.listen(0, '127.0.0.1', () => r())));
 });
@@ -67,4 +93,8 @@ it('serves role, connection and lag figures, reading the ops snapshot once per s
     'fleetstream_consumer_time_lag_seconds{group="ns.analytics",partition="0"} 1.5',
   );
   expect(text).toContain('fleetstream_produce_rate{group="ns.analytics",partition="1"} 38');
+  expect(text).toContain('fleetstream_notifications_parked 2');
+  expect(text).toContain('fleetstream_notifications_dead 1');
+  const age = Number(/fleetstream_notifications_parked_oldest_age_seconds (\S+)/.exec(text)?.[1]);
+  expect(age).toBeGreaterThanOrEqual(60);
 });

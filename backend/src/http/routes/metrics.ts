@@ -3,6 +3,7 @@ import client from 'prom-client';
 import type { AppContext } from '../../context.js';
 import { readRoleReports } from '../../health.js';
 import type { OpsStore } from '../../infra/ops-store.js';
+import { createParkedNotifications } from '../../infra/parked-notifications.js';
 
 export interface MetricsSources {
   opsStore: OpsStore;
@@ -17,10 +18,12 @@ export interface MetricsSources {
 export function metricsRoutes(ctx: AppContext, sources: MetricsSources): Router {
   const registry = new client.Registry();
   // Role heartbeats and the ops snapshot are read once per scrape, before the gauges collect.
+  const parked = createParkedNotifications(ctx.redis, ctx.config.redis.prefix);
   let scrape: {
     roles: Awaited<ReturnType<typeof readRoleReports>>;
     snapshot: Awaited<ReturnType<OpsStore['snapshot']>> | null;
-  } = { roles: [], snapshot: null };
+    parked: Awaited<ReturnType<typeof parked.summary>> | null;
+  } = { roles: [], snapshot: null, parked: null };
   client.collectDefaultMetrics({ register: registry, prefix: 'fleetstream_gateway_' });
   new client.Gauge({
     name: 'fleetstream_role_up',
@@ -101,13 +104,45 @@ export function metricsRoutes(ctx: AppContext, sources: MetricsSources): Router 
     'Records per second written to the partition',
     (p) => p.produceRate,
   );
+  // Notifications the sink could not take (parked, dead ones included), from Redis.
+  const parkedGauge = (
+    name: string,
+    help: string,
+    pick: (p: NonNullable<typeof scrape.parked>) => number | null,
+  ) =>
+    new client.Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const v = scrape.parked ? pick(scrape.parked) : null;
+        if (v !== null) this.set(v);
+      },
+    });
+  parkedGauge(
+    'fleetstream_notifications_parked',
+    'Notifications the sink could not take yet, dead-lettered ones included',
+    (p) => p.parked,
+  );
+  parkedGauge(
+    'fleetstream_notifications_dead',
+    'Parked notifications no longer retried on their own (refused, or past NOTIFY_PARKED_DEAD_AFTER_S)',
+    (p) => p.dead,
+  );
+  parkedGauge(
+    'fleetstream_notifications_parked_oldest_age_seconds',
+    'How long the oldest parked notification has waited',
+    (p) => (p.oldestAgeMs === null ? 0 : p.oldestAgeMs / 1000),
+  );
   const router = Router();
   router.get('/metrics', async (_req, res) => {
-    const [roles, snapshot] = await Promise.all([
+    const [roles, snapshot, parkedNow] = await Promise.all([
       readRoleReports(ctx).catch(() => []),
       sources.opsStore.snapshot().catch(() => null),
+      parked.summary(Date.now()).catch(() => null),
     ]);
-    scrape = { roles, snapshot };
+    scrape = { roles, snapshot, parked: parkedNow };
     res.type(registry.contentType).send(await registry.metrics());
   });
   return router;

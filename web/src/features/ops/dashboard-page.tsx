@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import { TimeChart } from '../../components/time-chart.js';
 import { GroupCard, formatMs } from './group-card.js';
 import { TokenForm, useOpsToken } from './ops-token.js';
+import { ParkedCard } from './parked-card.js';
 import { PartitionHeat } from './partition-heat.js';
 import { useOpsStream } from './use-ops-stream.js';
 
@@ -67,6 +68,7 @@ export function DashboardPage() {
             {snapshot.groups.map((g) => (
               <GroupCard key={g.groupId} group={g} token={token} />
             ))}
+            <ParkedCard token={token} />
           </div>
           <div className="charts">
             <TimeChart
