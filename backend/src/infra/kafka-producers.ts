@@ -45,6 +45,13 @@ export async function startProducer(kafka: KafkaClient): Promise<RecordProducer>
   };
 }
 
+/**
+ * A transaction whose commit failed without an answer: it may have committed. The consumer that
+ * wrote it must not retry the chunk in place (it would send the same records again in a new
+ * transaction); it rejoins and reads its committed offset (startBatchConsumer does that).
+ */
+export class CommitOutcomeUnknown extends AppError {}
+
 export interface TransactionalWrite {
   /** Records to write, by topic, all or nothing. */
   records: { topic: string; records: readonly OutgoingRecord[] }[];
@@ -117,7 +124,7 @@ export function startTransactionalProducers(kafka: KafkaClient, baseId: string) 
         if (!committing) throw err;
         // The commit may have gone through with its answer lost: the caller must not send the
         // same records again before it knows (fence, then read the committed offset).
-        throw new AppError(
+        throw new CommitOutcomeUnknown(
           'KAFKA_UNAVAILABLE',
           `transaction commit failed, outcome unknown: ${(err as Error).message}`,
           { cause: err, retriable: true },

@@ -11,7 +11,7 @@ import {
 } from 'kafkajs';
 import { DLQ_HEADERS } from '@fleetstream/contracts';
 import { AppError } from '../errors.js';
-import type { OutgoingRecord } from './kafka-producers.js';
+import { CommitOutcomeUnknown, type OutgoingRecord } from './kafka-producers.js';
 import type { Logger } from './logger.js';
 
 export type KafkaClient = Kafka;
@@ -264,31 +264,38 @@ export async function startBatchConsumer(
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: o.partitionsConcurrently ?? 1,
     eachBatch: async (payload: EachBatchPayload) => {
-      const { batch } = payload;
-      for (let i = 0; i < batch.messages.length; i += chunkSize) {
-        if (!payload.isRunning() || payload.isStale()) return;
-        const chunk = batch.messages.slice(i, i + chunkSize);
-        await o.handleBatch({
-          topic: batch.topic,
-          partition: batch.partition,
-          highWatermark: batch.highWatermark,
-          records: chunk.map((m) => ({
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key === null ? null : m.key.toString(),
-            value: m.value,
-            timestamp: Number(m.timestamp),
-          })),
-        });
-        if (o.faultApplyToCommitDelayMs)
-          await new Promise((r) => setTimeout(r, o.faultApplyToCommitDelayMs));
-        payload.resolveOffset(chunk[chunk.length - 1]!.offset);
-        if (o.commit !== 'transaction') await payload.commitOffsetsIfNecessary();
-        await payload.heartbeat();
+      try {
+        await eachChunk(payload);
+      } catch (err) {
+        throw restartInsteadOfExit(err, o);
       }
     },
   });
+  async function eachChunk(payload: EachBatchPayload) {
+    const { batch } = payload;
+    for (let i = 0; i < batch.messages.length; i += chunkSize) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const chunk = batch.messages.slice(i, i + chunkSize);
+      await o.handleBatch({
+        topic: batch.topic,
+        partition: batch.partition,
+        highWatermark: batch.highWatermark,
+        records: chunk.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key === null ? null : m.key.toString(),
+          value: m.value,
+          timestamp: Number(m.timestamp),
+        })),
+      });
+      if (o.faultApplyToCommitDelayMs)
+        await new Promise((r) => setTimeout(r, o.faultApplyToCommitDelayMs));
+      payload.resolveOffset(chunk[chunk.length - 1]!.offset);
+      if (o.commit !== 'transaction') await payload.commitOffsetsIfNecessary();
+      await payload.heartbeat();
+    }
+  }
   return {
     async stop() {
       await consumer.disconnect();
@@ -297,6 +304,68 @@ export async function startBatchConsumer(
     pause: () => consumer.pause(o.topics.map((topic) => ({ topic }))),
     resume: () => consumer.resume(o.topics.map((topic) => ({ topic }))),
   };
+}
+
+const REBALANCING = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+]);
+/** Broker answers that mean "the coordinator is moving or loading": gone in seconds. */
+const TRANSIENT_COORDINATOR = new Set([
+  'COORDINATOR_NOT_AVAILABLE',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'GROUP_LOAD_IN_PROGRESS',
+  'CONCURRENT_TRANSACTIONS',
+]);
+
+function causes(err: unknown): { name?: string; type?: string; message?: string }[] {
+  const chain: { name?: string; type?: string; message?: string; cause?: unknown }[] = [];
+  for (
+    let e = err as (typeof chain)[number] | undefined;
+    e && chain.length < 10;
+    e = e.cause as typeof e
+  )
+    chain.push(e);
+  return chain;
+}
+
+/**
+ * What a failed chunk does to the consumer. kafkajs ends the consumer for good (CRASH without
+ * restart, and we exit) when the innermost cause of an error is not retriable, and it counts
+ * "no group coordinator" as such: a broker paused for a few seconds, or a coordinator moving,
+ * took the notifications worker down (sendOffsets, then minutes for its replacement to start
+ * consuming). Those, and a transaction whose commit outcome is unknown, now restart the
+ * consumer instead: it rejoins and reads the committed offsets, never retrying the chunk in
+ * place (which after an unknown outcome could send its records twice). Every other error is
+ * passed on as it is: retriable ones are retried in place by kafkajs, the rest end the process.
+ */
+export function restartInsteadOfExit(err: unknown, o: { groupId: string; log: Logger }): unknown {
+  const chain = causes(err);
+  // Rebalances are kafkajs's own business: it rejoins on them, as they are.
+  if (REBALANCING.has(chain[0]?.type ?? '') || chain[0]?.type === 'UNKNOWN_MEMBER_ID') return err;
+  const transient =
+    err instanceof CommitOutcomeUnknown ||
+    chain.some(
+      (e) =>
+        e.name === 'KafkaJSGroupCoordinatorNotFound' ||
+        (e.type !== undefined && TRANSIENT_COORDINATOR.has(e.type)),
+    );
+  if (!transient) return err;
+  const message = (err as Error).message;
+  o.log.warn(
+    { group: o.groupId, err: message },
+    'chunk failed; the consumer rejoins from its committed offsets',
+  );
+  // Not retriable itself (kafkajs does not retry it in place), its innermost cause retriable
+  // (kafkajs restarts the consumer rather than giving up).
+  return new AppError('KAFKA_UNAVAILABLE', `consumer ${o.groupId} restarts: ${message}`, {
+    retriable: false,
+    cause: new AppError('KAFKA_UNAVAILABLE', message, { retriable: true }),
+  });
 }
 
 /** Dead-lettered values are cut to this; the original size goes in a header. */

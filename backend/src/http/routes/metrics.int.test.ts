@@ -95,6 +95,8 @@ it('serves role, connection and lag figures, reading the ops snapshot once per s
   expect(text).toContain('fleetstream_produce_rate{group="ns.analytics",partition="1"} 38');
   expect(text).toContain('fleetstream_notifications_parked 2');
   expect(text).toContain('fleetstream_notifications_dead 1');
-  const age = Number(/fleetstream_notifications_parked_oldest_age_seconds (\S+)/.exec(text)?.[1]);
+  const age = Number(
+    /^fleetstream_notifications_parked_oldest_age_seconds (\S+)$/m.exec(text)?.[1],
+  );
   expect(age).toBeGreaterThanOrEqual(60);
 });
