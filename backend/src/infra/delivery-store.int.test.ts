@@ -58,7 +58,8 @@ async function stateOf(prefix: string, ids: string[]) {
     delete hash.updatedAt;
     out[id] = {
       hash,
-      trail: await r.zrange(`${prefix}dlv:${id}:trail`, 0, -1, 'WITHSCORES'),
+      // What a snapshot shows (these tests keep 3 points): older ones are trimmed now and then.
+      trail: await r.zrange(`${prefix}dlv:${id}:trail`, -3, -1, 'WITHSCORES'),
       hashExpires: (await r.ttl(`${prefix}dlv:${id}`)) > 0,
       trailExpires: (await r.ttl(`${prefix}dlv:${id}:trail`)) > 0,
       active: await r.zscore(`${prefix}active`, id),
@@ -144,7 +145,7 @@ describe('applyUpdates', () => {
         b: { hash: { seq: '5', status: 'delivered' }, active: null, hashExpires: true },
         c: { hash: { seq: '3', status: 'cancelled' }, active: null, trailExpires: true },
       });
-      expect(await t.ctx.redis.zcard(`${many}dlv:a:trail`)).toBe(3);
+      expect(await t.ctx.redis.zrange(`${many}dlv:a:trail`, -3, -1)).toHaveLength(3);
       const published = chunk.flatMap((u, i) =>
         expected[i]
           ? [
@@ -203,6 +204,32 @@ describe('applyUpdates', () => {
     expect(await store.listActive(10, Date.now())).toEqual([
       expect.objectContaining({ deliveryId: 'a', status: 'assigned' }),
     ]);
+  });
+});
+
+describe('trail', () => {
+  it('keeps at most trailLength + 32 points, and a snapshot shows the newest trailLength', async () => {
+    const prefix = `${t.ctx.config.redis.prefix}trail:`;
+    const store = createDeliveryStore(t.ctx.redis, { prefix, trailLength: 10 });
+    const now = Date.now();
+    await store.applyUpdates([trip('l', 1, 'assigned')], now);
+    let seq = 1;
+    let most = 0;
+    // Chunks of 1 to 7 positions, 300 in all.
+    for (let n = 1; seq < 300; n = (n % 7) + 1) {
+      const chunk = Array.from({ length: n }, () => position('l', ++seq));
+      await store.applyUpdates(chunk, now);
+      most = Math.max(most, await t.ctx.redis.zcard(`${prefix}dlv:l:trail`));
+      const snap = await store.snapshot('l');
+      expect(snap?.trail.map((p) => p.seq)).toEqual(
+        Array.from(
+          { length: Math.min(10, seq - 1) },
+          (_, k) => seq - Math.min(10, seq - 1) + 1 + k,
+        ),
+      );
+    }
+    expect(most).toBeLessThanOrEqual(10 + 32);
+    expect(most).toBeGreaterThan(10);
   });
 });
 

@@ -81,6 +81,7 @@ local trailLength = tonumber(ARGV[2])
 local retentionS = ARGV[3]
 local now = ARGV[4]
 local active = P .. 'active'
+local TRIM_EVERY = 32
 local known = {}
 local scores = {}
 local out = {}
@@ -108,7 +109,14 @@ local function flush(s)
   end
   if #s.points > 0 then
     redis.call('ZADD', s.trail, unpack(s.points))
-    redis.call('ZREMRANGEBYRANK', s.trail, 0, -(trailLength + 1))
+    -- Trimmed each time the delivery's revision passes a multiple of TRIM_EVERY, not at every
+    -- flush: the trail holds at most trailLength + TRIM_EVERY points, and the snapshot reads
+    -- the newest trailLength, the same points as trimming every time would leave.
+    local block = math.floor(s.rev / TRIM_EVERY)
+    if block ~= s.trimBlock then
+      redis.call('ZREMRANGEBYRANK', s.trail, 0, -(trailLength + 1))
+      s.trimBlock = block
+    end
     s.points = {}
     if s.status == 'delivered' or s.status == 'cancelled' then redis.call('EXPIRE', s.trail, retentionS) end
   end
@@ -124,6 +132,7 @@ while i <= n do
     local c = { seq = tonumber(h[1]), session = h[3] or '', superseded = decodeSuperseded(h[4]) }
     s = { key = key, trail = key .. ':trail', channel = P .. 'live:' .. id, c = c, status = h[2] or '', points = {},
       rev = tonumber(h[5] or h[1] or '0') }
+    s.trimBlock = math.floor(s.rev / TRIM_EVERY)
     known[id] = s
   end
   local verdict = judge(s.c, session, tonumber(seqArg))
@@ -165,9 +174,19 @@ while i <= n do
   out[#out + 1] = fresh and '1' or '0'
 end
 for _, s in pairs(known) do flush(s) end
+-- One ZADD for the chunk's active deliveries (in slices well inside Lua's stack limit).
+local pending = {}
 for id, score in pairs(scores) do
-  if score then redis.call('ZADD', active, score, id) end
+  if score then
+    pending[#pending + 1] = score
+    pending[#pending + 1] = id
+    if #pending >= 1000 then
+      redis.call('ZADD', active, unpack(pending))
+      pending = {}
+    end
+  end
 end
+if #pending > 0 then redis.call('ZADD', active, unpack(pending)) end
 return table.concat(out)
 `;
 
@@ -326,7 +345,8 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     async snapshot(deliveryId: string): Promise<SnapshotMessage | null> {
       const [hash, trail, notes] = await Promise.all([
         redis.hgetall(keys.delivery(deliveryId)),
-        redis.zrange(keys.trail(deliveryId), 0, -1),
+        // The newest trailLength points: the script trims the older ones only now and then.
+        redis.zrange(keys.trail(deliveryId), -trailLength, -1),
         redis.lrange(keys.notes(deliveryId), 0, -1),
       ]);
       if (!hash.driverId) return null;

@@ -38,10 +38,11 @@ describe('what a failed chunk does to the consumer', () => {
     expect(kafkajsVerdict(restartInsteadOfExit(unknown, o))).toBe('restart');
   });
 
-  it('leaves rebalances, ordinary retriable errors and fatal ones as they are', () => {
+  it('leaves rebalances, coordinators still loading, ordinary retriable errors and fatal ones as they are', () => {
     const rebalance = kafkajsError('KafkaJSProtocolError', true, 'REBALANCE_IN_PROGRESS');
+    const loading = kafkajsError('KafkaJSProtocolError', true, 'COORDINATOR_LOAD_IN_PROGRESS');
     const redis = new AppError('REDIS_UNAVAILABLE', 'connection lost', { retriable: true });
     const fatal = new AppError('KAFKA_FATAL', 'state moved under us', { retriable: false });
-    for (const e of [rebalance, redis, fatal]) expect(restartInsteadOfExit(e, o)).toBe(e);
+    for (const e of [rebalance, loading, redis, fatal]) expect(restartInsteadOfExit(e, o)).toBe(e);
   });
 });
