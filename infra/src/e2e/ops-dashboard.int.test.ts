@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
+import { createParkedNotifications } from '../../../backend/src/infra/parked-notifications.js';
 import { saveScreenshot, useBrowserStack } from '../testing/browser-stack.js';
 
 const t = useBrowserStack({
@@ -32,7 +34,41 @@ it(
       .poll(() => page.locator('.chart .u-series').count(), { timeout: 15_000 })
       .toBeGreaterThan(4);
 
+    // Undelivered notifications: two parked (one of them dead-lettered) show up, then go.
+    const parkedCard = page.getByTestId('parked');
+    await expect.poll(() => parkedCard.getByTestId('parked-count').textContent()).toBe('0');
+    const redis = new Redis(t.stack.env.REDIS_URL!);
+    const parked = createParkedNotifications(redis, t.stack.env.REDIS_PREFIX!);
+    const note = (i: number) => ({
+      type: 'notification' as const,
+      v: 1 as const,
+      id: `dlv-p${i}:delivered`,
+      deliveryId: `dlv-p${i}`,
+      driverId: `drv-p${i}`,
+      milestone: 'delivered' as const,
+      ts: Date.now(),
+      message: 'Your order was delivered.',
+    });
+    const since = Date.now();
+    await parked.park(
+      { notification: note(1), reason: 'HTTP 503', parkedAt: since, attempts: 1 },
+      since + 600_000,
+    );
+    await parked.park(
+      { notification: note(2), reason: 'HTTP 422', parkedAt: since, attempts: 1 },
+      null,
+    );
+    await expect
+      .poll(() => parkedCard.getByTestId('parked-count').textContent(), { timeout: 10_000 })
+      .toBe('2');
+    expect(await parkedCard.getByTestId('parked-dead').textContent()).toBe('1');
     await saveScreenshot(page, 'ops-dashboard.png', true);
+    await parked.remove(note(1).id);
+    await parked.remove(note(2).id);
+    await expect
+      .poll(() => parkedCard.getByTestId('parked-count').textContent(), { timeout: 10_000 })
+      .toBe('0');
+    redis.disconnect();
     expect(errors).toEqual([]);
     await page.close();
   },
