@@ -306,15 +306,12 @@ export async function startBatchConsumer(
   };
 }
 
-function causes(err: unknown): { name?: string; type?: string; message?: string }[] {
-  const chain: { name?: string; type?: string; message?: string; cause?: unknown }[] = [];
-  for (
-    let e = err as (typeof chain)[number] | undefined;
-    e && chain.length < 10;
-    e = e.cause as typeof e
-  )
-    chain.push(e);
-  return chain;
+/** Whether `err` or one of its causes (at most 10 deep) is named `name`. */
+function causedBy(err: unknown, name: string): boolean {
+  let e = err as { name?: string; cause?: unknown } | undefined;
+  for (let depth = 0; e && depth < 10; depth++, e = e.cause as typeof e)
+    if (e.name === name) return true;
+  return false;
 }
 
 /**
@@ -332,8 +329,7 @@ function causes(err: unknown): { name?: string; type?: string; message?: string 
  */
 export function restartInsteadOfExit(err: unknown, o: { groupId: string; log: Logger }): unknown {
   const transient =
-    err instanceof CommitOutcomeUnknown ||
-    causes(err).some((e) => e.name === 'KafkaJSGroupCoordinatorNotFound');
+    err instanceof CommitOutcomeUnknown || causedBy(err, 'KafkaJSGroupCoordinatorNotFound');
   if (!transient) return err;
   const message = (err as Error).message;
   o.log.warn(
