@@ -21,6 +21,7 @@ export interface GroupMemberOptions {
   minBytes?: BatchConsumerOptions['minBytes'];
   /** @default 500 */
   maxWaitMs?: BatchConsumerOptions['maxWaitMs'];
+  onAssignment?: BatchConsumerOptions['onAssignment'];
   log: Logger;
 }
 

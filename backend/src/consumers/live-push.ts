@@ -3,6 +3,7 @@ import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
+import { createLivePartitions } from './live-partitions.js';
 import { createLiveRoutes } from './live-routes.js';
 import { isApplied, judgeRecord, type SessionCursor } from '../domain/driver-session.js';
 import { createDeliveryStore, type DeliveryUpdate } from '../infra/delivery-store.js';
@@ -31,6 +32,8 @@ export interface LivePushStats {
   outOfOrder: number;
   /** Driver app restarts seen: first records of a session that superseded another. */
   newSessions: number;
+  /** Records of chunks redelivered after a crash or rebalance, skipped by offset. */
+  replays: number;
   /** Updates applied to Redis and published to gateways. */
   published: number;
   /** Notifications forwarded to customers. */
@@ -51,10 +54,12 @@ export async function start(ctx: AppContext): Promise<Stop> {
     deadLettered: 0,
     outOfOrder: 0,
     newSessions: 0,
+    replays: 0,
     published: 0,
     notifications: 0,
   };
   const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
+  const partitions = createLivePartitions(store, log);
   const cursors = new Map<string, SessionCursor>();
   const routes = createLiveRoutes({ cityGeoJson: ctx.config.http.cityGeoJson, log });
   const dlq = await startProducer(ctx.kafka);
@@ -97,36 +102,48 @@ export async function start(ctx: AppContext): Promise<Stop> {
 
   const handleBatch = async (batch: RecordBatch) => {
     if (batch.topic === ctx.config.topics.notifications) return forwardNotifications(batch);
+    const last = batch.records[batch.records.length - 1];
+    if (!last) return;
     const invalid: OutgoingRecord[] = [];
     const now = Date.now();
-    const records: LocationRecord[] = [];
+    const records: { offset: number; record: LocationRecord }[] = [];
     for (const r of batch.records) {
       const decoded = decodeConsumed(ctx, r);
-      if (decoded.ok) records.push(decoded.value);
+      if (decoded.ok) records.push({ offset: Number(r.offset), record: decoded.value });
       else invalid.push(deadLetter(r, decoded.error, groupId(ctx)));
     }
     // Routes planned by another worker (before a rebalance or restart) are picked up from Redis.
     const unknown = routes.missing([
       ...new Set(
-        records.flatMap((r) => (r.type === 'position' && r.deliveryId ? [r.deliveryId] : [])),
+        records.flatMap(({ record: r }) =>
+          r.type === 'position' && r.deliveryId ? [r.deliveryId] : [],
+        ),
       ),
     ]);
     if (unknown.length > 0) {
       const stored = await store.routes(unknown);
       unknown.forEach((id, i) => routes.adopt(id, stored[i] ?? null, 'picked_up'));
     }
-    const updates: DeliveryUpdate[] = [];
-    for (const record of records) {
-      const u = toUpdate(record, now);
-      if (u) updates.push(u);
+    const updates: { offset: number; update: DeliveryUpdate }[] = [];
+    for (const { offset, record } of records) {
+      const update = toUpdate(record, now);
+      if (update) updates.push({ offset, update });
     }
-    // The whole chunk in one script call, applied and published in partition order.
-    const applied = await store.applyUpdates(updates, now);
-    // Dead letters are written before the batch's offsets can be committed: none is lost.
+    // Dead letters are written before the chunk's offset is stored as applied: none is lost
+    // (a redelivered chunk may send one again; the dead-letter topic is at-least-once).
     await dlq.send(ctx.config.topics.locationDlq, invalid);
+    // The chunk's changes and messages in one compare-and-set write, in partition order.
+    const result = await partitions.apply(
+      batch.topic,
+      batch.partition,
+      updates,
+      Number(last.offset),
+      now,
+    );
     stats.consumed += batch.records.length;
     stats.deadLettered += invalid.length;
-    stats.published += applied.filter(Boolean).length;
+    stats.replays += result.replays;
+    stats.published += result.applied.filter(Boolean).length;
   };
 
   const member = await startGroupMember(ctx, {
@@ -137,6 +154,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     // deliveries' updates need no order between them (each is seq-checked in Redis anyway), and
     // one partition's decoding overlaps another's script call.
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
+    onAssignment: (assignment) => partitions.retain(assignment),
     // Customers wait for these: a fetch waits 10 ms at most for a fuller batch (a tenth of
     // the groups' default), which still bounds the fetches to about 100 a second.
     maxWaitMs: 10,

@@ -3,8 +3,7 @@
  * `SessionSchema` in contracts): the Kafka log decides which session is newer, never the device
  * clock. The first record of a session not seen before supersedes the current one; records of a
  * superseded session are stale; within a session, seq must rise. Every consumer applies this
- * rule: in TypeScript through {@link judgeRecord}, in the Redis scripts through the Lua copy in
- * infra/session-order-lua.ts, which the tests hold to this one.
+ * one rule, {@link judgeRecord}, to the state it holds in memory for its partitions.
  */
 
 /**

@@ -6,189 +6,69 @@ import type {
   PositionRecord,
   Route,
   SnapshotMessage,
-  StatusMessage,
   TrailPoint,
   TripRecord,
   TripStatus,
 } from '@fleetstream/contracts';
-import { sessionOf } from '../domain/driver-session.js';
+import type { SessionCursor } from '../domain/driver-session.js';
+import {
+  isFinished,
+  planLiveChunk,
+  type DeliveryChange,
+  type DeliveryUpdate,
+  type LiveChunkPlan,
+  type LiveDeliveryState,
+  type PositionEta,
+} from '../domain/live-delivery.js';
+import { AppError } from '../errors.js';
 import type { RedisClient } from './redis.js';
-import { SESSION_ORDER_LUA } from './session-order-lua.js';
+import {
+  MAX_COMMAND_ARGS,
+  writeIfUnchanged,
+  type FieldCondition,
+  type RedisCommand,
+} from './write-if-unchanged.js';
+
+export type { DeliveryUpdate, PositionEta } from '../domain/live-delivery.js';
 
 /**
  * The live state of deliveries in Redis, and the pub/sub channel gateways listen on.
  *
  * Keys (prefix P):
  * - `P:dlv:{id}` hash: seq, session, superseded (JSON list), rev, status, statusTs, driverId,
- *   pickup, dropoff, position (JSON), updatedAt
+ *   pickup, dropoff, route, position (JSON), updatedAt
  * - `P:dlv:{id}:trail` sorted set of trail points scored by rev (the delivery's update count),
- *   capped
+ *   holding at most trailLength + 32 points (trimmed when rev passes a multiple of 32)
  * - `P:active` sorted set of active delivery ids scored by the device time of their last record,
  *   so a replay of old records never makes an old delivery look active
+ * - `P:lp:offsets` hash `topic:partition` → last offset live-push applied of that partition
  * - channel `P:live:{id}`: every position/status message, in order
  *
- * Updates are applied by one Lua script per chunk (a partition's records, in order): each
- * update is applied only when it is newer than what the delivery has by the contract's
- * (driver, session, seq) rule, and is published in the same atomic step. So a replayed or resent
- * chunk (ioredis resends after a reconnect; Kafka redelivers after a crash) changes nothing and
- * publishes nothing twice, and the latest position never goes back in time. One script call per chunk instead of per record: Redis's cost of a
- * script call (argument tables, effects propagation) was most of the cost of a position.
+ * Live-push decides in TypeScript (domain/live-delivery.ts) from states it holds in memory for
+ * the partitions it owns, and writes a chunk's changes and messages in one compare-and-set
+ * script call on the partition's applied offset (infra/lua/write-if-unchanged.lua). So a chunk
+ * redelivered after a crash, resent by ioredis after a reconnect, or written by a member the
+ * partition has moved away from changes and publishes nothing twice, and the latest position
+ * never goes back in time. Callers without a partition (tests, tools) use `applyUpdates`, which
+ * reads the deliveries' states and checks each one's stored revision instead.
  */
 export interface DeliveryStoreOptions {
   prefix: string;
-  /** Points kept in the trail. @default 100 */
+  /** Points a snapshot shows of the trail. @default 100 */
   trailLength?: number;
   /** How long a finished delivery stays readable. @default 2 h */
   finishedRetentionS?: number;
 }
 
-/** Progress and ETA range live-push adds to a position message. */
-export interface PositionEta {
-  remainingM: number;
-  etaMinS: number;
-  etaMaxS: number;
+/** A partition's fence: the applied offset the writer's in-memory state was built on. */
+export interface PartitionFence {
+  topic: string;
+  partition: number;
+  /** The applied offset read (or last written), -1 for none. */
+  expected: number;
+  /** The chunk's last offset, stored when the write happens. */
+  next: number;
 }
-
-/** One update of a chunk, applied in the chunk's order. */
-export type DeliveryUpdate =
-  | { type: 'position'; position: PositionRecord & { deliveryId: string }; eta?: PositionEta }
-  | { type: 'trip'; trip: TripRecord; route?: Route | null };
-
-/**
- * ARGV: prefix, trail length, finished retention (s), now, then the updates one after another:
- * `p, deliveryId, seq, session, message, trail point, driverId, ts` or
- * `t, deliveryId, seq, session, status, pickup|'', dropoff|'', ts, message, driverId, route|''`.
- * Returns one character per update, '1' applied (and published) or '0' not newer.
- *
- * Whether an update is newer is the contract's (driver, session, seq) rule, judged per delivery
- * (a delivery is one driver's) by the shared Lua `judge`: the delivery keeps its driver's current
- * session and the superseded ones, so after an app restart (seq from 1 again) the new session's
- * records apply, and the old session's records, replayed or late, never do. `rev` counts the
- * delivery's applied updates across sessions: trail points are scored by it and every message
- * carries it, because seq alone no longer orders a delivery's messages. A legacy delivery (no
- * `rev` yet) starts counting from its seq, which keeps its trail's order.
- *
- * Per delivery, the stored state is read once and followed in the script; its latest position,
- * new trail points (then the trim) and active score are written once, before its next trip event
- * or at the end, which leaves the same state as writing them at every update (nothing else runs
- * in between). Every applied update is still published, in order. Keys are built from the
- * prefix, like the analytics script: a standalone Redis, or a cluster where the prefix is a hash
- * tag.
- */
-const APPLY_UPDATES = `${SESSION_ORDER_LUA}
-local P = ARGV[1]
-local trailLength = tonumber(ARGV[2])
-local retentionS = ARGV[3]
-local now = ARGV[4]
-local active = P .. 'active'
-local TRIM_EVERY = 32
-local known = {}
-local scores = {}
-local out = {}
--- Messages are JSON objects built by the worker; the revision is only known here, so it is
--- appended before the closing brace (cheaper than a cjson round trip per message).
-local function withRev(message, rev)
-  return string.sub(message, 1, -2) .. ',"rev":' .. rev .. '}'
-end
--- The delivery's order state, written with every change of its seq.
-local function cursorFields(s)
-  local fields = { 'seq', s.seqText, 'session', s.c.session, 'rev', s.rev }
-  if s.c.supersededChanged then
-    fields[#fields + 1] = 'superseded'
-    fields[#fields + 1] = encodeSuperseded(s.c.superseded)
-    s.c.supersededChanged = false
-  end
-  return fields
-end
--- The delivery's latest position and new trail points, written once per delivery (before its
--- next trip event, or at the end): fewer commands, and fewer bytes in the append-only file.
-local function flush(s)
-  if s.pmessage then
-    redis.call('HSET', s.key, 'position', s.pmessage, 'driverId', s.pdriver, 'updatedAt', now, unpack(cursorFields(s)))
-    s.pmessage = nil
-  end
-  if #s.points > 0 then
-    redis.call('ZADD', s.trail, unpack(s.points))
-    -- Trimmed each time the delivery's revision passes a multiple of TRIM_EVERY, not at every
-    -- flush: the trail holds at most trailLength + TRIM_EVERY points, and the snapshot reads
-    -- the newest trailLength, the same points as trimming every time would leave.
-    local block = math.floor(s.rev / TRIM_EVERY)
-    if block ~= s.trimBlock then
-      redis.call('ZREMRANGEBYRANK', s.trail, 0, -(trailLength + 1))
-      s.trimBlock = block
-    end
-    s.points = {}
-    if s.status == 'delivered' or s.status == 'cancelled' then redis.call('EXPIRE', s.trail, retentionS) end
-  end
-end
-local n = #ARGV
-local i = 5
-while i <= n do
-  local kind, id, seqArg, session = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local s = known[id]
-  if not s then
-    local key = P .. 'dlv:' .. id
-    local h = redis.call('HMGET', key, 'seq', 'status', 'session', 'superseded', 'rev')
-    local c = { seq = tonumber(h[1]), session = h[3] or '', superseded = decodeSuperseded(h[4]) }
-    s = { key = key, trail = key .. ':trail', channel = P .. 'live:' .. id, c = c, status = h[2] or '', points = {},
-      rev = tonumber(h[5] or h[1] or '0') }
-    s.trimBlock = math.floor(s.rev / TRIM_EVERY)
-    known[id] = s
-  end
-  local verdict = judge(s.c, session, tonumber(seqArg))
-  local fresh = verdict == 'a' or verdict == 'n'
-  -- The seq is written back as it came: Lua would print a large number in exponent form.
-  if fresh then s.rev, s.seqText = s.rev + 1, seqArg end
-  if kind == 'p' then
-    if fresh then
-      local message = withRev(ARGV[i + 4], s.rev)
-      s.pmessage, s.pdriver = message, ARGV[i + 6]
-      s.points[#s.points + 1] = s.rev
-      s.points[#s.points + 1] = ARGV[i + 5]
-      if s.status ~= 'delivered' and s.status ~= 'cancelled' then scores[id] = ARGV[i + 7] end
-      redis.call('PUBLISH', s.channel, message)
-    end
-    i = i + 8
-  else
-    if fresh then
-      flush(s)
-      local status = ARGV[i + 4]
-      redis.call('HSET', s.key, 'status', status, 'statusTs', ARGV[i + 7], 'driverId', ARGV[i + 9], 'updatedAt', now, unpack(cursorFields(s)))
-      if ARGV[i + 5] ~= '' then redis.call('HSET', s.key, 'pickup', ARGV[i + 5]) end
-      if ARGV[i + 6] ~= '' then redis.call('HSET', s.key, 'dropoff', ARGV[i + 6]) end
-      if ARGV[i + 10] ~= '' then redis.call('HSET', s.key, 'route', ARGV[i + 10]) end
-      if status == 'delivered' or status == 'cancelled' then
-        scores[id] = false
-        redis.call('ZREM', active, id)
-        redis.call('EXPIRE', s.key, retentionS)
-        redis.call('EXPIRE', s.trail, retentionS)
-      else
-        redis.call('PERSIST', s.key)
-        scores[id] = ARGV[i + 7]
-      end
-      s.status = status
-      redis.call('PUBLISH', s.channel, withRev(ARGV[i + 8], s.rev))
-    end
-    i = i + 11
-  end
-  out[#out + 1] = fresh and '1' or '0'
-end
-for _, s in pairs(known) do flush(s) end
--- One ZADD for the chunk's active deliveries (in slices well inside Lua's stack limit).
-local pending = {}
-for id, score in pairs(scores) do
-  if score then
-    pending[#pending + 1] = score
-    pending[#pending + 1] = id
-    if #pending >= 1000 then
-      redis.call('ZADD', active, unpack(pending))
-      pending = {}
-    end
-  end
-end
-if #pending > 0 then redis.call('ZADD', active, unpack(pending)) end
-return table.concat(out)
-`;
 
 const APPLY_NOTIFICATION = `
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
@@ -202,17 +82,24 @@ return 1
 
 type Scripted = RedisClient & {
   fsApplyNotification(k1: string, k2: string, ...args: (string | number)[]): Promise<number>;
-  fsApplyDeliveryUpdates(...args: (string | number)[]): Promise<string>;
 };
+
+/** Conflicting writers a standalone `applyUpdates` outlasts before it gives up. */
+const STANDALONE_ATTEMPTS = 20;
+
+/** A stored superseded list: JSON, where older writers (Lua's cjson) wrote `{}` for none. */
+function decodeSuperseded(raw: string | null | undefined): string[] {
+  if (!raw) return [];
+  const parsed = JSON.parse(raw) as unknown;
+  return Array.isArray(parsed) ? (parsed as string[]) : [];
+}
 
 export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions) {
   const trailLength = o.trailLength ?? 100;
   const retentionS = o.finishedRetentionS ?? 2 * 3600;
   const r = redis as Scripted;
-  if (!('fsApplyDeliveryUpdates' in redis)) {
-    redis.defineCommand('fsApplyDeliveryUpdates', { numberOfKeys: 0, lua: APPLY_UPDATES });
+  if (!('fsApplyNotification' in redis))
     redis.defineCommand('fsApplyNotification', { numberOfKeys: 2, lua: APPLY_NOTIFICATION });
-  }
   const keys = {
     delivery: (id: string) => `${o.prefix}dlv:${id}`,
     trail: (id: string) => `${o.prefix}dlv:${id}:trail`,
@@ -220,82 +107,181 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     notes: (id: string) => `${o.prefix}dlv:${id}:notes`,
     noteIds: (id: string) => `${o.prefix}dlv:${id}:noteids`,
     channel: (id: string) => `${o.prefix}live:${id}`,
+    offsets: `${o.prefix}lp:offsets`,
+  };
+  const offsetField = (topic: string, partition: number) => `${topic}:${partition}`;
+
+  /** The stored states of these deliveries, in order (empty ones for unknown deliveries). */
+  const loadStates = async (ids: readonly string[]): Promise<LiveDeliveryState[]> => {
+    if (ids.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const id of ids)
+      pipeline.hmget(keys.delivery(id), 'seq', 'status', 'session', 'superseded', 'rev');
+    const rows = (await pipeline.exec()) ?? [];
+    return rows.map(([err, value]) => {
+      if (err) throw err;
+      const [seq, status, session, superseded, rev] = value as (string | null)[];
+      const cursor: SessionCursor | undefined =
+        seq === null || seq === undefined
+          ? undefined
+          : { session: session ?? '', seq: Number(seq), superseded: decodeSuperseded(superseded) };
+      return {
+        cursor,
+        // A delivery written before revisions counts from its seq, which keeps its trail's order.
+        rev: Number(rev ?? seq ?? 0),
+        status: (status ?? '') as TripStatus | '',
+        storedRev: rev ?? '',
+      };
+    });
   };
 
-  const args = (u: DeliveryUpdate, now: number, out: (string | number)[]) => {
-    if (u.type === 'position') {
-      const p = u.position;
-      const message: PositionMessage = {
-        type: 'position',
-        deliveryId: p.deliveryId,
-        driverId: p.driverId,
-        seq: p.seq,
-        ts: p.ts,
-        lat: p.lat,
-        lng: p.lng,
-        speedMps: p.speedMps,
-        headingDeg: p.headingDeg,
-        accuracyM: p.accuracyM,
-        appliedAt: now,
-        ...u.eta,
-      };
-      const point: TrailPoint = { lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq };
-      out.push(
-        'p',
-        p.deliveryId,
-        p.seq,
-        sessionOf(p),
-        JSON.stringify(message),
-        JSON.stringify(point),
-        p.driverId,
-        p.ts,
-      );
-      return;
+  /** The commands that store one delivery's changes. */
+  const changeCommands = (c: DeliveryChange, now: number, out: RedisCommand[]) => {
+    const key = keys.delivery(c.deliveryId);
+    const trail = keys.trail(c.deliveryId);
+    const s = c.state;
+    const fields: (string | number)[] = ['HSET', key, 'driverId', c.driverId, 'updatedAt', now];
+    fields.push('seq', s.cursor?.seq ?? 0, 'session', s.cursor?.session ?? '', 'rev', s.rev);
+    if (c.supersededChanged) fields.push('superseded', JSON.stringify(s.cursor?.superseded ?? []));
+    if (c.position) fields.push('position', JSON.stringify(c.position));
+    if (c.trip) {
+      fields.push('status', c.trip.status, 'statusTs', c.trip.statusTs);
+      if (c.trip.pickup) fields.push('pickup', JSON.stringify(c.trip.pickup));
+      if (c.trip.dropoff) fields.push('dropoff', JSON.stringify(c.trip.dropoff));
+      if (c.trip.route) fields.push('route', JSON.stringify(c.trip.route));
     }
-    const t = u.trip;
-    const message: StatusMessage = {
-      type: 'status',
-      deliveryId: t.deliveryId,
-      seq: t.seq,
-      status: t.status,
-      ts: t.ts,
-      pickup: t.pickup ?? null,
-      dropoff: t.dropoff ?? null,
-      route: u.route ?? null,
-    };
-    out.push(
-      't',
-      t.deliveryId,
-      t.seq,
-      sessionOf(t),
-      t.status,
-      t.pickup ? JSON.stringify(t.pickup) : '',
-      t.dropoff ? JSON.stringify(t.dropoff) : '',
-      t.ts,
-      JSON.stringify(message),
-      t.driverId,
-      u.route ? JSON.stringify(u.route) : '',
+    out.push(fields);
+    if (c.trail.length > 0) {
+      const zadd: RedisCommand = ['ZADD', trail];
+      for (const p of c.trail) zadd.push(p.rev, JSON.stringify(p.point));
+      out.push(zadd);
+    }
+    if (c.trimTrail) out.push(['ZREMRANGEBYRANK', trail, 0, -(trailLength + 1)]);
+    if (c.trip && isFinished(c.trip.status))
+      out.push(['EXPIRE', key, retentionS], ['EXPIRE', trail, retentionS]);
+    else if (c.trip) out.push(['PERSIST', key], ['PERSIST', trail]);
+    else if (c.trail.length > 0 && isFinished(s.status)) out.push(['EXPIRE', trail, retentionS]);
+  };
+
+  /** Every command of a plan: the deliveries' state, their messages in order, the active set. */
+  const planCommands = (plan: LiveChunkPlan, now: number): RedisCommand[] => {
+    const out: RedisCommand[] = [];
+    for (const c of plan.changes.values()) changeCommands(c, now, out);
+    for (const m of plan.messages)
+      out.push(['PUBLISH', keys.channel(m.deliveryId), JSON.stringify(m.message)]);
+    let add: RedisCommand = ['ZADD', keys.active];
+    const removed: RedisCommand = ['ZREM', keys.active];
+    for (const c of plan.changes.values()) {
+      if (c.activeScore === null) removed.push(c.deliveryId);
+      else if (c.activeScore !== undefined) {
+        add.push(c.activeScore, c.deliveryId);
+        if (add.length >= MAX_COMMAND_ARGS - 2) {
+          out.push(add);
+          add = ['ZADD', keys.active];
+        }
+      }
+    }
+    if (add.length > 2) out.push(add);
+    if (removed.length > 2) out.push(removed);
+    return out;
+  };
+
+  /** One standalone write: reads the deliveries' states, plans, and writes if unchanged. */
+  const applyStandalone = async (
+    updates: readonly DeliveryUpdate[],
+    now: number,
+  ): Promise<boolean[]> => {
+    const ids = [
+      ...new Set(updates.map((u) => (u.type === 'position' ? u.position : u.trip).deliveryId)),
+    ];
+    for (let attempt = 0; attempt < STANDALONE_ATTEMPTS; attempt++) {
+      const loaded = await loadStates(ids);
+      const states = new Map(ids.map((id, i) => [id, loaded[i]!]));
+      const plan = planLiveChunk(updates, (id) => states.get(id)!, now);
+      const conditions: FieldCondition[] = [...plan.changes.keys()].map((id) => ({
+        key: keys.delivery(id),
+        field: 'rev',
+        expected: states.get(id)!.storedRev,
+      }));
+      if (await writeIfUnchanged(redis, conditions, planCommands(plan, now))) return plan.applied;
+    }
+    throw new AppError(
+      'STATE_CONFLICT',
+      `deliveries ${ids.join(', ')} kept changing under ${STANDALONE_ATTEMPTS} writes`,
+      { retriable: true },
     );
   };
 
   /**
-   * Applies updates in order, all in one atomic step, each only if newer than what the
-   * delivery has; resolves, per update, whether it was new (and so published).
+   * Calls of `applyUpdates` waiting for the one in flight; they go together as one chunk, in
+   * call order, so concurrent callers of one process never conflict with each other.
    */
-  const applyUpdates = async (
-    updates: readonly DeliveryUpdate[],
-    now: number,
-  ): Promise<boolean[]> => {
-    if (updates.length === 0) return [];
-    const argv: (string | number)[] = [o.prefix, trailLength, retentionS, now];
-    for (const u of updates) args(u, now, argv);
-    const applied = await r.fsApplyDeliveryUpdates(...argv);
-    return updates.map((_, i) => applied[i] === '1');
+  let queued: {
+    updates: readonly DeliveryUpdate[];
+    now: number;
+    done: (applied: boolean[]) => void;
+    failed: (err: unknown) => void;
+  }[] = [];
+  let writing = false;
+  const drain = async () => {
+    writing = true;
+    while (queued.length > 0) {
+      const calls = queued;
+      queued = [];
+      try {
+        const applied = await applyStandalone(
+          calls.flatMap((c) => c.updates),
+          calls[calls.length - 1]!.now,
+        );
+        let at = 0;
+        for (const c of calls) {
+          c.done(applied.slice(at, at + c.updates.length));
+          at += c.updates.length;
+        }
+      } catch (err) {
+        for (const c of calls) c.failed(err);
+      }
+    }
+    writing = false;
+  };
+
+  /**
+   * Applies updates in order, all in one atomic step, each only if newer than what the
+   * delivery has; resolves, per update, whether it was new (and so published). For callers
+   * that own no partition (tests, tools): the deliveries' states are read each time, and the
+   * write checks that no one changed them meanwhile (trying again if someone did).
+   */
+  const applyUpdates = (updates: readonly DeliveryUpdate[], now: number): Promise<boolean[]> => {
+    if (updates.length === 0) return Promise.resolve([]);
+    return new Promise((done, failed) => {
+      queued.push({ updates, now, done, failed });
+      if (!writing) void drain();
+    });
   };
 
   return {
     keys,
     applyUpdates,
+    loadStates,
+
+    /** The last offset of a partition live-push applied, or -1. */
+    async appliedOffset(topic: string, partition: number): Promise<number> {
+      const v = await redis.hget(keys.offsets, offsetField(topic, partition));
+      return v === null ? -1 : Number(v);
+    },
+
+    /**
+     * Writes a plan of one partition's chunk, with the chunk's last offset, if the partition's
+     * stored applied offset is still `fence.expected`; resolves false, having changed and
+     * published nothing, when it moved on (someone else wrote the partition meanwhile).
+     */
+    async writeChunk(plan: LiveChunkPlan, fence: PartitionFence, now: number): Promise<boolean> {
+      const field = offsetField(fence.topic, fence.partition);
+      const commands = planCommands(plan, now);
+      commands.push(['HSET', keys.offsets, field, fence.next]);
+      const expected = fence.expected < 0 ? '' : String(fence.expected);
+      return writeIfUnchanged(redis, [{ key: keys.offsets, field, expected }], commands);
+    },
 
     /** Applies a position of a driver on a delivery; resolves true when it was new. */
     async applyPosition(

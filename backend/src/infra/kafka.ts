@@ -207,6 +207,8 @@ export interface BatchConsumerOptions {
   faultApplyToCommitDelayMs?: number;
   /** Called when kafkajs gives up (CRASH without restart): the process should exit. */
   onFatal(err: Error): void;
+  /** Called with the member's partitions each time it joins the group (after a rebalance). */
+  onAssignment?(assignment: ReadonlyMap<string, readonly number[]>): void;
   log: Logger;
 }
 
@@ -243,6 +245,7 @@ export async function startBatchConsumer(
   let assigned = new Map<string, number[]>();
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     assigned = new Map(Object.entries(e.payload.memberAssignment));
+    o.onAssignment?.(assigned);
     o.log.info({ group: o.groupId, assignment: e.payload.memberAssignment }, 'joined group');
   });
   consumer.on(consumer.events.CRASH, (e) => {

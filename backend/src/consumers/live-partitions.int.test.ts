@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { PositionRecord } from '@fleetstream/contracts';
+import type { DeliveryUpdate } from '../domain/live-delivery.js';
+import { createDeliveryStore } from '../infra/delivery-store.js';
+import type { RedisClient } from '../infra/redis.js';
+import { testLogger } from '../testing/fixtures.js';
+import { createTestContext, testNamespace } from '../testing/test-context.js';
+import { createLivePartitions } from './live-partitions.js';
+
+let t: Awaited<ReturnType<typeof createTestContext>>;
+let subscriber: RedisClient;
+
+beforeAll(async () => {
+  t = await createTestContext(['live-push'], testNamespace('live-partitions'));
+  subscriber = t.ctx.redis.duplicate();
+});
+afterAll(async () => {
+  subscriber.disconnect();
+  await t.close();
+});
+
+const ts0 = Date.now() - 60_000;
+/** Records of one partition: `n` positions of delivery `id`, at offsets from `from`. */
+const records = (id: string, from: number, seqs: number[]) =>
+  seqs.map((seq, i) => ({
+    offset: from + i,
+    update: {
+      type: 'position',
+      position: {
+        type: 'position',
+        v: 1,
+        driverId: `drv-${id}`,
+        deliveryId: id,
+        seq,
+        ts: ts0 + seq * 1000,
+        lat: 52.5,
+        lng: 13.4 + seq * 1e-5,
+        speedMps: 6,
+      } satisfies PositionRecord & { deliveryId: string },
+    } satisfies DeliveryUpdate,
+  }));
+
+/** Every rev published on the deliveries' channels under `prefix`, in order. */
+async function listen(prefix: string) {
+  const revs: number[] = [];
+  subscriber.on('pmessage', (_p: string, channel: string, raw: string) => {
+    if (channel.startsWith(prefix)) revs.push((JSON.parse(raw) as { rev: number }).rev);
+  });
+  await subscriber.psubscribe(`${prefix}live:*`);
+  return revs;
+}
+
+it('applies each offset once: a redelivered chunk, and a member the partition moved away from, publish nothing twice', async () => {
+  const prefix = `${t.ctx.config.redis.prefix}fence:`;
+  const store = createDeliveryStore(t.ctx.redis, { prefix });
+  const revs = await listen(prefix);
+  const log = testLogger();
+  const a = createLivePartitions(store, log);
+  const b = createLivePartitions(store, log);
+  const topic = 'loc';
+  const now = Date.now();
+
+  // Member a applies offsets 0–4; b, which took the partition over, reads the stored state.
+  expect((await a.apply(topic, 0, records('x', 0, [1, 2, 3, 4, 5]), 4, now)).applied).toEqual(
+    Array(5).fill(true),
+  );
+  // Kafka redelivers 3–7 to b (a's commit of 3–4 was lost): 3–4 are skipped by offset.
+  const redelivered = await b.apply(topic, 0, records('x', 3, [4, 5, 6, 7, 8]), 7, now);
+  expect(redelivered).toEqual({ applied: [false, false, true, true, true], replays: 2 });
+  // a still believes it owns the partition (a zombie) and writes 5–9 from its stale state: the
+  // fence makes it read the partition again, and only 8–9 are new.
+  const zombie = await a.apply(topic, 0, records('x', 5, [6, 7, 8, 9, 10]), 9, now);
+  expect(zombie.applied).toEqual([false, false, false, true, true]);
+  expect(await store.appliedOffset(topic, 0)).toBe(9);
+
+  const snap = await store.snapshot('x');
+  expect(snap).toMatchObject({ seq: 10, rev: 10 });
+  expect(snap?.trail.map((p) => p.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  // A marker published after everything: once it arrives, any double publish would have too.
+  await b.apply(topic, 0, records('x', 10, [11]), 10, now);
+  for (let i = 0; i < 200 && revs.length < 11; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(revs).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+});
+
+it('a member that gets a partition back reads it again instead of judging from what it had', async () => {
+  const prefix = `${t.ctx.config.redis.prefix}retain:`;
+  const store = createDeliveryStore(t.ctx.redis, { prefix });
+  const a = createLivePartitions(store, testLogger());
+  await a.apply('loc', 1, records('y', 0, [1, 2]), 1, Date.now());
+  // Someone else applies the next records while a does not own the partition.
+  a.retain(new Map([['loc', [0]]]));
+  await createLivePartitions(store, testLogger()).apply(
+    'loc',
+    1,
+    records('y', 2, [3]),
+    2,
+    Date.now(),
+  );
+  // Back with a: it reads the partition again instead of judging from what it had.
+  a.retain(new Map([['loc', [0, 1]]]));
+  const back = await a.apply('loc', 1, records('y', 3, [3, 4]), 4, Date.now());
+  expect(back.applied).toEqual([false, true]);
+  expect((await store.snapshot('y'))?.rev).toBe(4);
+});

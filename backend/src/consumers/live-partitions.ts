@@ -1,0 +1,130 @@
+import {
+  isFinished,
+  planLiveChunk,
+  type DeliveryUpdate,
+  type LiveDeliveryState,
+} from '../domain/live-delivery.js';
+import { AppError } from '../errors.js';
+import type { DeliveryStore } from '../infra/delivery-store.js';
+import type { Logger } from '../infra/logger.js';
+
+/** Writes that find their partition moved on before the chunk gives up (and is retried). */
+const FENCED_ATTEMPTS = 5;
+
+/** Deliveries kept in memory per partition; past it the partition's states are read again. */
+const MAX_DELIVERIES_PER_PARTITION = 200_000;
+
+export interface LiveChunkResult {
+  /** Per update: whether it took effect (and was published). */
+  applied: boolean[];
+  /** Updates skipped by offset: already applied by an earlier write of the partition. */
+  replays: number;
+}
+
+interface PartitionState {
+  /** Offset the states below were built on (-1: none applied yet). */
+  applied: number;
+  deliveries: Map<string, LiveDeliveryState>;
+}
+
+/**
+ * The deliveries' states of the partitions this live-push member owns, in memory: Kafka
+ * gives each partition to one member of the group, and a delivery's records all sit in its
+ * driver's partition, so while the member owns it no one else writes those deliveries. A
+ * state is read from Redis the first time its delivery is seen, and the chunk's decisions
+ * (domain/live-delivery.ts) are written back with the partition's applied offset by a
+ * compare-and-set: when the stored offset has moved on (the partition was someone else's
+ * meanwhile, or a write whose answer was lost did happen), the partition's states are dropped,
+ * read again and the chunk decided anew. Finished deliveries leave memory.
+ */
+export function createLivePartitions(store: DeliveryStore, log: Logger) {
+  const partitions = new Map<string, PartitionState>();
+  const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
+
+  async function stateOf(topic: string, partition: number): Promise<PartitionState> {
+    const key = keyOf(topic, partition);
+    const known = partitions.get(key);
+    if (known) return known;
+    const state = { applied: await store.appliedOffset(topic, partition), deliveries: new Map() };
+    partitions.set(key, state);
+    return state;
+  }
+
+  return {
+    /**
+     * Applies one partition's chunk: `updates` with their offsets, in log order, and the
+     * chunk's last offset (records without an update included, so they are not looked at again).
+     */
+    async apply(
+      topic: string,
+      partition: number,
+      updates: readonly { offset: number; update: DeliveryUpdate }[],
+      lastOffset: number,
+      now: number,
+    ): Promise<LiveChunkResult> {
+      for (let attempt = 1; ; attempt++) {
+        const state = await stateOf(topic, partition);
+        const fresh = updates.filter((u) => u.offset > state.applied);
+        const missing = [
+          ...new Set(
+            fresh
+              .map(
+                (u) =>
+                  (u.update.type === 'position' ? u.update.position : u.update.trip).deliveryId,
+              )
+              .filter((id) => !state.deliveries.has(id)),
+          ),
+        ];
+        const loaded = await store.loadStates(missing);
+        missing.forEach((id, i) => state.deliveries.set(id, loaded[i]!));
+        const plan = planLiveChunk(
+          fresh.map((u) => u.update),
+          (id) => state.deliveries.get(id)!,
+          now,
+        );
+        const fence = { topic, partition, expected: state.applied, next: lastOffset };
+        let written: boolean;
+        try {
+          written = lastOffset <= state.applied || (await store.writeChunk(plan, fence, now));
+        } catch (err) {
+          // Whether the write happened is unknown: read the partition again next time.
+          partitions.delete(keyOf(topic, partition));
+          throw err;
+        }
+        if (written) {
+          state.applied = Math.max(state.applied, lastOffset);
+          for (const [id, c] of plan.changes) {
+            if (isFinished(c.state.status)) state.deliveries.delete(id);
+            else state.deliveries.set(id, { ...c.state, storedRev: String(c.state.rev) });
+          }
+          if (state.deliveries.size > MAX_DELIVERIES_PER_PARTITION) state.deliveries.clear();
+          const byUpdate = new Map(fresh.map((u, i) => [u, plan.applied[i]!]));
+          return {
+            applied: updates.map((u) => byUpdate.get(u) ?? false),
+            replays: updates.length - fresh.length,
+          };
+        }
+        partitions.delete(keyOf(topic, partition));
+        log.info(
+          { topic, partition, attempt },
+          'partition written elsewhere meanwhile: reading it again',
+        );
+        if (attempt >= FENCED_ATTEMPTS)
+          throw new AppError(
+            'STATE_CONFLICT',
+            `partition ${topic}:${partition} kept moving on under ${FENCED_ATTEMPTS} writes`,
+            { retriable: true },
+          );
+      }
+    },
+
+    /** Forgets partitions this member no longer owns (their states may change elsewhere). */
+    retain(assignment: ReadonlyMap<string, readonly number[]>) {
+      for (const key of partitions.keys()) {
+        const at = key.lastIndexOf(':');
+        const owned = assignment.get(key.slice(0, at))?.includes(Number(key.slice(at + 1)));
+        if (!owned) partitions.delete(key);
+      }
+    },
+  };
+}

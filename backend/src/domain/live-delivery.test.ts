@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
+import {
+  emptyLiveState,
+  planLiveChunk,
+  TRAIL_TRIM_EVERY,
+  type DeliveryUpdate,
+  type LiveDeliveryState,
+} from './live-delivery.js';
+
+const position = (deliveryId: string, seq: number, session?: string): DeliveryUpdate => ({
+  type: 'position',
+  position: {
+    type: 'position',
+    v: 1,
+    driverId: `drv-${deliveryId}`,
+    deliveryId,
+    seq,
+    ts: 1_000 * seq,
+    lat: 52.5,
+    lng: 13.4,
+    speedMps: 5,
+    ...(session ? { session } : {}),
+  } satisfies PositionRecord & { deliveryId: string },
+});
+const trip = (deliveryId: string, seq: number, status: TripRecord['status']): DeliveryUpdate => ({
+  type: 'trip',
+  trip: {
+    type: 'trip',
+    v: 1,
+    driverId: `drv-${deliveryId}`,
+    deliveryId,
+    seq,
+    ts: 1_000 * seq,
+    status,
+  },
+});
+
+const fromEmpty = (updates: DeliveryUpdate[], states = new Map<string, LiveDeliveryState>()) =>
+  planLiveChunk(updates, (id) => states.get(id) ?? emptyLiveState(), 5);
+
+describe('planLiveChunk', () => {
+  it('applies newer seqs, skips duplicates and counts one revision per applied update', () => {
+    const plan = fromEmpty([
+      position('a', 1),
+      position('a', 3),
+      position('a', 2),
+      position('a', 3),
+    ]);
+    expect(plan.applied).toEqual([true, true, false, false]);
+    const a = plan.changes.get('a')!;
+    expect(a.state.rev).toBe(2);
+    expect(a.state.cursor).toEqual({ session: '', seq: 3, superseded: [] });
+    expect(a.position).toMatchObject({ seq: 3, rev: 2, appliedAt: 5 });
+    expect(a.trail.map((p) => p.rev)).toEqual([1, 2]);
+    expect(plan.messages.map((m) => m.message.rev)).toEqual([1, 2]);
+  });
+
+  it('follows a new session and never applies the superseded one again', () => {
+    const plan = fromEmpty([
+      position('a', 7, 's1'),
+      position('a', 1, 's2'),
+      position('a', 8, 's1'),
+      position('a', 2, 's2'),
+    ]);
+    expect(plan.applied).toEqual([true, true, false, true]);
+    const a = plan.changes.get('a')!;
+    expect(a.supersededChanged).toBe(true);
+    expect(a.state.cursor).toEqual({ session: 's2', seq: 2, superseded: ['s1'] });
+  });
+
+  it('judges against the given state, which it leaves unchanged', () => {
+    const before: LiveDeliveryState = {
+      cursor: { session: '', seq: 10, superseded: [] },
+      rev: 40,
+      status: 'picked_up',
+      storedRev: '40',
+    };
+    const states = new Map([['a', before]]);
+    const plan = fromEmpty([position('a', 10), position('a', 11)], states);
+    expect(plan.applied).toEqual([false, true]);
+    expect(states.get('a')).toEqual(before);
+    expect(plan.changes.get('a')!.state).toMatchObject({ rev: 41, status: 'picked_up' });
+  });
+
+  it('keeps a delivery in the active set until it finishes, by device time', () => {
+    const plan = fromEmpty([trip('a', 1, 'assigned'), position('a', 2), trip('b', 1, 'assigned')]);
+    expect(plan.changes.get('a')!.activeScore).toBe(2_000);
+    const done = fromEmpty([trip('a', 1, 'assigned'), trip('a', 3, 'delivered'), position('a', 4)]);
+    const a = done.changes.get('a')!;
+    expect(a.activeScore).toBeNull();
+    expect(a.state.status).toBe('delivered');
+    // Positions after the end are still stored and published, but do not make it active again.
+    expect(done.applied).toEqual([true, true, true]);
+  });
+
+  it('asks for a trail trim each time the revision passes a multiple of the trim interval', () => {
+    const updates = Array.from({ length: TRAIL_TRIM_EVERY * 2 }, (_, i) => position('a', i + 1));
+    const first = fromEmpty(updates.slice(0, TRAIL_TRIM_EVERY - 1));
+    expect(first.changes.get('a')!.trimTrail).toBe(false);
+    expect(fromEmpty(updates).changes.get('a')!.trimTrail).toBe(true);
+  });
+});

@@ -1,0 +1,179 @@
+import type {
+  LatLng,
+  PositionMessage,
+  PositionRecord,
+  Route,
+  StatusMessage,
+  TrailPoint,
+  TripRecord,
+  TripStatus,
+} from '@fleetstream/contracts';
+import { judgeRecord, isApplied, type SessionCursor } from './driver-session.js';
+
+/**
+ * Live-push's rules for one delivery: which records take effect (the contract's (driver,
+ * session, seq) order, judged per delivery, which is one driver's), the delivery's revision, and
+ * what its stored state and its customers' messages become. Pure: the consumer holds each owned
+ * partition's states in memory and an adapter stores the plan (infra/delivery-store.ts).
+ */
+
+/** Progress and ETA range live-push adds to a position message. */
+export interface PositionEta {
+  remainingM: number;
+  etaMinS: number;
+  etaMaxS: number;
+}
+
+/** One update of a chunk, applied in the chunk's order. */
+export type DeliveryUpdate =
+  | { type: 'position'; position: PositionRecord & { deliveryId: string }; eta?: PositionEta }
+  | { type: 'trip'; trip: TripRecord; route?: Route | null };
+
+/** What live-push keeps per delivery to judge the next update. */
+export interface LiveDeliveryState {
+  /** Undefined until the delivery's first update. */
+  cursor: SessionCursor | undefined;
+  /** Applied updates so far (across sessions): trail points are scored by it. */
+  rev: number;
+  status: TripStatus | '';
+  /** The stored `rev` field as read, which a write without a partition fence is checked against. */
+  storedRev: string;
+}
+
+export const emptyLiveState = (): LiveDeliveryState => ({
+  cursor: undefined,
+  rev: 0,
+  status: '',
+  storedRev: '',
+});
+
+export const isFinished = (status: TripStatus | '') =>
+  status === 'delivered' || status === 'cancelled';
+
+/** Trails are trimmed each time a delivery's revision passes a multiple of this. */
+export const TRAIL_TRIM_EVERY = 32;
+
+/** Everything one chunk changes about one delivery, written at once. */
+export interface DeliveryChange {
+  deliveryId: string;
+  /** The state after the chunk (also the consumer's new in-memory state). */
+  state: LiveDeliveryState;
+  /** Whether the cursor's superseded sessions changed and must be written. */
+  supersededChanged: boolean;
+  driverId: string;
+  /** The latest position message, when a position was applied. */
+  position?: PositionMessage;
+  /** New trail points with their revisions, oldest first. */
+  trail: { rev: number; point: TrailPoint }[];
+  /** Whether the trail is due a trim (its revision passed a multiple of TRAIL_TRIM_EVERY). */
+  trimTrail: boolean;
+  /** The last applied trip event's fields, when one was applied. */
+  trip?: {
+    status: TripStatus;
+    statusTs: number;
+    pickup?: LatLng;
+    dropoff?: LatLng;
+    route?: Route;
+  };
+  /**
+   * Score in the active set (device time of the last update while unfinished), null to leave
+   * it, undefined when unchanged.
+   */
+  activeScore?: number | null;
+}
+
+export interface LiveChunkPlan {
+  /** Per update of the chunk: whether it took effect (and is published). */
+  applied: boolean[];
+  /** The messages customers get, in the chunk's order. */
+  messages: { deliveryId: string; message: PositionMessage | StatusMessage }[];
+  /** One entry per delivery the chunk changed. */
+  changes: Map<string, DeliveryChange>;
+}
+
+/**
+ * Plans a chunk of updates (one partition's, in log order) against the deliveries' states.
+ * `stateOf` must return the current state of every delivery in the chunk; it is not changed.
+ */
+export function planLiveChunk(
+  updates: readonly DeliveryUpdate[],
+  stateOf: (deliveryId: string) => LiveDeliveryState,
+  now: number,
+): LiveChunkPlan {
+  const changes = new Map<string, DeliveryChange>();
+  const messages: LiveChunkPlan['messages'] = [];
+  const applied = updates.map((u) => {
+    const record = u.type === 'position' ? u.position : u.trip;
+    const id = record.deliveryId;
+    let change = changes.get(id);
+    const before = change?.state ?? stateOf(id);
+    const judged = judgeRecord(before.cursor, record);
+    if (!isApplied(judged.verdict)) return false;
+    const rev = before.rev + 1;
+    if (!change) {
+      change = {
+        deliveryId: id,
+        state: before,
+        supersededChanged: false,
+        driverId: record.driverId,
+        trail: [],
+        trimTrail: false,
+      };
+      changes.set(id, change);
+    }
+    if (judged.verdict === 'new-session') change.supersededChanged = true;
+    const status = u.type === 'trip' ? u.trip.status : before.status;
+    change.state = { ...before, cursor: judged.cursor, rev, status };
+    change.driverId = record.driverId;
+    if (Math.floor(rev / TRAIL_TRIM_EVERY) !== Math.floor(before.rev / TRAIL_TRIM_EVERY))
+      change.trimTrail = true;
+    if (u.type === 'position') {
+      const p = u.position;
+      const message: PositionMessage = {
+        type: 'position',
+        deliveryId: id,
+        driverId: p.driverId,
+        seq: p.seq,
+        ts: p.ts,
+        lat: p.lat,
+        lng: p.lng,
+        speedMps: p.speedMps,
+        headingDeg: p.headingDeg,
+        accuracyM: p.accuracyM,
+        appliedAt: now,
+        ...u.eta,
+        rev,
+      };
+      change.position = message;
+      change.trail.push({ rev, point: { lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq } });
+      if (!isFinished(status)) change.activeScore = p.ts;
+      messages.push({ deliveryId: id, message });
+    } else {
+      const t = u.trip;
+      change.trip = {
+        status: t.status,
+        statusTs: t.ts,
+        pickup: t.pickup ?? change.trip?.pickup,
+        dropoff: t.dropoff ?? change.trip?.dropoff,
+        route: u.route ?? change.trip?.route,
+      };
+      change.activeScore = isFinished(t.status) ? null : t.ts;
+      messages.push({
+        deliveryId: id,
+        message: {
+          type: 'status',
+          deliveryId: id,
+          seq: t.seq,
+          status: t.status,
+          ts: t.ts,
+          pickup: t.pickup ?? null,
+          dropoff: t.dropoff ?? null,
+          route: u.route ?? null,
+          rev,
+        },
+      });
+    }
+    return true;
+  });
+  return { applied, messages, changes };
+}
