@@ -19,6 +19,8 @@ export interface LiveChunkResult {
   applied: boolean[];
   /** Updates skipped by offset: already applied by an earlier write of the partition. */
   replays: number;
+  /** Updates that started a driver session superseding another (an app restart). */
+  newSessions: number;
 }
 
 interface PartitionState {
@@ -95,13 +97,14 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
           state.applied = Math.max(state.applied, lastOffset);
           for (const [id, c] of plan.changes) {
             if (isFinished(c.state.status)) state.deliveries.delete(id);
-            else state.deliveries.set(id, { ...c.state, storedRev: String(c.state.rev) });
+            else c.state.storedRev = String(c.state.rev);
           }
           if (state.deliveries.size > MAX_DELIVERIES_PER_PARTITION) state.deliveries.clear();
           const byUpdate = new Map(fresh.map((u, i) => [u, plan.applied[i]!]));
           return {
             applied: updates.map((u) => byUpdate.get(u) ?? false),
             replays: updates.length - fresh.length,
+            newSessions: plan.newSessions,
           };
         }
         partitions.delete(keyOf(topic, partition));
@@ -116,6 +119,13 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
             { retriable: true },
           );
       }
+    },
+
+    /** Deliveries held in memory, over all partitions. */
+    get deliveries() {
+      let n = 0;
+      for (const p of partitions.values()) n += p.deliveries.size;
+      return n;
     },
 
     /** Forgets partitions this member no longer owns (their states may change elsewhere). */

@@ -5,7 +5,6 @@ import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 import { createLivePartitions } from './live-partitions.js';
 import { createLiveRoutes } from './live-routes.js';
-import { isApplied, judgeRecord, type SessionCursor } from '../domain/driver-session.js';
 import { createDeliveryStore, type DeliveryUpdate } from '../infra/delivery-store.js';
 import { deadLetter, type RecordBatch } from '../infra/kafka.js';
 import { startProducer, type OutgoingRecord } from '../infra/kafka-producers.js';
@@ -26,8 +25,8 @@ export interface LivePushStats {
   trips: number;
   deadLettered: number;
   /**
-   * Records not newer than the driver's last one by (session, seq): producer retries, replays,
-   * records of a superseded session. Redis decides per delivery; this counts per driver.
+   * Updates not newer than their delivery's last one by (session, seq): producer retries,
+   * records of a superseded session (redelivered chunks count as replays).
    */
   outOfOrder: number;
   /** Driver app restarts seen: first records of a session that superseded another. */
@@ -60,7 +59,6 @@ export async function start(ctx: AppContext): Promise<Stop> {
   };
   const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
   const partitions = createLivePartitions(store, log);
-  const cursors = new Map<string, SessionCursor>();
   const routes = createLiveRoutes({ cityGeoJson: ctx.config.http.cityGeoJson, log });
   const dlq = await startProducer(ctx.kafka);
   let joined = false;
@@ -69,10 +67,6 @@ export async function start(ctx: AppContext): Promise<Stop> {
   const toUpdate = (record: LocationRecord, now: number): DeliveryUpdate | null => {
     if (record.type === 'position') stats.positions++;
     else stats.trips++;
-    const judged = judgeRecord(cursors.get(record.driverId), record);
-    if (!isApplied(judged.verdict)) stats.outOfOrder++;
-    else cursors.set(record.driverId, judged.cursor);
-    if (judged.verdict === 'new-session') stats.newSessions++;
     if (record.type === 'trip')
       return { type: 'trip', trip: record, route: routes.plan(record, now) };
     if (record.deliveryId === null) return null;
@@ -142,8 +136,11 @@ export async function start(ctx: AppContext): Promise<Stop> {
     );
     stats.consumed += batch.records.length;
     stats.deadLettered += invalid.length;
+    const published = result.applied.filter(Boolean).length;
     stats.replays += result.replays;
-    stats.published += result.applied.filter(Boolean).length;
+    stats.published += published;
+    stats.outOfOrder += updates.length - result.replays - published;
+    stats.newSessions += result.newSessions;
   };
 
   const member = await startGroupMember(ctx, {
@@ -163,10 +160,10 @@ export async function start(ctx: AppContext): Promise<Stop> {
   joined = true;
   const stopHeartbeat = startHeartbeat(ctx, role, () => ({
     ready: joined,
-    detail: { ...stats, drivers: cursors.size },
+    detail: { ...stats, deliveries: partitions.deliveries },
   }));
   const summary = setInterval(
-    () => log.info({ ...stats, drivers: cursors.size }, 'live-push progress'),
+    () => log.info({ ...stats, deliveries: partitions.deliveries }, 'live-push progress'),
     30_000,
   );
   log.info({ group: groupId(ctx), topics: topics(ctx) }, 'live-push started');

@@ -69,18 +69,20 @@ describe('planLiveChunk', () => {
     expect(a.state.cursor).toEqual({ session: 's2', seq: 2, superseded: ['s1'] });
   });
 
-  it('judges against the given state, which it leaves unchanged', () => {
-    const before: LiveDeliveryState = {
+  it('judges against the given state and moves it on in place', () => {
+    const state: LiveDeliveryState = {
       cursor: { session: '', seq: 10, superseded: [] },
       rev: 40,
       status: 'picked_up',
       storedRev: '40',
+      driverId: 'drv-a',
     };
-    const states = new Map([['a', before]]);
-    const plan = fromEmpty([position('a', 10), position('a', 11)], states);
+    const plan = fromEmpty([position('a', 10), position('a', 11)], new Map([['a', state]]));
     expect(plan.applied).toEqual([false, true]);
-    expect(states.get('a')).toEqual(before);
-    expect(plan.changes.get('a')!.state).toMatchObject({ rev: 41, status: 'picked_up' });
+    expect(plan.changes.get('a')!.state).toBe(state);
+    expect(state).toMatchObject({ rev: 41, status: 'picked_up', cursor: { seq: 11 } });
+    // Known driver and session: only what changed is written.
+    expect(plan.changes.get('a')).toMatchObject({ driverChanged: false, sessionChanged: false });
   });
 
   it('keeps a delivery in the active set until it finishes, by device time', () => {

@@ -38,6 +38,8 @@ export interface LiveDeliveryState {
   status: TripStatus | '';
   /** The stored `rev` field as read, which a write without a partition fence is checked against. */
   storedRev: string;
+  /** The delivery's driver ('' until known). */
+  driverId: string;
 }
 
 export const emptyLiveState = (): LiveDeliveryState => ({
@@ -45,6 +47,7 @@ export const emptyLiveState = (): LiveDeliveryState => ({
   rev: 0,
   status: '',
   storedRev: '',
+  driverId: '',
 });
 
 export const isFinished = (status: TripStatus | '') =>
@@ -60,7 +63,10 @@ export interface DeliveryChange {
   state: LiveDeliveryState;
   /** Whether the cursor's superseded sessions changed and must be written. */
   supersededChanged: boolean;
-  driverId: string;
+  /** Whether the cursor's session changed (or was never written) and must be written. */
+  sessionChanged: boolean;
+  /** Whether the delivery's driver changed (or was never written) and must be written. */
+  driverChanged: boolean;
   /** The latest position message, when a position was applied. */
   position?: PositionMessage;
   /** New trail points with their revisions, oldest first. */
@@ -89,11 +95,14 @@ export interface LiveChunkPlan {
   messages: { deliveryId: string; message: PositionMessage | StatusMessage }[];
   /** One entry per delivery the chunk changed. */
   changes: Map<string, DeliveryChange>;
+  /** Updates that started a driver session superseding another (an app restart). */
+  newSessions: number;
 }
 
 /**
  * Plans a chunk of updates (one partition's, in log order) against the deliveries' states.
- * `stateOf` must return the current state of every delivery in the chunk; it is not changed.
+ * `stateOf` must return the current state of every delivery in the chunk; those states are
+ * changed in place to what they become (a caller whose write then fails drops them).
  */
 export function planLiveChunk(
   updates: readonly DeliveryUpdate[],
@@ -102,31 +111,40 @@ export function planLiveChunk(
 ): LiveChunkPlan {
   const changes = new Map<string, DeliveryChange>();
   const messages: LiveChunkPlan['messages'] = [];
+  let newSessions = 0;
   const applied = updates.map((u) => {
     const record = u.type === 'position' ? u.position : u.trip;
     const id = record.deliveryId;
     let change = changes.get(id);
-    const before = change?.state ?? stateOf(id);
-    const judged = judgeRecord(before.cursor, record);
+    const state = change?.state ?? stateOf(id);
+    const judged = judgeRecord(state.cursor, record);
     if (!isApplied(judged.verdict)) return false;
-    const rev = before.rev + 1;
+    const trimBlock = Math.floor(state.rev / TRAIL_TRIM_EVERY);
+    const rev = ++state.rev;
+    state.cursor = judged.cursor;
+    if (u.type === 'trip') state.status = u.trip.status;
     if (!change) {
       change = {
         deliveryId: id,
-        state: before,
+        state,
         supersededChanged: false,
-        driverId: record.driverId,
+        sessionChanged: false,
+        driverChanged: false,
         trail: [],
         trimTrail: false,
       };
       changes.set(id, change);
     }
-    if (judged.verdict === 'new-session') change.supersededChanged = true;
-    const status = u.type === 'trip' ? u.trip.status : before.status;
-    change.state = { ...before, cursor: judged.cursor, rev, status };
-    change.driverId = record.driverId;
-    if (Math.floor(rev / TRAIL_TRIM_EVERY) !== Math.floor(before.rev / TRAIL_TRIM_EVERY))
-      change.trimTrail = true;
+    if (judged.verdict === 'new-session' || rev === 1) change.sessionChanged = true;
+    if (judged.verdict === 'new-session') {
+      change.supersededChanged = true;
+      newSessions++;
+    }
+    if (state.driverId !== record.driverId) {
+      state.driverId = record.driverId;
+      change.driverChanged = true;
+    }
+    if (Math.floor(rev / TRAIL_TRIM_EVERY) !== trimBlock) change.trimTrail = true;
     if (u.type === 'position') {
       const p = u.position;
       const message: PositionMessage = {
@@ -141,12 +159,16 @@ export function planLiveChunk(
         headingDeg: p.headingDeg,
         accuracyM: p.accuracyM,
         appliedAt: now,
-        ...u.eta,
-        rev,
       };
+      if (u.eta) {
+        message.remainingM = u.eta.remainingM;
+        message.etaMinS = u.eta.etaMinS;
+        message.etaMaxS = u.eta.etaMaxS;
+      }
+      message.rev = rev;
       change.position = message;
       change.trail.push({ rev, point: { lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq } });
-      if (!isFinished(status)) change.activeScore = p.ts;
+      if (!isFinished(state.status)) change.activeScore = p.ts;
       messages.push({ deliveryId: id, message });
     } else {
       const t = u.trip;
@@ -175,5 +197,5 @@ export function planLiveChunk(
     }
     return true;
   });
-  return { applied, messages, changes };
+  return { applied, messages, changes, newSessions };
 }

@@ -27,6 +27,7 @@ import {
   writeIfUnchanged,
   type FieldCondition,
   type RedisCommand,
+  type RepeatedCommand,
 } from './write-if-unchanged.js';
 
 export type { DeliveryUpdate, PositionEta } from '../domain/live-delivery.js';
@@ -36,7 +37,7 @@ export type { DeliveryUpdate, PositionEta } from '../domain/live-delivery.js';
  *
  * Keys (prefix P):
  * - `P:dlv:{id}` hash: seq, session, superseded (JSON list), rev, status, statusTs, driverId,
- *   pickup, dropoff, route, position (JSON), updatedAt
+ *   pickup, dropoff, route, position (JSON)
  * - `P:dlv:{id}:trail` sorted set of trail points scored by rev (the delivery's update count),
  *   holding at most trailLength + 32 points (trimmed when rev passes a multiple of 32)
  * - `P:active` sorted set of active delivery ids scored by the device time of their last record,
@@ -116,11 +117,19 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     if (ids.length === 0) return [];
     const pipeline = redis.pipeline();
     for (const id of ids)
-      pipeline.hmget(keys.delivery(id), 'seq', 'status', 'session', 'superseded', 'rev');
+      pipeline.hmget(
+        keys.delivery(id),
+        'seq',
+        'status',
+        'session',
+        'superseded',
+        'rev',
+        'driverId',
+      );
     const rows = (await pipeline.exec()) ?? [];
     return rows.map(([err, value]) => {
       if (err) throw err;
-      const [seq, status, session, superseded, rev] = value as (string | null)[];
+      const [seq, status, session, superseded, rev, driverId] = value as (string | null)[];
       const cursor: SessionCursor | undefined =
         seq === null || seq === undefined
           ? undefined
@@ -131,19 +140,25 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         rev: Number(rev ?? seq ?? 0),
         status: (status ?? '') as TripStatus | '',
         storedRev: rev ?? '',
+        driverId: driverId ?? '',
       };
     });
   };
 
-  /** The commands that store one delivery's changes. */
-  const changeCommands = (c: DeliveryChange, now: number, out: RedisCommand[]) => {
+  /** The commands that store one delivery's changes; `encoded` holds its messages' JSON. */
+  const changeCommands = (
+    c: DeliveryChange,
+    encoded: ReadonlyMap<object, string>,
+    out: RedisCommand[],
+  ) => {
     const key = keys.delivery(c.deliveryId);
     const trail = keys.trail(c.deliveryId);
     const s = c.state;
-    const fields: (string | number)[] = ['HSET', key, 'driverId', c.driverId, 'updatedAt', now];
-    fields.push('seq', s.cursor?.seq ?? 0, 'session', s.cursor?.session ?? '', 'rev', s.rev);
+    const fields: RedisCommand = ['HSET', key, 'seq', s.cursor?.seq ?? 0, 'rev', s.rev];
+    if (c.sessionChanged) fields.push('session', s.cursor?.session ?? '');
     if (c.supersededChanged) fields.push('superseded', JSON.stringify(s.cursor?.superseded ?? []));
-    if (c.position) fields.push('position', JSON.stringify(c.position));
+    if (c.driverChanged) fields.push('driverId', s.driverId);
+    if (c.position) fields.push('position', encoded.get(c.position)!);
     if (c.trip) {
       fields.push('status', c.trip.status, 'statusTs', c.trip.statusTs);
       if (c.trip.pickup) fields.push('pickup', JSON.stringify(c.trip.pickup));
@@ -164,11 +179,19 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
   };
 
   /** Every command of a plan: the deliveries' state, their messages in order, the active set. */
-  const planCommands = (plan: LiveChunkPlan, now: number): RedisCommand[] => {
-    const out: RedisCommand[] = [];
-    for (const c of plan.changes.values()) changeCommands(c, now, out);
-    for (const m of plan.messages)
-      out.push(['PUBLISH', keys.channel(m.deliveryId), JSON.stringify(m.message)]);
+  const planCommands = (plan: LiveChunkPlan): (RedisCommand | RepeatedCommand)[] => {
+    // Each message is encoded once, for its channel and for the delivery's latest position.
+    const encoded = new Map<object, string>();
+    const publish: RepeatedCommand = { repeat: 'PUBLISH', arity: 2, args: [] };
+    for (const m of plan.messages) {
+      const json = JSON.stringify(m.message);
+      encoded.set(m.message, json);
+      publish.args.push(keys.channel(m.deliveryId), json);
+    }
+    const out: (RedisCommand | RepeatedCommand)[] = [];
+    const commands: RedisCommand[] = [];
+    for (const c of plan.changes.values()) changeCommands(c, encoded, commands);
+    out.push(...commands, publish);
     let add: RedisCommand = ['ZADD', keys.active];
     const removed: RedisCommand = ['ZREM', keys.active];
     for (const c of plan.changes.values()) {
@@ -203,7 +226,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         field: 'rev',
         expected: states.get(id)!.storedRev,
       }));
-      if (await writeIfUnchanged(redis, conditions, planCommands(plan, now))) return plan.applied;
+      if (await writeIfUnchanged(redis, conditions, planCommands(plan))) return plan.applied;
     }
     throw new AppError(
       'STATE_CONFLICT',
@@ -277,7 +300,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
      */
     async writeChunk(plan: LiveChunkPlan, fence: PartitionFence, now: number): Promise<boolean> {
       const field = offsetField(fence.topic, fence.partition);
-      const commands = planCommands(plan, now);
+      const commands = planCommands(plan);
       commands.push(['HSET', keys.offsets, field, fence.next]);
       const expected = fence.expected < 0 ? '' : String(fence.expected);
       return writeIfUnchanged(redis, [{ key: keys.offsets, field, expected }], commands);
