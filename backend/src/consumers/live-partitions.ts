@@ -87,7 +87,7 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
         const fence = { topic, partition, expected: state.applied, next: lastOffset };
         let written: boolean;
         try {
-          written = lastOffset <= state.applied || (await store.writeChunk(plan, fence, now));
+          written = lastOffset <= state.applied || (await store.writeChunk(plan, fence));
         } catch (err) {
           // Whether the write happened is unknown: read the partition again next time.
           partitions.delete(keyOf(topic, partition));

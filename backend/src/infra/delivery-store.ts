@@ -298,7 +298,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
      * stored applied offset is still `fence.expected`; resolves false, having changed and
      * published nothing, when it moved on (someone else wrote the partition meanwhile).
      */
-    async writeChunk(plan: LiveChunkPlan, fence: PartitionFence, now: number): Promise<boolean> {
+    async writeChunk(plan: LiveChunkPlan, fence: PartitionFence): Promise<boolean> {
       const field = offsetField(fence.topic, fence.partition);
       const commands = planCommands(plan);
       commands.push(['HSET', keys.offsets, field, fence.next]);
