@@ -9,7 +9,7 @@ import {
 import { createRouteProgress } from '../domain/route-progress.js';
 import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';
-import { deadLetter, type RecordBatch } from '../infra/kafka.js';
+import { COMMIT_PLAINLY, deadLetter, type RecordBatch } from '../infra/kafka.js';
 import { startTransactionalProducers, type OutgoingRecord } from '../infra/kafka-producers.js';
 import { createNotificationSink } from '../infra/notification-sinks.js';
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
@@ -70,11 +70,22 @@ export async function start(ctx: AppContext): Promise<Stop> {
   };
   const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
   const txns = startTransactionalProducers(ctx.kafka, groupId(ctx));
-  const stats = { consumed: 0, notified: 0, deadLettered: 0, replayedOutbox: 0 };
+  const stats = { consumed: 0, notified: 0, deadLettered: 0, replayedOutbox: 0, plainCommits: 0 };
   const sinkStats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0, deadLettered: 0 };
 
   // "Nearby" is judged on the road distance left, not the straight line.
   const remaining = createRouteProgress(roadNetworkFile(ctx.config.http.cityGeoJson, log));
+
+  const clearOutbox = (topic: string, partition: number, entries: readonly OutboxEntry[]) => {
+    if (entries.length === 0) return;
+    store
+      .clearOutbox(
+        topic,
+        partition,
+        entries.map((e) => e.notification.id),
+      )
+      .catch((err: unknown) => log.warn({ err, partition }, 'could not clear the outbox'));
+  };
 
   const handleBatch = async (batch: RecordBatch) => {
     const { topic, partition, records } = batch;
@@ -143,6 +154,15 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const inChunk = (e: OutboxEntry) => BigInt(e.sourceOffset) <= end;
     const toSend = outbox.filter((e) => inChunk(e) && BigInt(e.sourceOffset) >= first);
     stats.replayedOutbox += toSend.filter((e) => BigInt(e.sourceOffset) <= BigInt(applied)).length;
+    // A chunk that decided nothing to send and has nothing to dead-letter needs no
+    // transaction: its offsets are committed plainly (most chunks: milestones are rare).
+    if (toSend.length === 0 && dead.length === 0) {
+      // Entries of the chunk left from an earlier commit (whose clear was lost) go all the same.
+      clearOutbox(topic, partition, outbox.filter(inChunk));
+      stats.consumed += records.length;
+      stats.plainCommits++;
+      return COMMIT_PLAINLY;
+    }
     await txns.write({
       records: [
         {
@@ -169,13 +189,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
       );
     // Not awaited: a lost clear only leaves entries below the committed offset, which the next
     // chunk drops and clears again; the next chunk's reads queue behind it on the connection.
-    store
-      .clearOutbox(
-        topic,
-        partition,
-        outbox.filter(inChunk).map((e) => e.notification.id),
-      )
-      .catch((err: unknown) => log.warn({ err, partition }, 'could not clear the outbox'));
+    clearOutbox(topic, partition, outbox.filter(inChunk));
     stats.consumed += records.length;
     stats.notified += toSend.length;
     stats.deadLettered += dead.length;

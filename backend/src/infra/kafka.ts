@@ -166,6 +166,9 @@ export interface RecordBatch {
   highWatermark: string;
 }
 
+/** What a 'transaction' mode handler resolves when its chunk wrote nothing to Kafka. */
+export const COMMIT_PLAINLY = 'commit-plainly';
+
 export interface BatchConsumerOptions {
   groupId: string;
   topics: readonly string[];
@@ -173,9 +176,12 @@ export interface BatchConsumerOptions {
   fromBeginning?: boolean;
   /**
    * Applies a chunk of records. When it resolves, the chunk's offsets are committed; when it
-   * throws, nothing of the chunk is committed and kafkajs retries it (at-least-once).
+   * throws, nothing of the chunk is committed and kafkajs retries it (at-least-once). In
+   * 'transaction' mode the handler commits them in its transaction, or resolves
+   * `COMMIT_PLAINLY` for a chunk that needed none (it wrote nothing to Kafka): the offsets
+   * are then committed by the consumer, one request instead of a whole transaction.
    */
-  handleBatch(batch: RecordBatch): Promise<void>;
+  handleBatch(batch: RecordBatch): Promise<void | typeof COMMIT_PLAINLY>;
   /** Records per handleBatch call; we heartbeat between chunks. @default 500 */
   chunkSize?: number;
   /**
@@ -279,7 +285,7 @@ export async function startBatchConsumer(
     for (let i = 0; i < batch.messages.length; i += chunkSize) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(i, i + chunkSize);
-      await o.handleBatch({
+      const outcome = await o.handleBatch({
         topic: batch.topic,
         partition: batch.partition,
         highWatermark: batch.highWatermark,
@@ -294,8 +300,21 @@ export async function startBatchConsumer(
       });
       if (o.faultApplyToCommitDelayMs)
         await new Promise((r) => setTimeout(r, o.faultApplyToCommitDelayMs));
-      payload.resolveOffset(chunk[chunk.length - 1]!.offset);
+      const last = chunk[chunk.length - 1]!.offset;
+      payload.resolveOffset(last);
       if (o.commit !== 'transaction') await payload.commitOffsetsIfNecessary();
+      // Only this partition's offset, now: its chunks run one at a time, so no transaction of
+      // it is in flight that this commit could land after (committing every resolved offset
+      // could move another partition's offset back behind its transaction's).
+      else if (outcome === COMMIT_PLAINLY)
+        await payload.commitOffsetsIfNecessary({
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: String(BigInt(last) + 1n) }],
+            },
+          ],
+        });
       await payload.heartbeat();
     }
   }
