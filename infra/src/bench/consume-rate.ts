@@ -454,11 +454,15 @@ async function measureLive(o: {
     const warm = await endOffsets(o.admin, topic);
     for (const group of o.groups) {
       const role = ROLE_OF_GROUP[group];
+      const cpuProf = argv['cpu-prof'];
       procs.push(
         startManagedProcess({
           name: role,
           command: process.execPath,
-          args: backendArgs(o.variant, [role]),
+          args: [
+            ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProf)}`] : []),
+            ...backendArgs(o.variant, [role]),
+          ],
           env: { ...process.env, ...env },
           logFile: path.join(dir, `${role}.log`),
         }),
