@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { PositionRecord } from '@fleetstream/contracts';
 import type { DeliveryUpdate } from '../domain/live-delivery.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import type { RedisClient } from '../infra/redis.js';
-import { testLogger } from '../testing/fixtures.js';
+import { deliveryPosition, testLogger } from '../testing/fixtures.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createLivePartitions } from './live-partitions.js';
 
@@ -20,23 +19,13 @@ afterAll(async () => {
 });
 
 const ts0 = Date.now() - 60_000;
-/** Records of one partition: `n` positions of delivery `id`, at offsets from `from`. */
+/** Positions of delivery `id` with these seqs, at offsets from `from` of one partition. */
 const records = (id: string, from: number, seqs: number[]) =>
   seqs.map((seq, i) => ({
     offset: from + i,
     update: {
       type: 'position',
-      position: {
-        type: 'position',
-        v: 1,
-        driverId: `drv-${id}`,
-        deliveryId: id,
-        seq,
-        ts: ts0 + seq * 1000,
-        lat: 52.5,
-        lng: 13.4 + seq * 1e-5,
-        speedMps: 6,
-      } satisfies PositionRecord & { deliveryId: string },
+      position: { ...deliveryPosition(id, seq), ts: ts0 + seq * 1000 },
     } satisfies DeliveryUpdate,
   }));
 

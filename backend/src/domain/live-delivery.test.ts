@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
+import type { TripRecord } from '@fleetstream/contracts';
+import { assignedTrip, deliveryPosition } from '../testing/fixtures.js';
 import {
   emptyLiveState,
   planLiveChunk,
@@ -8,32 +9,18 @@ import {
   type LiveDeliveryState,
 } from './live-delivery.js';
 
+/** A position of delivery `id` at device time `seq` seconds, of the default or given session. */
 const position = (deliveryId: string, seq: number, session?: string): DeliveryUpdate => ({
   type: 'position',
   position: {
-    type: 'position',
-    v: 1,
-    driverId: `drv-${deliveryId}`,
-    deliveryId,
-    seq,
+    ...deliveryPosition(deliveryId, seq),
     ts: 1_000 * seq,
-    lat: 52.5,
-    lng: 13.4,
-    speedMps: 5,
     ...(session ? { session } : {}),
-  } satisfies PositionRecord & { deliveryId: string },
+  },
 });
 const trip = (deliveryId: string, seq: number, status: TripRecord['status']): DeliveryUpdate => ({
   type: 'trip',
-  trip: {
-    type: 'trip',
-    v: 1,
-    driverId: `drv-${deliveryId}`,
-    deliveryId,
-    seq,
-    ts: 1_000 * seq,
-    status,
-  },
+  trip: { ...assignedTrip(deliveryId, seq), status, ts: 1_000 * seq },
 });
 
 const fromEmpty = (updates: DeliveryUpdate[], states = new Map<string, LiveDeliveryState>()) =>
