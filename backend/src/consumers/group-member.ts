@@ -67,3 +67,17 @@ export async function startGroupMember(
     },
   };
 }
+
+/**
+ * Forgets what a member held of partitions it no longer owns (`held` keyed `topic:partition`):
+ * another member may change their state meanwhile.
+ */
+export function retainAssigned(
+  held: Map<string, unknown>,
+  assignment: ReadonlyMap<string, readonly number[]>,
+) {
+  for (const key of held.keys()) {
+    const at = key.lastIndexOf(':');
+    if (!assignment.get(key.slice(0, at))?.includes(Number(key.slice(at + 1)))) held.delete(key);
+  }
+}

@@ -91,3 +91,17 @@ it('a member that gets a partition back reads it again instead of judging from w
   expect(back.applied).toEqual([false, true]);
   expect((await store.snapshot('y'))?.rev).toBe(4);
 });
+
+it('a delivery written through another partition meanwhile (partitions added) is read again, not overwritten', async () => {
+  const prefix = `${t.ctx.config.redis.prefix}moved:`;
+  const store = createDeliveryStore(t.ctx.redis, { prefix });
+  const a = createLivePartitions(store, testLogger());
+  const b = createLivePartitions(store, testLogger());
+  // The driver's records went to partition 0, then (more partitions) to partition 1.
+  await a.apply('loc', 0, records('z', 0, [1, 2, 3]), 2, Date.now());
+  await b.apply('loc', 1, records('z', 0, [4, 5, 6]), 2, Date.now());
+  // Partition 0 still holds an older copy of seq 4: from a's memory it would look new.
+  const late = await a.apply('loc', 0, records('z', 3, [4]), 3, Date.now());
+  expect(late.applied).toEqual([false]);
+  expect(await store.snapshot('z')).toMatchObject({ seq: 6, rev: 6 });
+});

@@ -1,3 +1,4 @@
+import { retainAssigned } from './group-member.js';
 import {
   isFinished,
   planLiveChunk,
@@ -130,11 +131,7 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
 
     /** Forgets partitions this member no longer owns (their states may change elsewhere). */
     retain(assignment: ReadonlyMap<string, readonly number[]>) {
-      for (const key of partitions.keys()) {
-        const at = key.lastIndexOf(':');
-        const owned = assignment.get(key.slice(0, at))?.includes(Number(key.slice(at + 1)));
-        if (!owned) partitions.delete(key);
-      }
+      retainAssigned(partitions, assignment);
     },
   };
 }

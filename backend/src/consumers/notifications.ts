@@ -15,6 +15,7 @@ import { createNotificationSink } from '../infra/notification-sinks.js';
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
+import { createNotificationPartitions } from './notification-partitions.js';
 import { startSinkDispatcher, type DispatcherStats } from './notification-dispatcher.js';
 import { roadNetworkFile } from './road-network-file.js';
 
@@ -70,6 +71,9 @@ export async function start(ctx: AppContext): Promise<Stop> {
   };
   const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
   const txns = startTransactionalProducers(ctx.kafka, groupId(ctx));
+  const partitions = createNotificationPartitions(store);
+  /** Partitions with a committed transaction since the member last joined the group. */
+  const transacted = new Set<string>();
   const stats = { consumed: 0, notified: 0, deadLettered: 0, replayedOutbox: 0, plainCommits: 0 };
   const sinkStats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0, deadLettered: 0 };
 
@@ -78,6 +82,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
 
   const clearOutbox = (topic: string, partition: number, entries: readonly OutboxEntry[]) => {
     if (entries.length === 0) return;
+    partitions.cleared(topic, partition, new Set(entries.map((e) => e.notification.id)));
     store
       .clearOutbox(
         topic,
@@ -87,7 +92,17 @@ export async function start(ctx: AppContext): Promise<Stop> {
       .catch((err: unknown) => log.warn({ err, partition }, 'could not clear the outbox'));
   };
 
+  // Whatever fails in a chunk, the partition is read again from Redis for the next try.
   const handleBatch = async (batch: RecordBatch) => {
+    try {
+      return await handleChunk(batch);
+    } catch (err) {
+      partitions.drop(batch.topic, batch.partition);
+      throw err;
+    }
+  };
+
+  const handleChunk = async (batch: RecordBatch) => {
     const { topic, partition, records } = batch;
     const first = BigInt(records[0]!.offset);
     const last = records[records.length - 1]!.offset;
@@ -108,7 +123,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     // Deliveries silent by the newest time stamp of the chunk are read with it; for a redelivered
     // chunk that is more than the fresh records need, which does no harm.
     const streamTime = maxTs(valid);
-    const start = await store.load({
+    const start = await partitions.load({
       topic,
       partition,
       deliveryIds: ids,
@@ -137,7 +152,14 @@ export async function start(ctx: AppContext): Promise<Stop> {
         outbox: decided,
         watch,
       });
-      if (!after)
+      if (after)
+        partitions.committed(topic, partition, {
+          applied: last,
+          states: [...changed.values()],
+          watch,
+          outbox: after,
+        });
+      else
         throw new AppError(
           'KAFKA_FATAL',
           `partition ${partition} state moved under us (another worker?)`,
@@ -155,8 +177,12 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const toSend = outbox.filter((e) => inChunk(e) && BigInt(e.sourceOffset) >= first);
     stats.replayedOutbox += toSend.filter((e) => BigInt(e.sourceOffset) <= BigInt(applied)).length;
     // A chunk that decided nothing to send and has nothing to dead-letter needs no
-    // transaction: its offsets are committed plainly (most chunks: milestones are rare).
-    if (toSend.length === 0 && dead.length === 0) {
+    // transaction: its offsets are committed plainly (most chunks: milestones are rare). Not
+    // the first chunk of a partition since the member joined: that one's transaction starts
+    // the partition's transactional producer, which fences a member that owned it before (a
+    // zombie whose decided notifications would otherwise still go out beside ours).
+    const fenced = transacted.has(`${topic}:${partition}`);
+    if (fenced && toSend.length === 0 && dead.length === 0) {
       // Entries of the chunk left from an earlier commit (whose clear was lost) go all the same.
       clearOutbox(topic, partition, outbox.filter(inChunk));
       stats.consumed += records.length;
@@ -176,6 +202,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
       ],
       offsets: { groupId: groupId(ctx), topic, partition, offset: String(BigInt(last) + 1n) },
     });
+    transacted.add(`${topic}:${partition}`);
     if (toSend.length > 0)
       log.debug(
         {
@@ -200,6 +227,10 @@ export async function start(ctx: AppContext): Promise<Stop> {
     topics: topics(ctx),
     commit: 'transaction',
     handleBatch,
+    onAssignment: (assignment) => {
+      partitions.retain(assignment);
+      transacted.clear();
+    },
     ...TRANSACTION_BATCHING,
     log,
   });

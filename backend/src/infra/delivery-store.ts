@@ -85,6 +85,9 @@ type Scripted = RedisClient & {
   fsApplyNotification(k1: string, k2: string, ...args: (string | number)[]): Promise<number>;
 };
 
+/** Updates of queued standalone calls merged into one write, at most (unless one call has more). */
+const MERGED_UPDATES = 500;
+
 /** Conflicting writers a standalone `applyUpdates` outlasts before it gives up. */
 const STANDALONE_ATTEMPTS = 20;
 
@@ -188,15 +191,23 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
       encoded.set(m.message, json);
       publish.args.push(keys.channel(m.deliveryId), json);
     }
-    const out: (RedisCommand | RepeatedCommand)[] = [];
+    // Messages first: a script that fails part-way (Redis scripts do not roll back) then
+    // leaves messages sent twice on the retry, which customers drop by rev, rather than state
+    // written whose messages the retry would judge old and never send.
+    const out: (RedisCommand | RepeatedCommand)[] = [publish];
     const commands: RedisCommand[] = [];
     for (const c of plan.changes.values()) changeCommands(c, encoded, commands);
-    out.push(...commands, publish);
+    out.push(...commands);
     let add: RedisCommand = ['ZADD', keys.active];
-    const removed: RedisCommand = ['ZREM', keys.active];
+    let removed: RedisCommand = ['ZREM', keys.active];
     for (const c of plan.changes.values()) {
-      if (c.activeScore === null) removed.push(c.deliveryId);
-      else if (c.activeScore !== undefined) {
+      if (c.activeScore === null) {
+        removed.push(c.deliveryId);
+        if (removed.length >= MAX_COMMAND_ARGS) {
+          out.push(removed);
+          removed = ['ZREM', keys.active];
+        }
+      } else if (c.activeScore !== undefined) {
         add.push(c.activeScore, c.deliveryId);
         if (add.length >= MAX_COMMAND_ARGS - 2) {
           out.push(add);
@@ -208,6 +219,19 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     if (removed.length > 2) out.push(removed);
     return out;
   };
+
+  /**
+   * The write's check on each delivery it changes: its stored revision is still the one the
+   * plan started from. What a partition's offset cannot tell: a delivery changed through
+   * another partition (partitions added, so a driver's newer records go elsewhere while its
+   * older ones are still read) or by a writer without a partition.
+   */
+  const revisionConditions = (plan: LiveChunkPlan): FieldCondition[] =>
+    [...plan.changes.values()].map((c) => ({
+      key: keys.delivery(c.deliveryId),
+      field: 'rev',
+      expected: c.state.storedRev,
+    }));
 
   /** One standalone write: reads the deliveries' states, plans, and writes if unchanged. */
   const applyStandalone = async (
@@ -221,12 +245,8 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
       const loaded = await loadStates(ids);
       const states = new Map(ids.map((id, i) => [id, loaded[i]!]));
       const plan = planLiveChunk(updates, (id) => states.get(id)!, now);
-      const conditions: FieldCondition[] = [...plan.changes.keys()].map((id) => ({
-        key: keys.delivery(id),
-        field: 'rev',
-        expected: states.get(id)!.storedRev,
-      }));
-      if (await writeIfUnchanged(redis, conditions, planCommands(plan))) return plan.applied;
+      if (await writeIfUnchanged(redis, revisionConditions(plan), planCommands(plan)))
+        return plan.applied;
     }
     throw new AppError(
       'STATE_CONFLICT',
@@ -249,8 +269,16 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
   const drain = async () => {
     writing = true;
     while (queued.length > 0) {
-      const calls = queued;
-      queued = [];
+      // Calls merged up to about a chunk's worth of updates (a script's arguments are bounded).
+      let take = 0;
+      for (
+        let n = 0;
+        take < queued.length && (take === 0 || n + queued[take]!.updates.length <= MERGED_UPDATES);
+        take++
+      )
+        n += queued[take]!.updates.length;
+      const calls = queued.slice(0, take);
+      queued = queued.slice(take);
       try {
         const applied = await applyStandalone(
           calls.flatMap((c) => c.updates),
@@ -303,7 +331,11 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
       const commands = planCommands(plan);
       commands.push(['HSET', keys.offsets, field, fence.next]);
       const expected = fence.expected < 0 ? '' : String(fence.expected);
-      return writeIfUnchanged(redis, [{ key: keys.offsets, field, expected }], commands);
+      return writeIfUnchanged(
+        redis,
+        [{ key: keys.offsets, field, expected }, ...revisionConditions(plan)],
+        commands,
+      );
     },
 
     /** Applies a position of a driver on a delivery; resolves true when it was new. */

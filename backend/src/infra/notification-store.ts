@@ -60,6 +60,15 @@ export type OutboxEntry = DecidedNotification;
 type Stored = OutboxEntry & { order?: number };
 
 /** What a chunk starts from (see `load`). */
+/** What a chunk needs read: its partition, its deliveries, and from when one counts as silent. */
+export interface ChunkRequest {
+  topic: string;
+  partition: number;
+  deliveryIds: readonly string[];
+  /** Device time before which a watched delivery's last fix makes it silent; null: none. */
+  silentBefore: number | null;
+}
+
 export interface ChunkStart {
   /** Last offset applied for the partition, "-1" when none. */
   applied: string;
@@ -131,12 +140,7 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
      * states of `deliveryIds`, the deliveries silent since `silentBefore` (none when null) with
      * their states, and the outbox.
      */
-    async load(c: {
-      topic: string;
-      partition: number;
-      deliveryIds: readonly string[];
-      silentBefore: number | null;
-    }): Promise<ChunkStart> {
+    async load(c: ChunkRequest): Promise<ChunkStart> {
       const [applied, states, silent, silentStates, outbox] = await r.fsLoadNotifications(
         keys.applied,
         keys.outbox(c.topic, c.partition),
@@ -189,6 +193,13 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
         ...args,
       );
       return done === 0 ? null : readOutbox(done[1]);
+    },
+    /** The deliveries watched on a partition (they may fall silent), by their last fix time. */
+    async watched(topic: string, partition: number): Promise<Map<string, number>> {
+      const flat = await redis.zrange(keys.watch(topic, partition), 0, -1, 'WITHSCORES');
+      const out = new Map<string, number>();
+      for (let i = 0; i < flat.length; i += 2) out.set(flat[i]!, Number(flat[i + 1]));
+      return out;
     },
     /** Decided but not yet sent notifications, in the order they were decided. */
     async outbox(topic: string, partition: number): Promise<OutboxEntry[]> {
