@@ -1,4 +1,8 @@
-import { NotificationRecordSchema, type LocationRecord } from '@fleetstream/contracts';
+import {
+  NotificationRecordSchema,
+  type LocationRecord,
+  type PositionRecord,
+} from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
 import { decodeConsumed } from './decode.js';
@@ -70,7 +74,8 @@ export async function start(ctx: AppContext): Promise<Stop> {
     if (record.type === 'trip')
       return { type: 'trip', trip: record, route: routes.plan(record, now) };
     if (record.deliveryId === null) return null;
-    const position = { ...record, deliveryId: record.deliveryId };
+    // Not copied: only deliveryId's type is narrowed.
+    const position = record as PositionRecord & { deliveryId: string };
     return { type: 'position', position, eta: routes.eta(position, now) };
   };
 

@@ -91,6 +91,13 @@ const MERGED_UPDATES = 500;
 /** Conflicting writers a standalone `applyUpdates` outlasts before it gives up. */
 const STANDALONE_ATTEMPTS = 20;
 
+/**
+ * A trail point's JSON, written out: the same text as JSON.stringify for its four finite
+ * numbers (validated at the edge), without building it generically for every fix.
+ */
+const encodeTrailPoint = (p: TrailPoint) =>
+  `{"lat":${p.lat},"lng":${p.lng},"ts":${p.ts},"seq":${p.seq}}`;
+
 /** A stored superseded list: JSON, where older writers (Lua's cjson) wrote `{}` for none. */
 function decodeSuperseded(raw: string | null | undefined): string[] {
   if (!raw) return [];
@@ -171,7 +178,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     out.push(fields);
     if (c.trail.length > 0) {
       const zadd: RedisCommand = ['ZADD', trail];
-      for (const p of c.trail) zadd.push(p.rev, JSON.stringify(p.point));
+      for (const p of c.trail) zadd.push(p.rev, encodeTrailPoint(p.point));
       out.push(zadd);
     }
     if (c.trimTrail) out.push(['ZREMRANGEBYRANK', trail, 0, -(trailLength + 1)]);
