@@ -51,34 +51,5 @@ export async function writeIfUnchanged(
       throw new RangeError(`a command of ${command.length} arguments is too long for one script`);
     for (const a of [command.length, ...command]) argv.push(a);
   }
-  return (await sendSoon(r, argv)) === 1;
-}
-
-type Pending = {
-  argv: (string | number)[];
-  done: (v: number) => void;
-  failed: (e: unknown) => void;
-};
-const pending = new WeakMap<RedisClient, Pending[]>();
-
-/**
- * Sends the script call at the end of this turn of the event loop, together with every other
- * one asked for in it: the chunks of the partitions a fetch brought are handled concurrently
- * and reach their writes a few microtasks apart, and ioredis' auto-pipelining puts calls made
- * in one go into one socket write. At a small fleet's rate a chunk holds a fix or two, and the
- * socket writes were most of what a fix cost.
- */
-function sendSoon(r: Scripted, argv: (string | number)[]): Promise<number> {
-  return new Promise((done, failed) => {
-    let queue = pending.get(r);
-    if (!queue) {
-      queue = [];
-      pending.set(r, queue);
-      setImmediate(() => {
-        pending.delete(r);
-        for (const p of queue!) r.fsWriteIfUnchanged(...p.argv).then(p.done, p.failed);
-      });
-    }
-    queue.push({ argv, done, failed });
-  });
+  return (await r.fsWriteIfUnchanged(...argv)) === 1;
 }
