@@ -44,6 +44,7 @@ const EnvSchema = z.object({
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   /** Consumers commit handled offsets at most this often (at-least-once: a crash replays up to this much). */
   KAFKA_COMMIT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  LIVE_PUSH_FETCH_WAIT_MS: z.coerce.number().int().min(1).max(1000).default(10),
   /** Replicas of each topic we create; 3 on a cluster, so a broker can die without data loss. */
   TOPIC_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).default(1),
   /** min.insync.replicas of each topic we create. @default 2 when replicated 3+ times, else 1 */
@@ -168,6 +169,8 @@ export interface Config {
     readonly locationPartitions: number;
     readonly sessionTimeoutMs: number;
     readonly commitIntervalMs: number;
+    /** Longest a live-push fetch waits for a fuller batch: latency against idle cost. */
+    readonly livePushFetchWaitMs: number;
     readonly faultApplyToCommitDelayMs: number;
     readonly replicationFactor: number;
     readonly minInsyncReplicas: number;
@@ -283,6 +286,7 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       locationPartitions: e.LOCATION_PARTITIONS,
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       commitIntervalMs: e.KAFKA_COMMIT_INTERVAL_MS,
+      livePushFetchWaitMs: e.LIVE_PUSH_FETCH_WAIT_MS,
       faultApplyToCommitDelayMs: e.FAULT_APPLY_TO_COMMIT_DELAY_MS,
       replicationFactor: e.TOPIC_REPLICATION_FACTOR,
       minInsyncReplicas,
