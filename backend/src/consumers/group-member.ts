@@ -68,8 +68,14 @@ export async function startGroupMember(
   };
 }
 
+/** The key under which a member holds a partition's state in memory. */
+export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/** Deliveries a member holds in memory per partition; past it the partition is read again. */
+export const MAX_HELD_DELIVERIES = 200_000;
+
 /**
- * Forgets what a member held of partitions it no longer owns (`held` keyed `topic:partition`):
+ * Forgets what a member held of partitions it no longer owns (`held` keyed by partitionKey):
  * another member may change their state meanwhile.
  */
 export function retainAssigned(

@@ -1,5 +1,6 @@
-import { retainAssigned } from './group-member.js';
+import { MAX_HELD_DELIVERIES, partitionKey, retainAssigned } from './group-member.js';
 import {
+  deliveryIdOf,
   isFinished,
   planLiveChunk,
   type DeliveryUpdate,
@@ -11,9 +12,6 @@ import type { Logger } from '../infra/logger.js';
 
 /** Writes that find their partition moved on before the chunk gives up (and is retried). */
 const FENCED_ATTEMPTS = 5;
-
-/** Deliveries kept in memory per partition; past it the partition's states are read again. */
-const MAX_DELIVERIES_PER_PARTITION = 200_000;
 
 export interface LiveChunkResult {
   /** Per update: whether it took effect (and was published). */
@@ -42,10 +40,9 @@ interface PartitionState {
  */
 export function createLivePartitions(store: DeliveryStore, log: Logger) {
   const partitions = new Map<string, PartitionState>();
-  const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
 
   async function stateOf(topic: string, partition: number): Promise<PartitionState> {
-    const key = keyOf(topic, partition);
+    const key = partitionKey(topic, partition);
     const known = partitions.get(key);
     if (known) return known;
     const state = { applied: await store.appliedOffset(topic, partition), deliveries: new Map() };
@@ -70,12 +67,7 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
         const fresh = updates.filter((u) => u.offset > state.applied);
         const missing = [
           ...new Set(
-            fresh
-              .map(
-                (u) =>
-                  (u.update.type === 'position' ? u.update.position : u.update.trip).deliveryId,
-              )
-              .filter((id) => !state.deliveries.has(id)),
+            fresh.map((u) => deliveryIdOf(u.update)).filter((id) => !state.deliveries.has(id)),
           ),
         ];
         const loaded = await store.loadStates(missing);
@@ -91,7 +83,7 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
           written = lastOffset <= state.applied || (await store.writeChunk(plan, fence));
         } catch (err) {
           // Whether the write happened is unknown: read the partition again next time.
-          partitions.delete(keyOf(topic, partition));
+          partitions.delete(partitionKey(topic, partition));
           throw err;
         }
         if (written) {
@@ -100,7 +92,7 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
             if (isFinished(c.state.status)) state.deliveries.delete(id);
             else c.state.storedRev = String(c.state.rev);
           }
-          if (state.deliveries.size > MAX_DELIVERIES_PER_PARTITION) state.deliveries.clear();
+          if (state.deliveries.size > MAX_HELD_DELIVERIES) state.deliveries.clear();
           const byUpdate = new Map(fresh.map((u, i) => [u, plan.applied[i]!]));
           return {
             applied: updates.map((u) => byUpdate.get(u) ?? false),
@@ -108,7 +100,7 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
             newSessions: plan.newSessions,
           };
         }
-        partitions.delete(keyOf(topic, partition));
+        partitions.delete(partitionKey(topic, partition));
         log.info(
           { topic, partition, attempt },
           'partition written elsewhere meanwhile: reading it again',

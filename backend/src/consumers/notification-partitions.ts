@@ -1,4 +1,4 @@
-import { retainAssigned } from './group-member.js';
+import { MAX_HELD_DELIVERIES, partitionKey, retainAssigned } from './group-member.js';
 import type { DeliveryState } from '../domain/milestones.js';
 import type {
   ChunkRequest,
@@ -6,9 +6,6 @@ import type {
   NotificationStore,
   OutboxEntry,
 } from '../infra/notification-store.js';
-
-/** Deliveries kept in memory per partition; past it the partition is read again. */
-const MAX_DELIVERIES_PER_PARTITION = 200_000;
 
 interface Held {
   applied: string;
@@ -30,12 +27,11 @@ interface Held {
  */
 export function createNotificationPartitions(store: NotificationStore) {
   const held = new Map<string, Held>();
-  const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
 
   return {
     /** Everything a chunk starts from (see NotificationStore.load). */
     async load(c: ChunkRequest): Promise<ChunkStart> {
-      const key = keyOf(c.topic, c.partition);
+      const key = partitionKey(c.topic, c.partition);
       const p = held.get(key);
       if (!p) {
         const [start, watch] = await Promise.all([
@@ -80,7 +76,7 @@ export function createNotificationPartitions(store: NotificationStore) {
         outbox: OutboxEntry[];
       },
     ) {
-      const p = held.get(keyOf(topic, partition));
+      const p = held.get(partitionKey(topic, partition));
       if (!p) return;
       p.applied = c.applied;
       for (const s of c.states) p.states.set(s.deliveryId, s);
@@ -89,18 +85,18 @@ export function createNotificationPartitions(store: NotificationStore) {
         else p.watch.set(id, ts);
       }
       p.outbox = c.outbox;
-      if (p.states.size > MAX_DELIVERIES_PER_PARTITION) held.delete(keyOf(topic, partition));
+      if (p.states.size > MAX_HELD_DELIVERIES) held.delete(partitionKey(topic, partition));
     },
 
     /** Outbox entries cleared (sent with a committed transaction, or left below it). */
     cleared(topic: string, partition: number, ids: ReadonlySet<string>) {
-      const p = held.get(keyOf(topic, partition));
+      const p = held.get(partitionKey(topic, partition));
       if (p) p.outbox = p.outbox.filter((e) => !ids.has(e.notification.id));
     },
 
     /** Forgets a partition: its next chunk reads everything from Redis again. */
     drop(topic: string, partition: number) {
-      held.delete(keyOf(topic, partition));
+      held.delete(partitionKey(topic, partition));
     },
 
     /** Forgets the partitions this member no longer owns. */

@@ -14,7 +14,7 @@ import { startTransactionalProducers, type OutgoingRecord } from '../infra/kafka
 import { createNotificationSink } from '../infra/notification-sinks.js';
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
 import { decodeConsumed } from './decode.js';
-import { startGroupMember } from './group-member.js';
+import { partitionKey, startGroupMember } from './group-member.js';
 import { createNotificationPartitions } from './notification-partitions.js';
 import { startSinkDispatcher, type DispatcherStats } from './notification-dispatcher.js';
 import { roadNetworkFile } from './road-network-file.js';
@@ -181,7 +181,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     // the first chunk of a partition since the member joined: that one's transaction starts
     // the partition's transactional producer, which fences a member that owned it before (a
     // zombie whose decided notifications would otherwise still go out beside ours).
-    const fenced = transacted.has(`${topic}:${partition}`);
+    const fenced = transacted.has(partitionKey(topic, partition));
     if (fenced && toSend.length === 0 && dead.length === 0) {
       // Entries of the chunk left from an earlier commit (whose clear was lost) go all the same.
       clearOutbox(topic, partition, outbox.filter(inChunk));
@@ -202,7 +202,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
       ],
       offsets: { groupId: groupId(ctx), topic, partition, offset: String(BigInt(last) + 1n) },
     });
-    transacted.add(`${topic}:${partition}`);
+    transacted.add(partitionKey(topic, partition));
     if (toSend.length > 0)
       log.debug(
         {

@@ -29,6 +29,10 @@ export type DeliveryUpdate =
   | { type: 'position'; position: PositionRecord & { deliveryId: string }; eta?: PositionEta }
   | { type: 'trip'; trip: TripRecord; route?: Route | null };
 
+/** The delivery an update is about. */
+export const deliveryIdOf = (u: DeliveryUpdate) =>
+  (u.type === 'position' ? u.position : u.trip).deliveryId;
+
 /** What live-push keeps per delivery to judge the next update. */
 export interface LiveDeliveryState {
   /** Undefined until the delivery's first update. */
@@ -114,7 +118,7 @@ export function planLiveChunk(
   let newSessions = 0;
   const applied = updates.map((u) => {
     const record = u.type === 'position' ? u.position : u.trip;
-    const id = record.deliveryId;
+    const id = deliveryIdOf(u);
     let change = changes.get(id);
     const state = change?.state ?? stateOf(id);
     const judged = judgeRecord(state.cursor, record);

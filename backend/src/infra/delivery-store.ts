@@ -12,6 +12,7 @@ import type {
 } from '@fleetstream/contracts';
 import type { SessionCursor } from '../domain/driver-session.js';
 import {
+  deliveryIdOf,
   isFinished,
   planLiveChunk,
   type DeliveryChange,
@@ -245,9 +246,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     updates: readonly DeliveryUpdate[],
     now: number,
   ): Promise<boolean[]> => {
-    const ids = [
-      ...new Set(updates.map((u) => (u.type === 'position' ? u.position : u.trip).deliveryId)),
-    ];
+    const ids = [...new Set(updates.map(deliveryIdOf))];
     for (let attempt = 0; attempt < STANDALONE_ATTEMPTS; attempt++) {
       const loaded = await loadStates(ids);
       const states = new Map(ids.map((id, i) => [id, loaded[i]!]));
