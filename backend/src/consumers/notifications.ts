@@ -229,6 +229,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     handleBatch,
     onAssignment: (assignment) => {
       partitions.retain(assignment);
+      txns.retain((topic, partition) => assignment.get(topic)?.includes(partition) ?? false);
       transacted.clear();
     },
     ...TRANSACTION_BATCHING,

@@ -131,6 +131,20 @@ export function startTransactionalProducers(kafka: KafkaClient, baseId: string) 
         );
       }
     },
+    /**
+     * Closes the producers of partitions `owned` says no: another member may have fenced them
+     * since, and the next ownership of such a partition must start with a new producer, whose
+     * initialisation fences whoever owned it in between (a producer kept across that would fail
+     * its next transaction with an old epoch).
+     */
+    retain(owned: (topic: string, partition: number) => boolean) {
+      for (const [key, p] of producers) {
+        const at = key.lastIndexOf('-');
+        if (owned(key.slice(0, at), Number(key.slice(at + 1)))) continue;
+        producers.delete(key);
+        void p.then((producer) => producer.disconnect()).catch(() => undefined);
+      }
+    },
     async stop() {
       const all = await Promise.allSettled(producers.values());
       producers.clear();

@@ -29,6 +29,17 @@ describe('what a failed chunk does to the consumer', () => {
     expect(kafkajsVerdict(restartInsteadOfExit(sendOffsets, o))).toBe('restart');
   });
 
+  it('restarts, not exits, when its transactional producer was fenced by a newer owner', () => {
+    // As kafkajs throws it from addOffsetsToTxn after the partition's new owner initialised.
+    for (const type of ['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']) {
+      const fenced = Object.assign(kafkajsError('KafkaJSNonRetriableError', false), {
+        cause: kafkajsError('KafkaJSProtocolError', false, type),
+      });
+      expect(kafkajsVerdict(fenced)).toBe('exit');
+      expect(kafkajsVerdict(restartInsteadOfExit(fenced, o))).toBe('restart');
+    }
+  });
+
   it('restarts after a commit with an unknown outcome, never retrying the chunk in place', () => {
     const unknown = new CommitOutcomeUnknown('KAFKA_UNAVAILABLE', 'commit timed out', {
       retriable: true,

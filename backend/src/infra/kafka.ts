@@ -328,20 +328,35 @@ export async function startBatchConsumer(
   };
 }
 
-/** Whether `err` or one of its causes (at most 10 deep) is named `name`. */
-function causedBy(err: unknown, name: string): boolean {
-  let e = err as { name?: string; cause?: unknown } | undefined;
+/** Whether `err` or one of its causes (at most 10 deep) is named, or of a kafkajs type, in `names`. */
+function causedBy(err: unknown, names: readonly string[]): boolean {
+  let e = err as { name?: string; type?: string; cause?: unknown } | undefined;
   for (let depth = 0; e && depth < 10; depth++, e = e.cause as typeof e)
-    if (e.name === name) return true;
+    if (names.includes(e.name ?? '') || names.includes(e.type ?? '')) return true;
   return false;
 }
+
+/**
+ * Errors after which the member rejoins instead of exiting: no group coordinator (a broker
+ * paused or a coordinator moving), and a transactional producer fenced by a newer epoch (the
+ * partition's new owner initialised the same transactional id: this member was dropped from
+ * the group while it handled the chunk, during a broker failover for example).
+ */
+const REJOIN_ON = [
+  'KafkaJSGroupCoordinatorNotFound',
+  'INVALID_PRODUCER_EPOCH',
+  'PRODUCER_FENCED',
+] as const;
 
 /**
  * What a failed chunk does to the consumer. kafkajs ends the consumer for good (CRASH without
  * restart, and we exit) when the innermost cause of an error is not retriable, and it counts
  * "no group coordinator" as such: a broker paused for a few seconds, or a coordinator moving,
  * took the notifications worker down (sendOffsets, then minutes for its replacement to start
- * consuming). Those, and a transaction whose commit outcome is unknown, now restart the
+ * consuming). So did a producer fenced by the partition's new owner: a member dropped from the
+ * group mid-chunk during a broker failover, which the 3-broker failover test saw as an exit
+ * and a restart by the supervisor. Those (REJOIN_ON), and a transaction whose commit outcome
+ * is unknown, now restart the
  * consumer instead: it rejoins and reads the committed offsets, never retrying the chunk in
  * place (which after an unknown outcome could send its records twice). Every other error is
  * passed on as it is: retriable ones (a coordinator still loading, a rebalance) are retried in
@@ -350,8 +365,7 @@ function causedBy(err: unknown, name: string): boolean {
  * instances of the 3-broker failover test, and each move fenced the other's producers.
  */
 export function restartInsteadOfExit(err: unknown, o: { groupId: string; log: Logger }): unknown {
-  const transient =
-    err instanceof CommitOutcomeUnknown || causedBy(err, 'KafkaJSGroupCoordinatorNotFound');
+  const transient = err instanceof CommitOutcomeUnknown || causedBy(err, REJOIN_ON);
   if (!transient) return err;
   const message = (err as Error).message;
   o.log.warn(

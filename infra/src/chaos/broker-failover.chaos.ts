@@ -263,7 +263,7 @@ it(
       lost: report.lost.length,
       duplicated: report.duplicates,
       ok: report.outOfOrder === 0 && report.splitDrivers === 0,
-      note: `leaders moved in ${leadersMovedS} s; partitions reassigned in ${String((figures.memberKill as { reassignedS: number }).reassignedS)} s`,
+      note: `leaders moved in ${leadersMovedS} s; partitions reassigned in ${String((figures.memberKill as { reassignedS: number }).reassignedS)} s; ${roles.restarts.length} role restarts`,
     });
     expect(report.lost.slice(0, 10)).toEqual([]);
     expect(report.acked).toBeGreaterThan(20_000);
