@@ -6,7 +6,8 @@ import {
   type AnalyticsStoreOptions,
   type OffsetRecord,
 } from '../infra/analytics-store.js';
-import { deadLetter, type RecordBatch } from '../infra/kafka.js';
+import { type RecordBatch } from '../infra/kafka-consumer.js';
+import { deadLetter } from '../infra/dead-letters.js';
 import { startProducer, type OutgoingRecord } from '../infra/kafka-producers.js';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';

@@ -4,7 +4,7 @@ import {
   type LocationRecord,
 } from '@fleetstream/contracts';
 import type { AppContext } from '../context.js';
-import type { ConsumedRecord } from '../infra/kafka.js';
+import type { ConsumedRecord } from '../infra/kafka-consumer.js';
 
 /**
  * Decodes a consumed record and checks its device time against the time the broker stored it:

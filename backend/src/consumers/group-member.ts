@@ -3,7 +3,7 @@ import {
   startBatchConsumer,
   type BatchConsumer,
   type BatchConsumerOptions,
-} from '../infra/kafka.js';
+} from '../infra/kafka-consumer.js';
 import type { Logger } from '../infra/logger.js';
 import { followGroupControl } from './group-control.js';
 

@@ -10,7 +10,8 @@ import { startGroupMember } from './group-member.js';
 import { createLivePartitions } from './live-partitions.js';
 import { createLiveRoutes } from './live-routes.js';
 import { createDeliveryStore, type DeliveryUpdate } from '../infra/delivery-store.js';
-import { deadLetter, type RecordBatch } from '../infra/kafka.js';
+import { type RecordBatch } from '../infra/kafka-consumer.js';
+import { deadLetter } from '../infra/dead-letters.js';
 import { startProducer, type OutgoingRecord } from '../infra/kafka-producers.js';
 
 export const role = 'live-push';

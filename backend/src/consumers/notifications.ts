@@ -9,7 +9,8 @@ import {
 import { createRouteProgress } from '../domain/route-progress.js';
 import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';
-import { COMMIT_PLAINLY, deadLetter, type RecordBatch } from '../infra/kafka.js';
+import { COMMIT_PLAINLY, type RecordBatch } from '../infra/kafka-consumer.js';
+import { deadLetter } from '../infra/dead-letters.js';
 import { startTransactionalProducers, type OutgoingRecord } from '../infra/kafka-producers.js';
 import { createNotificationSink } from '../infra/notification-sinks.js';
 import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';

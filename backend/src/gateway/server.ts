@@ -4,7 +4,7 @@ import { startHeartbeat } from '../health.js';
 import { createHttpApp } from '../http/app.js';
 import { createAuthLimiter } from '../http/auth-limiter.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
-import { createKafkaProbe } from '../infra/kafka.js';
+import { createKafkaProbe } from '../infra/kafka-probe.js';
 import { createOpsStore } from '../infra/ops-store.js';
 import { createOpsSocket } from './ops-socket.js';
 import { createSubscriptions } from './subscriptions.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
 import { testLogger } from '../testing/fixtures.js';
 import { CommitOutcomeUnknown } from './kafka-producers.js';
-import { restartInsteadOfExit } from './kafka.js';
+import { restartInsteadOfExit } from './kafka-consumer.js';
 
 const o = { groupId: 'g', log: testLogger() };
 /** What kafkajs decides from an error thrown by eachBatch (consumer/index.js, retry/index.js). */

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeLocationRecord, encodeLocationRecord } from '@fleetstream/contracts';
 import { positionTrace, testLogger, uniqueName } from '../testing/fixtures.js';
-import {
-  createKafka,
-  ensureTopics,
-  startBatchConsumer,
-  type ConsumedRecord,
-  type KafkaClient,
-} from './kafka.js';
+import { createKafka, ensureTopics, type KafkaClient } from './kafka.js';
+import { startBatchConsumer, type ConsumedRecord } from './kafka-consumer.js';
 import { startProducer } from './kafka-producers.js';
 
 const log = testLogger();

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { expect, inject, it } from 'vitest';
-import { createKafka, startBatchConsumer } from '../../../backend/src/infra/kafka.js';
+import { createKafka } from '../../../backend/src/infra/kafka.js';
+import { startBatchConsumer } from '../../../backend/src/infra/kafka-consumer.js';
 import { testLogger } from '../../../backend/src/testing/fixtures.js';
 import { readTopic } from './kafka-readback.js';
 

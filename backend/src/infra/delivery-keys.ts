@@ -1,0 +1,30 @@
+/**
+ * Where the live state of deliveries is kept in Redis (prefix P), and the channel gateways
+ * listen on:
+ * - `P:dlv:{id}` hash: seq, session, superseded (JSON list), rev, status, statusTs, driverId,
+ *   pickup, dropoff, route, position (JSON)
+ * - `P:dlv:{id}:trail` sorted set of trail points scored by rev (the delivery's update count),
+ *   holding at most trailLength + 32 points (trimmed when rev passes a multiple of 32)
+ * - `P:active` sorted set of active delivery ids scored by the device time of their last record,
+ *   so a replay of old records never makes an old delivery look active
+ * - `P:lp:offsets` hash `topic:partition` → last offset live-push applied of that partition
+ * - `P:dlv:{id}:notes` list of the last 50 notification messages, `P:dlv:{id}:noteids` set of
+ *   the notification ids forwarded (each forwarded once)
+ * - channel `P:live:{id}`: every position/status message, in order
+ */
+export function deliveryKeys(prefix: string) {
+  return {
+    delivery: (id: string) => `${prefix}dlv:${id}`,
+    trail: (id: string) => `${prefix}dlv:${id}:trail`,
+    active: `${prefix}active`,
+    notes: (id: string) => `${prefix}dlv:${id}:notes`,
+    noteIds: (id: string) => `${prefix}dlv:${id}:noteids`,
+    channel: (id: string) => `${prefix}live:${id}`,
+    offsets: `${prefix}lp:offsets`,
+  };
+}
+
+export type DeliveryKeys = ReturnType<typeof deliveryKeys>;
+
+/** A partition's field in `P:lp:offsets`. */
+export const offsetField = (topic: string, partition: number) => `${topic}:${partition}`;
