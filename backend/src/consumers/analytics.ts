@@ -24,6 +24,20 @@ export const analyticsStoreOptions = (config: Config): AnalyticsStoreOptions => 
   maxSpeedMps: config.analytics.maxSpeedMps,
 });
 
+/**
+ * Each chunk costs one script call whose work grows with the aggregates it touches, not with its
+ * records (a chunk's counts are summed in TypeScript first), so chunks should be large: a fetch
+ * waits up to a second for 1 MiB (about 4,500 fixes) and a partition's whole batch is one chunk.
+ * Aggregates are then up to a second behind the log, which a dashboard refreshed every few
+ * seconds does not show. At 5,000 fixes/s this took analytics from 25 % to 14 % of a core and
+ * its Redis from 10 % to 5 % (it had waited 500 ms for 64 KiB: chunks of about 20 records).
+ */
+const AGGREGATE_BATCHING = {
+  chunkSize: 5000,
+  minBytes: 1024 * 1024,
+  maxWaitMs: 1000,
+};
+
 export interface AnalyticsStats {
   consumed: number;
   applied: number;
@@ -94,6 +108,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     groupId: groupId(ctx),
     topics: topics(ctx),
     handleBatch,
+    ...AGGREGATE_BATCHING,
     log,
   });
   joined = true;

@@ -15,8 +15,12 @@ import { deadLetter } from '../infra/dead-letters.js';
 import { startProducer, type OutgoingRecord } from '../infra/kafka-producers.js';
 
 export const role = 'live-push';
-/** Partitions a worker handles at once (see startGroupMember). */
-const PARTITIONS_CONCURRENTLY = 4;
+/**
+ * Partitions a worker handles at once (see startGroupMember): all of a fetch's, both topics'
+ * 12 by default, so that their chunks' writes meet in one event-loop turn and go to Redis as one
+ * script call (infra/write-if-unchanged.ts createMergedWriter).
+ */
+const PARTITIONS_CONCURRENTLY = 24;
 export const groupId = (ctx: AppContext) => ctx.config.groups.livePush;
 /** Positions and trips, and the notifications group's output, which it forwards to customers. */
 export const topics = (ctx: AppContext) => [

@@ -21,6 +21,7 @@ import { offsetField, type DeliveryKeys } from './delivery-keys.js';
 import type { RedisClient } from './redis.js';
 import {
   MAX_COMMAND_ARGS,
+  createMergedWriter,
   writeIfUnchanged,
   type FieldCondition,
   type RedisCommand,
@@ -74,6 +75,8 @@ export function createDeliveryWrites(
   o: { trailLength: number; retentionS: number },
 ) {
   const { trailLength, retentionS } = o;
+  // Partition chunks of one fetch go to Redis as one script call.
+  const writeMerged = createMergedWriter(redis);
 
   /** The stored states of these deliveries, in order (empty ones for unknown deliveries). */
   const loadStates = async (ids: readonly string[]): Promise<LiveDeliveryState[]> => {
@@ -288,8 +291,7 @@ export function createDeliveryWrites(
       const commands = planCommands(plan);
       commands.push(['HSET', keys.offsets, field, fence.next]);
       const expected = fence.expected < 0 ? '' : String(fence.expected);
-      return writeIfUnchanged(
-        redis,
+      return writeMerged(
         [{ key: keys.offsets, field, expected }, ...revisionConditions(plan)],
         commands,
       );
