@@ -19,7 +19,10 @@ export interface BenchOptions {
   s2: {
     steps: number[];
     hz: number;
+    /** Customers following deliveries, one each: 0 = every active delivery. */
     clients: number;
+    /** Processes the customers are spread over, apart from the gateway and the benchmark. */
+    clientProcesses: number;
     settleS: number;
     measureS: number;
     p99LimitMs: number;
@@ -60,7 +63,8 @@ const FULL: Omit<BenchOptions, 'quick' | 'only' | 'outDir' | 'markdownFile' | 'f
   s2: {
     steps: [1000, 2500, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 50_000],
     hz: 1,
-    clients: 20,
+    clients: 0,
+    clientProcesses: 2,
     settleS: 8,
     measureS: 17,
     p99LimitMs: 250,
@@ -87,7 +91,15 @@ const QUICK: typeof FULL = {
   kafkaHeap: '1g',
   s0: { produceSeconds: 2, redisSeconds: 2, wsClients: 100, wsSeconds: 2 },
   s1: { drivers: 100, hz: 1, clients: 10, warmupS: 4, measureS: 8 },
-  s2: { steps: [500, 1000, 2000], hz: 1, clients: 5, settleS: 3, measureS: 6, p99LimitMs: 250 },
+  s2: {
+    steps: [500, 1000, 2000],
+    hz: 1,
+    clients: 0,
+    clientProcesses: 2,
+    settleS: 3,
+    measureS: 6,
+    p99LimitMs: 250,
+  },
   s3: {
     drivers: 20,
     hz: 10,

@@ -1,3 +1,4 @@
+import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { GROUPS, TOPICS } from '@fleetstream/contracts';
@@ -15,7 +16,16 @@ export const LOCATION_GROUPS = [GROUPS.livePush, GROUPS.analytics, GROUPS.notifi
  * stack needs to share a broker (namespace, prefix, ports). The session timeout is put back
  * to the production 30 s: the test stack's 6 s would make a busy machine rebalance.
  */
-export const BENCH_STACK_ENV = { KAFKA_SESSION_TIMEOUT_MS: '30000', LOG_LEVEL: 'info' };
+/**
+ * The roles' settings in the benchmark. Handshakes are admitted at 5,000/s (500 by default), so
+ * that connecting a customer per delivery, or S3's thousands, measures the gateway and not the
+ * admission rate a deployment sets to ride out reconnect storms.
+ */
+export const BENCH_STACK_ENV = {
+  KAFKA_SESSION_TIMEOUT_MS: '30000',
+  LOG_LEVEL: 'info',
+  WS_HANDSHAKES_PER_S: '5000',
+};
 
 export interface BenchStack {
   stack: TestStack;
@@ -34,6 +44,8 @@ export interface BenchStack {
   gatewayMetrics(timeoutMs?: number): Promise<Record<string, number>>;
   /** Tracking URLs of active deliveries whose id starts with `prefix`. */
   trackingUrls(prefix: string, limit?: number): Promise<string[]>;
+  /** A delivery's tracking URL signed with the stack's secret, as the gateway would sign it. */
+  trackingUrlOf(deliveryId: string): string;
   /** POST /api/ops/groups/<group>/pause|resume, as an operator would. */
   control(group: string, action: 'pause' | 'resume'): Promise<void>;
   /** Roles that exited, with the end of their logs. */
@@ -125,6 +137,11 @@ export async function startBenchStack(env: BenchEnvironment): Promise<BenchStack
         if (m) out[m[1]!] = Number(m[2]);
       }
       return out;
+    },
+    trackingUrlOf(deliveryId) {
+      const secret = stack.env.TRACKING_SECRET ?? '';
+      const token = signTrackingToken(secret, deliveryId, Date.now() + 24 * 3600_000);
+      return `/track/${encodeURIComponent(deliveryId)}?t=${encodeURIComponent(token)}`;
     },
     async trackingUrls(prefix, limit = 1000) {
       const res = await fetch(`${stack.baseUrl}/api/deliveries?limit=${limit}`, { headers: auth });

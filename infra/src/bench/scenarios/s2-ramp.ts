@@ -12,7 +12,7 @@ import {
   type WindowUsage,
 } from '../scenario-kit.js';
 import { LOCATION_GROUPS, type BenchStack } from '../stack-probe.js';
-import { TrackClients } from '../track-clients.js';
+import { TrackClientPool } from '../track-client-pool.js';
 
 export interface GroupStep {
   /** Records per second the group committed in the window (committed offsets, all partitions). */
@@ -36,6 +36,10 @@ export interface S2Step {
   /** How far behind schedule the generator's produce requests left, at worst. */
   generatorLateMaxMs: number;
   eventLoopP99Ms: Record<string, number>;
+  /** Customer sockets open during the window (one per followed delivery). */
+  customers: number;
+  /** Customer sockets that failed to open or closed, since the start. */
+  customerFailures: number;
   usage: WindowUsage;
   knee: boolean;
   kneeReasons: string[];
@@ -43,6 +47,7 @@ export interface S2Step {
 
 export interface S2Result {
   hz: number;
+  /** Customers asked for per step: 0 = one per active delivery. */
   clients: number;
   settleS: number;
   measureS: number;
@@ -66,29 +71,57 @@ function isGrowing(slope: number, lagEnd: number, offered: number): boolean {
 export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result> {
   const o = ctx.opts.s2;
   const gen = await startLoadGenerator({ brokers: ctx.env.brokers, topic: bs.topic, tag: 's2' });
-  const clients = new TrackClients(bs.stack.baseUrl);
+  // The customers live in processes of their own, so that their CPU is not the bench's.
+  const pool = await TrackClientPool.start(bs.stack.baseUrl, o.clientProcesses).catch(
+    async (err: unknown) => {
+      await gen.stop();
+      throw err;
+    },
+  );
   const steps: S2Step[] = [];
   let kneeAt = -1;
+  let followed = 0;
   try {
     for (const [index, drivers] of o.steps.entries()) {
       await gen.setFleet(drivers, o.hz);
       ctx.progress(`${fmt(drivers)} drivers (${fmt(drivers * o.hz)} fixes/s offered)…`);
       if (index === 0) {
-        const urls = await pollUntil(async () => {
-          const u = await bs.trackingUrls('dlv-s2-');
-          return u.length >= o.clients && u;
+        const known = await pollUntil(async () => {
+          const u = await bs.trackingUrls('dlv-s2-', 1);
+          return u.length > 0;
         }, 60_000);
-        if (!urls) throw new Error('S2: deliveries did not appear in /api/deliveries within 60 s');
-        await clients.connect(urls.slice(0, o.clients));
+        if (!known) throw new Error('S2: deliveries did not appear in /api/deliveries within 60 s');
+      }
+      // Every driver has one delivery (dlv-s2-<i>) from its first fix on: the new ones get
+      // their customer once live-push has had a moment to apply their assignment.
+      const wanted = o.clients === 0 ? drivers : Math.min(o.clients, drivers);
+      if (wanted > followed) {
+        await sleep(2000);
+        const urls = Array.from({ length: wanted - followed }, (_, i) =>
+          bs.trackingUrlOf(`dlv-s2-${followed + i}`),
+        );
+        const ramp = await pool.connect(urls, {
+          concurrency: 100,
+          withinMs: 60_000,
+          onProgress: (c, s) => ctx.progress(`  ${fmt(c.open)} customers open after ${fmt(s)} s`),
+        });
+        followed = wanted;
+        ctx.progress(
+          `  ${fmt(ramp.counts.open)} customers open (${fmt(ramp.counts.failed)} failed, ` +
+            `${fmt(ramp.untried)} not tried)`,
+        );
       }
       await sleep(o.settleS * 1000);
 
-      clients.resetWindow();
+      await pool.resetWindow();
       const eld = monitorEventLoopDelay({ resolution: 10 });
       eld.enable();
       await bs.gatewayMetrics();
       const g0 = await gen.stats();
-      const sampler = new ProcessSampler(() => watchedPids(ctx.env, bs.pids(), gen.pid));
+      const sampler = new ProcessSampler(() => ({
+        ...watchedPids(ctx.env, bs.pids(), gen.pid),
+        ...pool.pids,
+      }));
       const t0 = performance.now();
       const samples: { t: number; o: Awaited<ReturnType<BenchStack['offsets']>> }[] = [];
       const take = async () => {
@@ -101,8 +134,9 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
         await sleep(Math.max(0, Math.min(2000, end - performance.now())));
       }
       await take();
-      const usage = sampler.end();
+      const usage = withClientsSummed(sampler.end(), Object.keys(pool.pids));
       const secs = (performance.now() - t0) / 1000;
+      const window = await pool.window();
       const g1 = await gen.stats();
       const metrics = await bs.gatewayMetrics();
       eld.disable();
@@ -127,7 +161,7 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
           growing: isGrowing(slope, lagEnd, offeredPerS),
         };
       }
-      const latency = clients.fixToClient.summary();
+      const latency = window.fixToClient.summary();
       const kneeReasons = [
         ...(latency.p99 > o.p99LimitMs ? [`p99 ${fmt(latency.p99)} ms > ${o.p99LimitMs} ms`] : []),
         ...(latency.count === 0 ? ['no position reached the customers'] : []),
@@ -145,8 +179,10 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
         eventLoopP99Ms: {
           gateway: (metrics.nodejs_eventloop_lag_p99_seconds ?? NaN) * 1000,
           'load generator': g1.eventLoopDelayP99Ms,
-          'bench clients': eld.percentile(99) / 1e6,
+          'bench clients': Math.max(eld.percentile(99) / 1e6, ...window.eventLoopP99Ms),
         },
+        customers: window.counts.open,
+        customerFailures: window.counts.failed + window.counts.closed,
         usage,
         knee: kneeReasons.length > 0,
         kneeReasons,
@@ -167,7 +203,7 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
     const good = steps.filter((s, i) => !s.knee && (kneeAt < 0 || i < kneeAt));
     return {
       hz: o.hz,
-      clients: clients.counts.open,
+      clients: o.clients,
       settleS: o.settleS,
       measureS: o.measureS,
       p99LimitMs: o.p99LimitMs,
@@ -176,7 +212,22 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
       lastGoodDrivers: good.at(-1)?.drivers ?? null,
     };
   } finally {
-    await clients.close();
+    await pool.stop();
     await gen.stop();
   }
+}
+
+/** The customers' processes counted as one, 'bench clients' (with the bench's own process). */
+function withClientsSummed(u: WindowUsage, names: readonly string[]): WindowUsage {
+  const processes = { ...u.processes };
+  const sum = { ...(processes['bench clients'] ?? { cpuPct: 0, rssMiB: 0 }) };
+  for (const name of names) {
+    const p = processes[name];
+    if (!p) continue;
+    sum.cpuPct += p.cpuPct;
+    sum.rssMiB += p.rssMiB;
+    delete processes[name];
+  }
+  processes['bench clients'] = sum;
+  return { ...u, processes };
 }
