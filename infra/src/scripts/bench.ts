@@ -20,6 +20,16 @@ import { repoRoot } from '../paths.js';
  * and Redis on free ports and the roles as processes; writes artifacts/bench/report.json and
  * the Markdown report. Not part of `npm test`.
  */
+/** Where the report's hand-kept part starts: before-and-after figures no single run measures. */
+const HAND_KEPT = '\n## Before and after the optimisations (kept by hand';
+
+/** The new report, followed by the hand-kept part of the one it replaces. */
+function keepHandWritten(file: string, generated: string): string {
+  const old = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const at = old.indexOf(HAND_KEPT);
+  return at < 0 ? generated : `${generated.trimEnd()}\n${old.slice(at)}`;
+}
+
 let opts;
 try {
   opts = parseBenchOptions(process.argv.slice(2));
@@ -35,7 +45,7 @@ if (!opts) {
 if (opts.fromReport) {
   const saved = JSON.parse(fs.readFileSync(opts.fromReport, 'utf8')) as BenchReport;
   const file = path.resolve(repoRoot, opts.markdownFile);
-  fs.writeFileSync(file, renderMarkdown(saved));
+  fs.writeFileSync(file, keepHandWritten(file, renderMarkdown(saved)));
   printSummary(saved);
   console.log(`\nwrote ${path.relative(repoRoot, file)} from ${opts.fromReport}`);
   process.exit(0);
@@ -201,7 +211,7 @@ fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
 const markdownFile = path.resolve(repoRoot, opts.markdownFile);
 fs.mkdirSync(path.dirname(markdownFile), { recursive: true });
-fs.writeFileSync(markdownFile, renderMarkdown(report));
+fs.writeFileSync(markdownFile, keepHandWritten(markdownFile, renderMarkdown(report)));
 printSummary(report);
 console.log(
   `\nwrote ${path.relative(repoRoot, path.join(outDir, 'report.json'))} and ${path.relative(repoRoot, markdownFile)} ` +
