@@ -18,7 +18,7 @@ export const role = 'live-push';
 /**
  * Partitions a worker handles at once (see startGroupMember): all of a fetch's, both topics'
  * 12 by default, so that their chunks' writes meet in one event-loop turn and go to Redis as one
- * script call (infra/write-if-unchanged.ts createMergedWriter).
+ * script call (infra/live-chunk.ts).
  */
 const PARTITIONS_CONCURRENTLY = 24;
 export const groupId = (ctx: AppContext) => ctx.config.groups.livePush;

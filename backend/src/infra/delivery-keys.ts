@@ -13,7 +13,9 @@
  * - channel `P:live:{id}`: every position/status message, in order
  */
 export function deliveryKeys(prefix: string) {
+  // infra/lua/live-chunk.lua builds the same names from the prefix: change both together.
   return {
+    prefix,
     delivery: (id: string) => `${prefix}dlv:${id}`,
     trail: (id: string) => `${prefix}dlv:${id}:trail`,
     active: `${prefix}active`,

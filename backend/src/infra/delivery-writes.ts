@@ -1,16 +1,8 @@
-import type {
-  PositionRecord,
-  Route,
-  TrailPoint,
-  TripRecord,
-  TripStatus,
-} from '@fleetstream/contracts';
+import type { PositionRecord, Route, TripRecord, TripStatus } from '@fleetstream/contracts';
 import type { SessionCursor } from '../domain/driver-session.js';
 import {
   deliveryIdOf,
-  isFinished,
   planLiveChunk,
-  type DeliveryChange,
   type DeliveryUpdate,
   type LiveChunkPlan,
   type LiveDeliveryState,
@@ -18,38 +10,16 @@ import {
 } from '../domain/live-delivery.js';
 import { AppError } from '../errors.js';
 import { offsetField, type DeliveryKeys } from './delivery-keys.js';
+import { createLiveChunkWriter, type PartitionFence } from './live-chunk.js';
 import type { RedisClient } from './redis.js';
-import {
-  MAX_COMMAND_ARGS,
-  createMergedWriter,
-  writeIfUnchanged,
-  type FieldCondition,
-  type RedisCommand,
-  type RepeatedCommand,
-} from './write-if-unchanged.js';
 
-/** A partition's fence: the applied offset the writer's in-memory state was built on. */
-export interface PartitionFence {
-  topic: string;
-  partition: number;
-  /** The applied offset read (or last written), -1 for none. */
-  expected: number;
-  /** The chunk's last offset, stored when the write happens. */
-  next: number;
-}
+export type { PartitionFence } from './live-chunk.js';
 
 /** Updates of queued standalone calls merged into one write, at most (unless one call has more). */
 const MERGED_UPDATES = 500;
 
 /** Conflicting writers a standalone `applyUpdates` outlasts before it gives up. */
 const STANDALONE_ATTEMPTS = 20;
-
-/**
- * A trail point's JSON, written out: the same text as JSON.stringify for its four finite
- * numbers (validated at the edge), without building it generically for every fix.
- */
-const encodeTrailPoint = (p: TrailPoint) =>
-  `{"lat":${p.lat},"lng":${p.lng},"ts":${p.ts},"seq":${p.seq}}`;
 
 /** A stored superseded list: JSON, where older writers (Lua's cjson) wrote `{}` for none. */
 function decodeSuperseded(raw: string | null | undefined): string[] {
@@ -63,7 +33,7 @@ function decodeSuperseded(raw: string | null | undefined): string[] {
  *
  * Live-push decides in TypeScript (domain/live-delivery.ts) from states it holds in memory for
  * the partitions it owns, and writes a chunk's changes and messages in one compare-and-set
- * script call on the partition's applied offset (infra/lua/write-if-unchanged.lua). So a chunk
+ * script call on the partition's applied offset (infra/lua/live-chunk.lua). So a chunk
  * redelivered after a crash, resent by ioredis after a reconnect, or written by a member the
  * partition has moved away from changes and publishes nothing twice, and the latest position
  * never goes back in time. Callers without a partition (tests, tools) use `applyUpdates`, which
@@ -76,7 +46,7 @@ export function createDeliveryWrites(
 ) {
   const { trailLength, retentionS } = o;
   // Partition chunks of one fetch go to Redis as one script call.
-  const writeMerged = createMergedWriter(redis);
+  const chunks = createLiveChunkWriter(redis, { prefix: keys.prefix, trailLength, retentionS });
 
   /** The stored states of these deliveries, in order (empty ones for unknown deliveries). */
   const loadStates = async (ids: readonly string[]): Promise<LiveDeliveryState[]> => {
@@ -111,91 +81,6 @@ export function createDeliveryWrites(
     });
   };
 
-  /** The commands that store one delivery's changes; `encoded` holds its messages' JSON. */
-  const changeCommands = (
-    c: DeliveryChange,
-    encoded: ReadonlyMap<object, string>,
-    out: RedisCommand[],
-  ) => {
-    const key = keys.delivery(c.deliveryId);
-    const trail = keys.trail(c.deliveryId);
-    const s = c.state;
-    const fields: RedisCommand = ['HSET', key, 'seq', s.cursor?.seq ?? 0, 'rev', s.rev];
-    if (c.sessionChanged) fields.push('session', s.cursor?.session ?? '');
-    if (c.supersededChanged) fields.push('superseded', JSON.stringify(s.cursor?.superseded ?? []));
-    if (c.driverChanged) fields.push('driverId', s.driverId);
-    if (c.position) fields.push('position', encoded.get(c.position)!);
-    if (c.trip) {
-      fields.push('status', c.trip.status, 'statusTs', c.trip.statusTs);
-      if (c.trip.pickup) fields.push('pickup', JSON.stringify(c.trip.pickup));
-      if (c.trip.dropoff) fields.push('dropoff', JSON.stringify(c.trip.dropoff));
-      if (c.trip.route) fields.push('route', JSON.stringify(c.trip.route));
-    }
-    out.push(fields);
-    if (c.trail.length > 0) {
-      const zadd: RedisCommand = ['ZADD', trail];
-      for (const p of c.trail) zadd.push(p.rev, encodeTrailPoint(p.point));
-      out.push(zadd);
-    }
-    if (c.trimTrail) out.push(['ZREMRANGEBYRANK', trail, 0, -(trailLength + 1)]);
-    if (c.trip && isFinished(c.trip.status))
-      out.push(['EXPIRE', key, retentionS], ['EXPIRE', trail, retentionS]);
-    else if (c.trip) out.push(['PERSIST', key], ['PERSIST', trail]);
-    else if (c.trail.length > 0 && isFinished(s.status)) out.push(['EXPIRE', trail, retentionS]);
-  };
-
-  /** Every command of a plan: the deliveries' state, their messages in order, the active set. */
-  const planCommands = (plan: LiveChunkPlan): (RedisCommand | RepeatedCommand)[] => {
-    // Each message is encoded once, for its channel and for the delivery's latest position.
-    const encoded = new Map<object, string>();
-    const publish: RepeatedCommand = { repeat: 'PUBLISH', arity: 2, args: [] };
-    for (const m of plan.messages) {
-      const json = JSON.stringify(m.message);
-      encoded.set(m.message, json);
-      publish.args.push(keys.channel(m.deliveryId), json);
-    }
-    // Messages first: a script that fails part-way (Redis scripts do not roll back) then
-    // leaves messages sent twice on the retry, which customers drop by rev, rather than state
-    // written whose messages the retry would judge old and never send.
-    const out: (RedisCommand | RepeatedCommand)[] = [publish];
-    const commands: RedisCommand[] = [];
-    for (const c of plan.changes.values()) changeCommands(c, encoded, commands);
-    out.push(...commands);
-    let add: RedisCommand = ['ZADD', keys.active];
-    let removed: RedisCommand = ['ZREM', keys.active];
-    for (const c of plan.changes.values()) {
-      if (c.activeScore === null) {
-        removed.push(c.deliveryId);
-        if (removed.length >= MAX_COMMAND_ARGS) {
-          out.push(removed);
-          removed = ['ZREM', keys.active];
-        }
-      } else if (c.activeScore !== undefined) {
-        add.push(c.activeScore, c.deliveryId);
-        if (add.length >= MAX_COMMAND_ARGS - 2) {
-          out.push(add);
-          add = ['ZADD', keys.active];
-        }
-      }
-    }
-    if (add.length > 2) out.push(add);
-    if (removed.length > 2) out.push(removed);
-    return out;
-  };
-
-  /**
-   * The write's check on each delivery it changes: its stored revision is still the one the
-   * plan started from. What a partition's offset cannot tell: a delivery changed through
-   * another partition (partitions added, so a driver's newer records go elsewhere while its
-   * older ones are still read) or by a writer without a partition.
-   */
-  const revisionConditions = (plan: LiveChunkPlan): FieldCondition[] =>
-    [...plan.changes.values()].map((c) => ({
-      key: keys.delivery(c.deliveryId),
-      field: 'rev',
-      expected: c.state.storedRev,
-    }));
-
   /** One standalone write: reads the deliveries' states, plans, and writes if unchanged. */
   const applyStandalone = async (
     updates: readonly DeliveryUpdate[],
@@ -206,8 +91,7 @@ export function createDeliveryWrites(
       const loaded = await loadStates(ids);
       const states = new Map(ids.map((id, i) => [id, loaded[i]!]));
       const plan = planLiveChunk(updates, (id) => states.get(id)!, now);
-      if (await writeIfUnchanged(redis, revisionConditions(plan), planCommands(plan)))
-        return plan.applied;
+      if (await chunks.write(plan, null)) return plan.applied;
     }
     throw new AppError(
       'STATE_CONFLICT',
@@ -286,15 +170,8 @@ export function createDeliveryWrites(
      * stored applied offset is still `fence.expected`; resolves false, having changed and
      * published nothing, when it moved on (someone else wrote the partition meanwhile).
      */
-    async writeChunk(plan: LiveChunkPlan, fence: PartitionFence): Promise<boolean> {
-      const field = offsetField(fence.topic, fence.partition);
-      const commands = planCommands(plan);
-      commands.push(['HSET', keys.offsets, field, fence.next]);
-      const expected = fence.expected < 0 ? '' : String(fence.expected);
-      return writeMerged(
-        [{ key: keys.offsets, field, expected }, ...revisionConditions(plan)],
-        commands,
-      );
+    writeChunk(plan: LiveChunkPlan, fence: PartitionFence): Promise<boolean> {
+      return chunks.write(plan, fence);
     },
 
     /** Applies a position of a driver on a delivery; resolves true when it was new. */

@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs';
+import type { TrailPoint } from '@fleetstream/contracts';
+import { isFinished, type DeliveryChange, type LiveChunkPlan } from '../domain/live-delivery.js';
+import { offsetField } from './delivery-keys.js';
+import type { RedisClient } from './redis.js';
+
+const LUA = readFileSync(new URL('./lua/live-chunk.lua', import.meta.url), 'utf8');
+
+type Scripted = RedisClient & { fsLiveChunk(...args: (string | number)[]): Promise<number> };
+
+/** A partition's fence: the applied offset the writer's in-memory state was built on. */
+export interface PartitionFence {
+  topic: string;
+  partition: number;
+  /** The applied offset read (or last written), -1 for none. */
+  expected: number;
+  /** The chunk's last offset, stored when the write happens. */
+  next: number;
+}
+
+/** One chunk's write as the script's arguments (infra/lua/live-chunk.lua). */
+interface EncodedChunk {
+  /** (offsets field, expected, next) of its partition; empty for a write without one. */
+  fence: (string | number)[];
+  /** Its deliveries, each a header of 11 arguments and its messages, trail and extra fields. */
+  deliveries: number;
+  args: (string | number)[];
+  ids: readonly string[];
+}
+
+/**
+ * A trail point's JSON, written out: the same text as JSON.stringify for its four finite
+ * numbers (validated at the edge), without building it generically for every fix.
+ */
+const encodeTrailPoint = (p: TrailPoint) =>
+  `{"lat":${p.lat},"lng":${p.lng},"ts":${p.ts},"seq":${p.seq}}`;
+
+/** The fields a change writes besides seq, rev and position: rare ones (sessions, trips). */
+function extraFields(c: DeliveryChange): (string | number)[] {
+  const s = c.state;
+  const out: (string | number)[] = [];
+  if (c.sessionChanged) out.push('session', s.cursor?.session ?? '');
+  if (c.supersededChanged) out.push('superseded', JSON.stringify(s.cursor?.superseded ?? []));
+  if (c.driverChanged) out.push('driverId', s.driverId);
+  if (c.trip) {
+    out.push('status', c.trip.status, 'statusTs', c.trip.statusTs);
+    if (c.trip.pickup) out.push('pickup', JSON.stringify(c.trip.pickup));
+    if (c.trip.dropoff) out.push('dropoff', JSON.stringify(c.trip.dropoff));
+    if (c.trip.route) out.push('route', JSON.stringify(c.trip.route));
+  }
+  return out;
+}
+
+/** What happens to the delivery's keys' lifetime: a finished delivery's expire. */
+function lifetime(c: DeliveryChange): '' | 'e' | 'p' | 't' {
+  if (c.trip) return isFinished(c.trip.status) ? 'e' : 'p';
+  return c.trail.length > 0 && isFinished(c.state.status) ? 't' : '';
+}
+
+/**
+ * Encodes a plan for the script: each delivery's messages grouped under it (in order: a
+ * delivery's messages keep theirs, different deliveries' need none), each message once, also
+ * when it is the delivery's latest position.
+ */
+function encodeChunk(plan: LiveChunkPlan, fence: PartitionFence | null): EncodedChunk {
+  const messages = new Map<string, object[]>();
+  for (const m of plan.messages) {
+    const list = messages.get(m.deliveryId);
+    if (list) list.push(m.message);
+    else messages.set(m.deliveryId, [m.message]);
+  }
+  const args: (string | number)[] = [];
+  for (const c of plan.changes.values()) {
+    const own = messages.get(c.deliveryId) ?? [];
+    const extra = extraFields(c);
+    const active = c.activeScore === undefined ? '' : c.activeScore === null ? '-' : c.activeScore;
+    args.push(
+      c.deliveryId,
+      c.state.storedRev,
+      c.state.cursor?.seq ?? 0,
+      c.state.rev,
+      own.length,
+      c.position ? own.lastIndexOf(c.position) + 1 : 0,
+      c.trail.length,
+      c.trimTrail ? '1' : '',
+      active,
+      extra.length / 2,
+      lifetime(c),
+    );
+    for (const m of own) args.push(JSON.stringify(m));
+    for (const p of c.trail) args.push(p.rev, encodeTrailPoint(p.point));
+    for (const e of extra) args.push(e);
+  }
+  return {
+    fence: fence
+      ? [
+          offsetField(fence.topic, fence.partition),
+          fence.expected < 0 ? '' : String(fence.expected),
+          fence.next,
+        ]
+      : [],
+    deliveries: plan.changes.size,
+    args,
+    ids: [...plan.changes.keys()],
+  };
+}
+
+/** Arguments of the chunks merged into one script call, at most (unless one chunk has more). */
+const MERGED_ARGS = 40_000;
+
+/**
+ * Writes live-push chunks with the compare-and-set script, the chunks asked for in one
+ * event-loop turn merged into one call: a member's partitions of one fetch (a chunk each,
+ * about one fix per delivery at 1 Hz) then cost Redis and the client one call instead of one
+ * each, which is most of a small chunk's cost. Chunks that share a delivery are not merged (a
+ * merged call checks every condition before it writes anything, so the second would not see
+ * the first's revision). When a merged call finds a stored value moved on, each chunk is
+ * written alone, so each caller still gets its own answer.
+ */
+export function createLiveChunkWriter(
+  redis: RedisClient,
+  o: { prefix: string; trailLength: number; retentionS: number },
+) {
+  const r = redis as Scripted;
+  if (!('fsLiveChunk' in redis)) redis.defineCommand('fsLiveChunk', { numberOfKeys: 0, lua: LUA });
+
+  const call = async (writes: readonly EncodedChunk[]): Promise<boolean> => {
+    const argv: (string | number)[] = [o.prefix, o.trailLength, o.retentionS];
+    argv.push(writes.filter((w) => w.fence.length > 0).length);
+    for (const w of writes) for (const a of w.fence) argv.push(a);
+    let deliveries = 0;
+    for (const w of writes) deliveries += w.deliveries;
+    argv.push(deliveries);
+    for (const w of writes) for (const a of w.args) argv.push(a);
+    return (await r.fsLiveChunk(...argv)) === 1;
+  };
+
+  type Queued = { write: EncodedChunk; done(ok: boolean): void; failed(err: unknown): void };
+  let queue: Queued[] = [];
+  const alone = (q: Queued) => call([q.write]).then(q.done, q.failed);
+  const run = (group: Queued[]) => {
+    if (group.length === 1) return void alone(group[0]!);
+    call(group.map((q) => q.write)).then(
+      (ok) => {
+        if (ok) for (const q of group) q.done(true);
+        else for (const q of group) void alone(q);
+      },
+      (err: unknown) => {
+        for (const q of group) q.failed(err);
+      },
+    );
+  };
+  const flush = () => {
+    const calls = queue;
+    queue = [];
+    let group: Queued[] = [];
+    let size = 0;
+    const ids = new Set<string>();
+    for (const q of calls) {
+      const clash = q.write.ids.some((id) => ids.has(id));
+      if (group.length > 0 && (clash || size + q.write.args.length > MERGED_ARGS)) {
+        // Calls on one connection run in order: a later group sees what an earlier one wrote.
+        run(group);
+        group = [];
+        size = 0;
+        ids.clear();
+      }
+      group.push(q);
+      size += q.write.args.length;
+      for (const id of q.write.ids) ids.add(id);
+    }
+    if (group.length > 0) run(group);
+  };
+
+  return {
+    /**
+     * Writes a plan, with its partition's offset when `fence` is given, if every stored value
+     * it was built on is unchanged; resolves false, having changed and published nothing,
+     * when one moved on. Calls of one event-loop turn go to Redis together.
+     */
+    write(plan: LiveChunkPlan, fence: PartitionFence | null): Promise<boolean> {
+      const write = encodeChunk(plan, fence);
+      return new Promise((done, failed) => {
+        // The turn's other writers (the fetch's other partitions) queue before this runs.
+        if (queue.length === 0) setImmediate(flush);
+        queue.push({ write, done, failed });
+      });
+    },
+  };
+}
