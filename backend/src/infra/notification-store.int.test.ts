@@ -116,3 +116,49 @@ it('loads what a chunk starts from in one call', async () => {
     await store.load({ topic: 'load', partition: 4, deliveryIds: [], silentBefore: 1e12 }),
   ).toEqual({ applied: '-1', states: new Map(), silent: new Map(), outbox: [] });
 });
+
+it('keeps a state route apart, written once, and reads states of older writers with theirs', async () => {
+  const prefix = `${t.ctx.config.redis.prefix}routes:`;
+  const store = createNotificationStore(t.ctx.redis, prefix);
+  const route: [number, number][] = [
+    [43.73, 7.42],
+    [43.731, 7.421],
+    [43.732, 7.423],
+  ];
+  const state = { ...newDeliveryState('dlv-r', 'drv-r'), status: 'picked_up' as const, route };
+  const commit = (expectedApplied: string, newApplied: string) =>
+    store.commitChunk({
+      topic: 'loc',
+      partition: 0,
+      expectedApplied,
+      newApplied,
+      states: [state],
+      outbox: [],
+      watch: new Map(),
+    });
+  expect(await commit('-1', '0')).toEqual([]);
+  const stored = JSON.parse((await t.ctx.redis.get(`${prefix}nt:d:dlv-r`))!) as object;
+  expect(stored).not.toHaveProperty('route');
+  expect(JSON.parse((await t.ctx.redis.get(`${prefix}nt:r:dlv-r`))!)).toEqual(route);
+  // The same route again (the next fix's state) is not written again.
+  await t.ctx.redis.del(`${prefix}nt:r:dlv-r`);
+  expect(await commit('0', '1')).toEqual([]);
+  expect(await t.ctx.redis.exists(`${prefix}nt:r:dlv-r`)).toBe(0);
+  // Another member (a store of its own) reads state and route back together.
+  await t.ctx.redis.set(`${prefix}nt:r:dlv-r`, JSON.stringify(route));
+  const other = createNotificationStore(t.ctx.redis, prefix);
+  expect((await other.states(['dlv-r'])).get('dlv-r')).toEqual(state);
+  const loaded = await other.load({
+    topic: 'loc',
+    partition: 0,
+    deliveryIds: ['dlv-r'],
+    silentBefore: null,
+  });
+  expect(loaded.states.get('dlv-r')).toEqual(state);
+  // A state an older writer stored with its route inside.
+  await t.ctx.redis.set(
+    `${prefix}nt:d:dlv-old`,
+    JSON.stringify({ ...state, deliveryId: 'dlv-old' }),
+  );
+  expect((await other.states(['dlv-old'])).get('dlv-old')?.route).toEqual(route);
+});

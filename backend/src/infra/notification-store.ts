@@ -4,7 +4,10 @@ import type { RedisClient } from './redis.js';
 /**
  * Detection state of the notifications group, in Redis (prefix P):
  * - `P:nt:applied` hash `topic:partition` → last offset whose effect is in the state
- * - `P:nt:d:{deliveryId}` JSON DeliveryState (expires a day after its last update)
+ * - `P:nt:d:{deliveryId}` JSON DeliveryState without its route (expires a day after its last
+ *   update); `r: 1` in it when the route is kept apart
+ * - `P:nt:r:{deliveryId}` JSON road route to the dropoff, planned at pickup and written then
+ *   only: rewriting a few hundred points with every fix's state was most of a chunk's bytes
  * - `P:nt:outbox:{topic}:{partition}` hash id → notification (with its source offset) decided but
  *   not yet known to be committed to Kafka
  * - `P:nt:watch:{topic}:{partition}` sorted set deliveryId → last fix time, for deliveries en
@@ -23,23 +26,35 @@ import type { RedisClient } from './redis.js';
 const LOAD_CHUNK = `
 local applied = redis.call('HGET', KEYS[1], ARGV[1]) or '-1'
 local states = {}
-for i = 4, #ARGV do states[#states + 1] = redis.call('GET', ARGV[2] .. ARGV[i]) end
+local routes = {}
+for i = 5, #ARGV do
+  states[#states + 1] = redis.call('GET', ARGV[2] .. ARGV[i])
+  routes[#routes + 1] = redis.call('GET', ARGV[4] .. ARGV[i])
+end
 local silent = {}
 local silentStates = {}
+local silentRoutes = {}
 if ARGV[3] ~= '' then
   silent = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[3])
-  for i, id in ipairs(silent) do silentStates[i] = redis.call('GET', ARGV[2] .. id) end
+  for i, id in ipairs(silent) do
+    silentStates[i] = redis.call('GET', ARGV[2] .. id)
+    silentRoutes[i] = redis.call('GET', ARGV[4] .. id)
+  end
 end
-return { applied, states, silent, silentStates, redis.call('HVALS', KEYS[2]) }
+return { applied, states, silent, silentStates, redis.call('HVALS', KEYS[2]), routes, silentRoutes }
 `;
 
 const COMMIT_CHUNK = `
 local current = redis.call('HGET', KEYS[1], ARGV[1]) or '-1'
 if current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-local i = 6
+local i = 7
 for _ = 1, tonumber(ARGV[4]) do
   redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', 86400)
+  i = i + 2
+end
+for _ = 1, tonumber(ARGV[6]) do
+  redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', 7 * 86400)
   i = i + 2
 end
 for _ = 1, tonumber(ARGV[5]) do
@@ -92,7 +107,17 @@ type Scripted = RedisClient & {
     k2: string,
     k3: string,
     ...args: string[]
-  ): Promise<[string, (string | null)[], string[], (string | null)[], string[]]>;
+  ): Promise<
+    [
+      string,
+      (string | null)[],
+      string[],
+      (string | null)[],
+      string[],
+      (string | null)[],
+      (string | null)[],
+    ]
+  >;
 };
 
 /** Outbox values in the order they were decided: by source offset, then place in the chunk. */
@@ -105,9 +130,25 @@ function readOutbox(values: readonly string[]): OutboxEntry[] {
   return stored.map(({ sourceOffset, notification }) => ({ sourceOffset, notification }));
 }
 
-function readStates(ids: readonly string[], raw: readonly (string | null)[]) {
+/** States as stored, with their routes put back (states of older writers hold theirs). */
+function readStates(
+  ids: readonly string[],
+  raw: readonly (string | null)[],
+  routes: readonly (string | null)[],
+  storedRoutes: WeakSet<object>,
+) {
   const out = new Map<string, DeliveryState>();
-  raw.forEach((v, i) => v && out.set(ids[i]!, JSON.parse(v) as DeliveryState));
+  raw.forEach((v, i) => {
+    if (!v) return;
+    const state = JSON.parse(v) as DeliveryState & { r?: number };
+    const route = routes[i];
+    if (state.r === 1 && route) {
+      state.route = JSON.parse(route) as NonNullable<DeliveryState['route']>;
+      storedRoutes.add(state.route);
+    }
+    delete state.r;
+    out.set(ids[i]!, state);
+  });
   return out;
 }
 
@@ -117,9 +158,12 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
     redis.defineCommand('fsCommitNotifications', { numberOfKeys: 3, lua: COMMIT_CHUNK });
     redis.defineCommand('fsLoadNotifications', { numberOfKeys: 3, lua: LOAD_CHUNK });
   }
+  /** Routes this store wrote or read: a state whose route is one of them needs no write. */
+  const storedRoutes = new WeakSet<object>();
   const keys = {
     applied: `${prefix}nt:applied`,
     state: (deliveryId: string) => `${prefix}nt:d:${deliveryId}`,
+    route: (deliveryId: string) => `${prefix}nt:r:${deliveryId}`,
     outbox: (topic: string, partition: number) => `${prefix}nt:outbox:${topic}:${partition}`,
     watch: (topic: string, partition: number) => `${prefix}nt:watch:${topic}:${partition}`,
     sunk: `${prefix}nt:sunk`,
@@ -133,7 +177,16 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
     },
     async states(deliveryIds: readonly string[]): Promise<Map<string, DeliveryState>> {
       if (deliveryIds.length === 0) return new Map();
-      return readStates(deliveryIds, await redis.mget(deliveryIds.map(keys.state)));
+      const raw = await redis.mget([
+        ...deliveryIds.map(keys.state),
+        ...deliveryIds.map(keys.route),
+      ]);
+      return readStates(
+        deliveryIds,
+        raw.slice(0, deliveryIds.length),
+        raw.slice(deliveryIds.length),
+        storedRoutes,
+      );
     },
     /**
      * Everything a chunk starts from, in one round trip: the partition's applied offset, the
@@ -141,19 +194,21 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
      * their states, and the outbox.
      */
     async load(c: ChunkRequest): Promise<ChunkStart> {
-      const [applied, states, silent, silentStates, outbox] = await r.fsLoadNotifications(
-        keys.applied,
-        keys.outbox(c.topic, c.partition),
-        keys.watch(c.topic, c.partition),
-        `${c.topic}:${c.partition}`,
-        keys.state(''),
-        c.silentBefore === null ? '' : String(c.silentBefore),
-        ...c.deliveryIds,
-      );
+      const [applied, states, silent, silentStates, outbox, routes, silentRoutes] =
+        await r.fsLoadNotifications(
+          keys.applied,
+          keys.outbox(c.topic, c.partition),
+          keys.watch(c.topic, c.partition),
+          `${c.topic}:${c.partition}`,
+          keys.state(''),
+          c.silentBefore === null ? '' : String(c.silentBefore),
+          keys.route(''),
+          ...c.deliveryIds,
+        );
       return {
         applied,
-        states: readStates(c.deliveryIds, states),
-        silent: readStates(silent, silentStates),
+        states: readStates(c.deliveryIds, states, routes, storedRoutes),
+        silent: readStates(silent, silentStates, silentRoutes, storedRoutes),
         outbox: readOutbox(outbox),
       };
     },
@@ -172,14 +227,21 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
       /** deliveryId → last fix time, or null to stop watching. */
       watch: Map<string, number | null>;
     }): Promise<OutboxEntry[] | null> {
+      const newRoutes = c.states.filter((s) => s.route && !storedRoutes.has(s.route));
       const args = [
         `${c.topic}:${c.partition}`,
         c.expectedApplied,
         c.newApplied,
         String(c.states.length),
         String(c.outbox.length),
+        String(newRoutes.length),
       ];
-      for (const s of c.states) args.push(keys.state(s.deliveryId), JSON.stringify(s));
+      for (const s of c.states) {
+        const { route, ...rest } = s;
+        args.push(keys.state(s.deliveryId), JSON.stringify({ ...rest, r: route ? 1 : 0 }));
+      }
+      // The script reads states, routes, outbox entries, then the watch list.
+      for (const s of newRoutes) args.push(keys.route(s.deliveryId), JSON.stringify(s.route));
       // The hash forgets insertion order: each entry keeps its place in the chunk, so the outbox
       // is read back (and sent) in the order the notifications were decided.
       c.outbox.forEach((e, i) =>
@@ -192,7 +254,9 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
         keys.watch(c.topic, c.partition),
         ...args,
       );
-      return done === 0 ? null : readOutbox(done[1]);
+      if (done === 0) return null;
+      for (const s of newRoutes) storedRoutes.add(s.route!);
+      return readOutbox(done[1]);
     },
     /** The deliveries watched on a partition (they may fall silent), by their last fix time. */
     async watched(topic: string, partition: number): Promise<Map<string, number>> {
