@@ -3,6 +3,7 @@ import type { DeliveryUpdate } from '../domain/live-delivery.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import type { RedisClient } from '../infra/redis.js';
 import { deliveryPosition, testLogger } from '../testing/fixtures.js';
+import { listenToFeed } from '../testing/live-feed-listener.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createLivePartitions } from './live-partitions.js';
 
@@ -29,13 +30,12 @@ const records = (id: string, from: number, seqs: number[]) =>
     } satisfies DeliveryUpdate,
   }));
 
-/** Every rev published on the deliveries' channels under `prefix`, in order. */
+/** Every rev published on the live feed under `prefix`, in order. */
 async function listen(prefix: string) {
   const revs: number[] = [];
-  subscriber.on('pmessage', (_p: string, channel: string, raw: string) => {
-    if (channel.startsWith(prefix)) revs.push((JSON.parse(raw) as { rev: number }).rev);
-  });
-  await subscriber.psubscribe(`${prefix}live:*`);
+  await listenToFeed(subscriber, prefix, (_id, json) =>
+    revs.push((JSON.parse(json) as { rev: number }).rev),
+  );
   return revs;
 }
 

@@ -7,6 +7,7 @@ import { createDeliveryStore } from '../infra/delivery-store.js';
 import { createKafkaProbe } from '../infra/kafka-probe.js';
 import { createOpsStore } from '../infra/ops-store.js';
 import { createOpsSocket } from './ops-socket.js';
+import { feedPattern } from '../domain/live-feed.js';
 import { createSubscriptions } from './subscriptions.js';
 import { createTrackSocket } from './track-socket.js';
 
@@ -23,7 +24,7 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   // (customers connecting together at start-up or after a reconnect did that under load).
   const subscriber = ctx.redis.duplicate({ enableReadyCheck: false });
   subscriber.on('error', () => undefined); // the main connection logs Redis errors
-  const subscriptions = createSubscriptions(subscriber, log);
+  const subscriptions = createSubscriptions(subscriber, feedPattern(ctx.config.redis.prefix), log);
   const track = createTrackSocket({ ctx, store, subscriptions });
   const opsStore = createOpsStore(ctx.redis, ctx.config.redis.prefix);
   const authLimiter = createAuthLimiter({

@@ -1,3 +1,4 @@
+import { readFeed } from '../domain/live-feed.js';
 import type { Logger } from '../infra/logger.js';
 import type { RedisClient } from '../infra/redis.js';
 
@@ -5,21 +6,59 @@ import type { RedisClient } from '../infra/redis.js';
 export type ChannelListener = (message: Buffer) => void;
 
 /**
- * Reference-counted Redis pub/sub subscriptions: one SUBSCRIBE per channel however many
- * sockets watch it, UNSUBSCRIBE when the last leaves. ioredis resubscribes by itself after a
- * reconnect. Each message is handed over as the bytes Redis delivered (serialised once
- * upstream), so no recipient pays for encoding it again.
+ * The gateway's Redis pub/sub. Customers' messages come on the live feed (domain/live-feed.ts):
+ * one pattern subscription for the gateway's life, whose frames are split here and handed to
+ * the sockets of each delivery, so a customer costs a map entry, not a Redis subscription, and
+ * Redis sends one message per live-push chunk instead of one per fix. Other channels (the ops
+ * snapshots) are reference-counted subscriptions: one SUBSCRIBE per channel however many
+ * sockets watch it, UNSUBSCRIBE when the last leaves. ioredis subscribes again by itself after a
+ * reconnect. A message is handed over as the bytes Redis delivered (a view of them for the
+ * feed), so no recipient pays for encoding it again.
  */
-export function createSubscriptions(subscriber: RedisClient, log: Logger) {
+export function createSubscriptions(subscriber: RedisClient, feedPattern: string, log: Logger) {
   const listeners = new Map<string, Set<ChannelListener>>();
   const subscribed = new Map<string, Promise<unknown>>();
+  const deliveries = new Map<string, Set<ChannelListener>>();
+  const feed = subscriber.psubscribe(feedPattern);
+  // Awaited by each customer; a failure here is theirs to see (their set-up fails and closes).
+  feed.catch((err: unknown) => log.warn({ err }, 'live feed subscription failed'));
   subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
     const set = listeners.get(channel.toString());
     if (!set) return;
     for (const l of set) l(message);
   });
+  subscriber.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, frame: Buffer) => {
+    if (deliveries.size === 0) return;
+    readFeed(frame, (deliveryId, json) => {
+      const set = deliveries.get(deliveryId);
+      if (set) for (const l of set) l(json);
+    });
+  });
 
   return {
+    /**
+     * Hands every live message of a delivery to `listener`; resolves once the feed is
+     * subscribed, so nothing published after it is missed.
+     */
+    async addDelivery(deliveryId: string, listener: ChannelListener): Promise<() => void> {
+      let set = deliveries.get(deliveryId);
+      if (!set) deliveries.set(deliveryId, (set = new Set()));
+      set.add(listener);
+      const remove = () => {
+        const s = deliveries.get(deliveryId);
+        if (!s) return;
+        s.delete(listener);
+        if (s.size === 0) deliveries.delete(deliveryId);
+      };
+      try {
+        await feed;
+      } catch (err) {
+        remove();
+        throw err;
+      }
+      return remove;
+    },
+
     /** Resolves once the subscription is active, so nothing published after it is missed. */
     async add(channel: string, listener: ChannelListener): Promise<() => void> {
       let set = listeners.get(channel);
@@ -44,8 +83,9 @@ export function createSubscriptions(subscriber: RedisClient, log: Logger) {
         }
       };
     },
+    /** Deliveries followed and other channels subscribed. */
     get channels() {
-      return listeners.size;
+      return listeners.size + deliveries.size;
     },
   };
 }

@@ -254,7 +254,7 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       holding.delete(flushHeld);
       unsubscribe?.();
     });
-    unsubscribe = await subscriptions.add(store.keys.channel(deliveryId), forward);
+    unsubscribe = await subscriptions.addDelivery(deliveryId, forward);
     // Closed while subscribing: the close handler ran before there was anything to undo.
     if (ws.readyState === ws.CLOSED) return unsubscribe();
     try {

@@ -1,3 +1,5 @@
+import { feedChannel } from '../domain/live-feed.js';
+
 /**
  * Where the live state of deliveries is kept in Redis (prefix P), and the channel gateways
  * listen on:
@@ -10,7 +12,8 @@
  * - `P:lp:offsets` hash `topic:partition` → last offset live-push applied of that partition
  * - `P:dlv:{id}:notes` list of the last 50 notification messages, `P:dlv:{id}:noteids` set of
  *   the notification ids forwarded (each forwarded once)
- * - channel `P:live:{id}`: every position/status message, in order
+ * - channels `P:feed:{topic}:{partition}` (and `P:feed:-`, `P:feed:n`): the live feed, one
+ *   message per chunk holding its customers' messages (domain/live-feed.ts)
  */
 export function deliveryKeys(prefix: string) {
   // infra/lua/live-chunk.lua builds the same names from the prefix: change both together.
@@ -21,7 +24,7 @@ export function deliveryKeys(prefix: string) {
     active: `${prefix}active`,
     notes: (id: string) => `${prefix}dlv:${id}:notes`,
     noteIds: (id: string) => `${prefix}dlv:${id}:noteids`,
-    channel: (id: string) => `${prefix}live:${id}`,
+    feed: (source: string) => feedChannel(prefix, source),
     offsets: `${prefix}lp:offsets`,
   };
 }

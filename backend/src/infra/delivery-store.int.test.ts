@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
+import { listenToFeed } from '../testing/live-feed-listener.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createDeliveryStore, type DeliveryUpdate } from './delivery-store.js';
 import type { RedisClient } from './redis.js';
@@ -68,26 +69,20 @@ async function stateOf(prefix: string, ids: string[]) {
   return out;
 }
 
-/** Subscribes to the deliveries' channels; returns the messages received so far. */
+/** Follows the live feed; returns the messages received so far, by delivery channel name. */
 async function listen(prefix: string) {
   const got: { channel: string; seq: number; type: string }[] = [];
-  const handler = (_pattern: string, channel: string, raw: string) => {
-    if (!channel.startsWith(prefix)) return;
-    const m = JSON.parse(raw) as { seq: number; type: string };
-    got.push({ channel: channel.slice(prefix.length), seq: m.seq, type: m.type });
-  };
-  subscriber.on('pmessage', handler);
-  await subscriber.psubscribe(`${prefix}live:*`);
+  const stop = await listenToFeed(subscriber, prefix, (id, json) => {
+    const m = JSON.parse(json) as { seq: number; type: string };
+    got.push({ channel: `live:${id}`, seq: m.seq, type: m.type });
+  });
   return {
     got,
     async waitFor(n: number) {
       for (let i = 0; i < 200 && got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
       return got;
     },
-    async stop() {
-      await subscriber.punsubscribe(`${prefix}live:*`);
-      subscriber.off('pmessage', handler);
-    },
+    stop,
   };
 }
 
@@ -295,11 +290,9 @@ describe('driver sessions', () => {
     const prefix = `${t.ctx.config.redis.prefix}rev:`;
     const store = createDeliveryStore(t.ctx.redis, { prefix });
     const revs: number[] = [];
-    const handler = (_p: string, channel: string, raw: string) => {
-      if (channel.startsWith(prefix)) revs.push((JSON.parse(raw) as { rev: number }).rev);
-    };
-    subscriber.on('pmessage', handler);
-    await subscriber.psubscribe(`${prefix}live:*`);
+    const stop = await listenToFeed(subscriber, prefix, (_id, json) =>
+      revs.push((JSON.parse(json) as { rev: number }).rev),
+    );
     try {
       const updates = [
         trip('q', 1, 'assigned'),
@@ -318,8 +311,7 @@ describe('driver sessions', () => {
       await expect.poll(() => revs.length).toBe(4);
       expect(revs).toEqual([1, 2, 3, 4]);
     } finally {
-      await subscriber.punsubscribe(`${prefix}live:*`);
-      subscriber.off('pmessage', handler);
+      await stop();
     }
   });
 });

@@ -8,6 +8,7 @@ import type {
   TrailPoint,
   TripStatus,
 } from '@fleetstream/contracts';
+import { feedEntry } from '../domain/live-feed.js';
 import { deliveryKeys } from './delivery-keys.js';
 import { createDeliveryWrites } from './delivery-writes.js';
 import type { RedisClient } from './redis.js';
@@ -29,7 +30,7 @@ redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('LTRIM', KEYS[2], -50, -1)
 redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('PUBLISH', ARGV[3], ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[5])
 return 1
 `;
 
@@ -71,13 +72,15 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         ts: n.ts,
         message: n.message,
       };
+      const json = JSON.stringify(message);
       const applied = await r.fsApplyNotification(
         keys.noteIds(n.deliveryId),
         keys.notes(n.deliveryId),
         n.id,
-        JSON.stringify(message),
-        keys.channel(n.deliveryId),
+        json,
+        keys.feed('n'),
         retentionS * 12,
+        feedEntry(n.deliveryId, json),
       );
       return applied === 1;
     },

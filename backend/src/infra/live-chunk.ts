@@ -125,12 +125,12 @@ export function createLiveChunkWriter(
   if (!('fsLiveChunk' in redis)) redis.defineCommand('fsLiveChunk', { numberOfKeys: 0, lua: LUA });
 
   const call = async (writes: readonly EncodedChunk[]): Promise<boolean> => {
-    const argv: (string | number)[] = [o.prefix, o.trailLength, o.retentionS];
-    argv.push(writes.filter((w) => w.fence.length > 0).length);
-    for (const w of writes) for (const a of w.fence) argv.push(a);
-    let deliveries = 0;
-    for (const w of writes) deliveries += w.deliveries;
-    argv.push(deliveries);
+    const argv: (string | number)[] = [o.prefix, o.trailLength, o.retentionS, writes.length];
+    for (const w of writes) {
+      if (w.fence.length > 0) for (const a of w.fence) argv.push(a);
+      else argv.push('', '', '');
+      argv.push(w.deliveries);
+    }
     for (const w of writes) for (const a of w.args) argv.push(a);
     return (await r.fsLiveChunk(...argv)) === 1;
   };

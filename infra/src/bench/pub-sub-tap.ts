@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
+import { feedPattern, readFeed } from '@fleetstream/backend/domain/live-feed';
 import { LatencyRecorder, preciseWallClock } from './histogram.js';
 
 const TS = /"ts":(\d+)/;
 
 /**
- * A subscriber on the deliveries' Redis pub/sub channels, beside the gateway: it sees what
+ * A subscriber on the live feed (Redis pub/sub), beside the gateway: it sees what
  * live-push published (the gateway's input) and when, so fix → pub/sub latency and the
  * published rate can be told apart from what the gateway adds on top.
  */
@@ -17,24 +18,30 @@ export class PubSubTap {
   private now = preciseWallClock();
   private windowStart = 0;
 
-  private constructor(redisUrl: string) {
+  private constructor(
+    redisUrl: string,
+    private readonly deliveries: string,
+  ) {
     this.redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
-    this.redis.on('pmessageBuffer', (_p: Buffer, _c: Buffer, message: Buffer) => {
+    this.redis.on('pmessageBuffer', (_p: Buffer, _c: Buffer, frame: Buffer) => {
       const received = this.now();
-      if (!message.includes('"type":"position"')) return;
-      const ts = Number(TS.exec(message.toString('latin1'))?.[1]);
-      if (!Number.isFinite(ts)) return;
-      this.positions++;
-      if (ts >= this.windowStart) this.freshPositions++;
-      this.fixToPubSub.record(received - ts);
+      readFeed(frame, (deliveryId, message) => {
+        if (!deliveryId.startsWith(this.deliveries)) return;
+        if (!message.includes('"type":"position"')) return;
+        const ts = Number(TS.exec(message.toString('latin1'))?.[1]);
+        if (!Number.isFinite(ts)) return;
+        this.positions++;
+        if (ts >= this.windowStart) this.freshPositions++;
+        this.fixToPubSub.record(received - ts);
+      });
     });
   }
 
-  /** Subscribes to `pattern` (e.g. `<prefix>live:dlv-s3-*`). */
-  static async start(redisUrl: string, pattern: string): Promise<PubSubTap> {
-    const tap = new PubSubTap(redisUrl);
+  /** Follows the live feed under a Redis `prefix`, for deliveries whose id starts with `deliveries`. */
+  static async start(redisUrl: string, prefix: string, deliveries: string): Promise<PubSubTap> {
+    const tap = new PubSubTap(redisUrl, deliveries);
     await tap.redis.connect();
-    await tap.redis.psubscribe(pattern);
+    await tap.redis.psubscribe(feedPattern(prefix));
     return tap;
   }
 

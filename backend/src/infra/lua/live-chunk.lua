@@ -9,14 +9,17 @@ local P = ARGV[1]
 local trailLength = tonumber(ARGV[2])
 local retention = ARGV[3]
 local offsets = P .. 'lp:offsets'
-local partitions = tonumber(ARGV[4])
+-- The chunks: each its partition's offsets field ('' for none), expected and next offset, and
+-- how many of the deliveries below are its own (they follow in the chunks' order).
+local chunks = tonumber(ARGV[4])
+local deliveries = 0
 local i = 5
-for _ = 1, partitions do
-  if (redis.call('HGET', offsets, ARGV[i]) or '') ~= ARGV[i + 1] then return 0 end
-  i = i + 3
+for _ = 1, chunks do
+  if ARGV[i] ~= '' and (redis.call('HGET', offsets, ARGV[i]) or '') ~= ARGV[i + 1] then return 0 end
+  deliveries = deliveries + tonumber(ARGV[i + 3])
+  i = i + 4
 end
-local deliveries = tonumber(ARGV[i])
-local first = i + 1
+local first = i
 local HEADER = 11
 
 -- A delivery's arguments: id, stored rev, seq, rev, messages, position (1-based index into its
@@ -35,12 +38,28 @@ end
 
 -- Messages first: a script that fails part-way (scripts do not roll back) then leaves messages
 -- sent twice on the retry, which customers drop by rev, rather than state written whose
--- messages the retry would judge old and never send.
+-- messages the retry would judge old and never send. One feed message per chunk, on its
+-- partition's channel, each customer message framed as <id length>:<id><json>\n
+-- (domain/live-feed.ts reads them).
 j = first
-for _ = 1, deliveries do
-  local channel = P .. 'live:' .. ARGV[j]
-  for m = 1, tonumber(ARGV[j + 4]) do redis.call('PUBLISH', channel, ARGV[j + HEADER + m - 1]) end
-  j = j + size(j)
+i = 5
+for _ = 1, chunks do
+  local parts = {}
+  for _ = 1, tonumber(ARGV[i + 3]) do
+    local id = ARGV[j]
+    local head = #id .. ':' .. id
+    for m = 1, tonumber(ARGV[j + 4]) do
+      parts[#parts + 1] = head
+      parts[#parts + 1] = ARGV[j + HEADER + m - 1]
+      parts[#parts + 1] = '\n'
+    end
+    j = j + size(j)
+  end
+  if #parts > 0 then
+    local source = ARGV[i] ~= '' and ARGV[i] or '-'
+    redis.call('PUBLISH', P .. 'feed:' .. source, table.concat(parts))
+  end
+  i = i + 4
 end
 
 local add, remove = {}, {}
@@ -90,8 +109,8 @@ for s = 1, #add, 4000 do redis.call('ZADD', active, unpack(add, s, math.min(s + 
 for s = 1, #remove, 4000 do redis.call('ZREM', active, unpack(remove, s, math.min(s + 3999, #remove))) end
 
 i = 5
-for _ = 1, partitions do
-  redis.call('HSET', offsets, ARGV[i], ARGV[i + 2])
-  i = i + 3
+for _ = 1, chunks do
+  if ARGV[i] ~= '' then redis.call('HSET', offsets, ARGV[i], ARGV[i + 2]) end
+  i = i + 4
 end
 return 1

@@ -53,7 +53,7 @@ export async function runS1(ctx: BenchContext, bs: BenchStack): Promise<S1Result
           : ''),
     );
 
-    tap = await PubSubTap.start(ctx.env.redisUrl, `${bs.stack.env.REDIS_PREFIX}live:dlv-s1-*`);
+    tap = await PubSubTap.start(ctx.env.redisUrl, bs.stack.env.REDIS_PREFIX ?? '', 'dlv-s1-');
 
     await sleep(o.warmupS * 1000);
     clients.resetWindow();

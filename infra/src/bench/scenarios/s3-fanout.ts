@@ -79,7 +79,7 @@ export async function runS3(ctx: BenchContext, bs: BenchStack): Promise<S3Result
       (cappedAt !== null ? `: customers capped at ${fmt(cappedAt)}` : ''),
   );
   try {
-    tap = await PubSubTap.start(ctx.env.redisUrl, `${bs.stack.env.REDIS_PREFIX}live:dlv-s3-*`);
+    tap = await PubSubTap.start(ctx.env.redisUrl, bs.stack.env.REDIS_PREFIX ?? '', 'dlv-s3-');
     await gen.setFleet(o.drivers, o.hz);
     ctx.progress(`${o.drivers} drivers at ${o.hz} Hz; waiting for their deliveries…`);
     const urls = await pollUntil(async () => {
