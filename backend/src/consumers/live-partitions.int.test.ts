@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { DeliveryUpdate } from '../domain/live-delivery.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import type { RedisClient } from '../infra/redis.js';
-import { deliveryPosition, testLogger } from '../testing/fixtures.js';
+import { partitionPositions, testLogger } from '../testing/fixtures.js';
 import { listenToFeed } from '../testing/live-feed-listener.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createLivePartitions } from './live-partitions.js';
@@ -22,13 +21,7 @@ afterAll(async () => {
 const ts0 = Date.now() - 60_000;
 /** Positions of delivery `id` with these seqs, at offsets from `from` of one partition. */
 const records = (id: string, from: number, seqs: number[]) =>
-  seqs.map((seq, i) => ({
-    offset: from + i,
-    update: {
-      type: 'position',
-      position: { ...deliveryPosition(id, seq), ts: ts0 + seq * 1000 },
-    } satisfies DeliveryUpdate,
-  }));
+  partitionPositions(id, from, seqs, ts0);
 
 /** Every rev published on the live feed under `prefix`, in order. */
 async function listen(prefix: string) {

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLivePartitions } from '../consumers/live-partitions.js';
-import type { DeliveryUpdate } from '../domain/live-delivery.js';
-import { deliveryPosition, testLogger } from '../testing/fixtures.js';
+import { partitionPositions, testLogger } from '../testing/fixtures.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createDeliveryStore } from './delivery-store.js';
 
@@ -16,13 +15,7 @@ afterAll(async () => {
 
 const ts0 = Date.now() - 60_000;
 const records = (id: string, from: number, seqs: number[]) =>
-  seqs.map((seq, i) => ({
-    offset: from + i,
-    update: {
-      type: 'position',
-      position: { ...deliveryPosition(id, seq), ts: ts0 + seq * 1000 },
-    } satisfies DeliveryUpdate,
-  }));
+  partitionPositions(id, from, seqs, ts0);
 
 /** Script calls that mention `prefix`, as Redis saw them. */
 async function scriptCalls(prefix: string) {

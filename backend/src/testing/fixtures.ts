@@ -40,6 +40,19 @@ export const deliveryPosition = (
   accuracyM: 5,
 });
 
+/**
+ * Live-push updates: positions of delivery `id` with these seqs (device time `ts0` + seq
+ * seconds), at offsets from `from` of one partition.
+ */
+export const partitionPositions = (id: string, from: number, seqs: number[], ts0: number) =>
+  seqs.map((seq, i) => ({
+    offset: from + i,
+    update: {
+      type: 'position' as const,
+      position: { ...deliveryPosition(id, seq), ts: ts0 + seq * 1000 },
+    },
+  }));
+
 /** `perDriver` position records for each of `drivers` drivers, seq 1..perDriver, interleaved. */
 export function positionTrace(
   drivers: number,

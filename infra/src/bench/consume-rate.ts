@@ -14,6 +14,8 @@
  * unpacked in a folder, with a node_modules link to this one), interleaved with this one's,
  * so both meet the same machine: on a shared machine that matters more than anything else.
  *
+ * --json file writes the backlog figures (medians) as ConsumeRateResult, for `npm run bench` (S5).
+ *
  * With --rate N it measures the live regime instead, like the benchmark's S2 step: the groups run
  * together while N drivers send one fix a second each for --seconds (default 30); it reports
  * what each group consumed per second after the first third, whether its lag grew, and its CPU.
@@ -41,6 +43,7 @@ import {
 import { startManagedProcess, tailFile } from '../managed-process.js';
 import { run } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
+import type { ConsumeRateResult } from './consume-rate-result.js';
 import { startBenchEnvironment, type BenchEnvironment } from './environment.js';
 
 const ROLE_OF_GROUP = {
@@ -69,6 +72,7 @@ const { values: argv } = parseArgs({
     'timeout-s': { type: 'string', default: '300' },
     rate: { type: 'string' },
     seconds: { type: 'string', default: '30' },
+    json: { type: 'string' },
   },
 });
 
@@ -299,7 +303,8 @@ async function runGroup(o: {
           group: o.group,
           records: o.total - c0,
           seconds,
-          recordsPerS: (o.total - c0) / Math.max(0.001, seconds),
+          // A backlog consumed before the first commit was seen cannot be timed: no rate (NaN).
+          recordsPerS: o.total > c0 ? (o.total - c0) / Math.max(0.001, seconds) : NaN,
           wallSeconds: (now - started) / 1000,
         };
       }
@@ -681,12 +686,27 @@ async function main() {
       }
     }
     say(`\nmedians of ${repeat} run(s), load average now ${os.loadavg()[0]!.toFixed(2)}:`);
+    const result: ConsumeRateResult = {
+      records,
+      drivers,
+      partitions: PARTITIONS,
+      repeat,
+      rows: [],
+    };
     for (const variant of variants) {
       const raw = median(raws.get(variant.label)!);
       say(`${variant.label}: raw kafkajs ${fmt(raw)} records/s`);
       for (const group of groups) {
         const mine = runs.filter((g) => g.group === group && g.variant === variant.label);
         const rates = mine.map((g) => g.recordsPerS);
+        result.rows.push({
+          variant: variant.label,
+          group,
+          rawRecordsPerS: raw,
+          recordsPerS: median(rates),
+          roleCpuUsPerRecord: median(mine.map((g) => g.roleCpuUsPerRecord)),
+          redisCpuUsPerRecord: median(mine.map((g) => g.redisCpuUsPerRecord)),
+        });
         say(
           `  ${group.padEnd(20)} ${fmt(median(rates)).padStart(8)} records/s ` +
             `(${rates.map(fmt).join(', ')}) = ${Math.round((100 * median(rates)) / raw)} % of raw; ` +
@@ -695,6 +715,7 @@ async function main() {
         );
       }
     }
+    if (argv.json) fs.writeFileSync(argv.json, `${JSON.stringify(result, null, 2)}\n`);
   } finally {
     await admin.disconnect();
     redis.disconnect();

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['s0', 's1', 's2', 's3', 's4'] as const;
+export const SCENARIOS = ['s0', 's1', 's2', 's3', 's4', 's5'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 /** What each scenario does and for how long; `--quick` shrinks everything to a smoke run. */
@@ -54,6 +54,8 @@ export interface BenchOptions {
     pauseS: number;
     maxCatchUpS: number;
   };
+  /** Each group's consume rate on a preloaded backlog, one instance (consume-rate.ts). */
+  s5: { records: number; drivers: number };
 }
 
 const FULL: Omit<BenchOptions, 'quick' | 'only' | 'outDir' | 'markdownFile' | 'fromReport'> = {
@@ -85,6 +87,7 @@ const FULL: Omit<BenchOptions, 'quick' | 'only' | 'outDir' | 'markdownFile' | 'f
     budgetS: 360,
   },
   s4: { drivers: 0, group: 'live-push', warmupS: 15, pauseS: 60, maxCatchUpS: 120 },
+  s5: { records: 200_000, drivers: 2000 },
 };
 
 const QUICK: typeof FULL = {
@@ -113,6 +116,7 @@ const QUICK: typeof FULL = {
     budgetS: 120,
   },
   s4: { drivers: 500, group: 'live-push', warmupS: 5, pauseS: 10, maxCatchUpS: 30 },
+  s5: { records: 60_000, drivers: 1000 },
 };
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -122,7 +126,7 @@ artifacts/bench/report.json and docs/benchmarks.md (quick runs: artifacts/bench/
 
   --quick                 small fleets, a few seconds per step: a smoke run (about 2 minutes)
   --only s0,s1,…          run only these scenarios (s0 ceilings, s1 latency floor,
-                          s2 ingest ramp, s3 fan-out, s4 catch-up)
+                          s2 ingest ramp, s3 fan-out, s4 catch-up, s5 consume rates)
   --s2-steps 1000,5000,…  S2 fleet sizes (drivers at 1 Hz)
   --s2-seconds N          S2 seconds per step (settling included)
   --s3-clients 100,1000,… S3 WebSocket client counts

@@ -265,6 +265,32 @@ function s2(r: BenchReport): string[] {
   ];
 }
 
+function s5(r: BenchReport): string[] {
+  if (!r.s5) return [];
+  const s = r.s5;
+  return [
+    '## S5 — consume rate on a backlog',
+    '',
+    `${n(s.records)} records of ${n(s.drivers)} drivers preloaded on ${s.partitions} partitions; ` +
+      'each group then runs alone, one instance, from the start of the backlog to lag 0 ' +
+      '(start-up and group join left out), beside an empty kafkajs consumer on the same ' +
+      `records (\`infra/src/bench/consume-rate.ts\`; medians of ${s.repeat}). CPU is per record ` +
+      'consumed, the role process and redis-server apart.',
+    '',
+    table(
+      ['group', 'records/s', 'share of raw kafkajs', 'role µs/record', 'Redis µs/record'],
+      s.rows.map((x) => [
+        x.group,
+        n(x.recordsPerS),
+        `${n((100 * x.recordsPerS) / x.rawRecordsPerS)} % of ${n(x.rawRecordsPerS)}/s`,
+        n(x.roleCpuUsPerRecord, 1),
+        n(x.redisCpuUsPerRecord, 1),
+      ]),
+    ),
+    '',
+  ];
+}
+
 function s4(r: BenchReport): string[] {
   if (!r.s4) return [];
   const s = r.s4;
@@ -370,6 +396,7 @@ export function renderMarkdown(r: BenchReport): string {
     ...s2(r),
     ...s3Section(r),
     ...s4(r),
+    ...s5(r),
     ...(r.errors.length > 0
       ? [
           '## Errors',

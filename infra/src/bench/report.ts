@@ -1,3 +1,4 @@
+import type { ConsumeRateResult } from './consume-rate-result.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../paths.js';
@@ -36,6 +37,7 @@ export interface BenchReport {
   s2?: S2Result;
   s3?: S3Result;
   s4?: S4Result;
+  s5?: ConsumeRateResult;
   errors: { scenario: string; message: string }[];
 }
 

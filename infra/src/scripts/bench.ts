@@ -10,6 +10,7 @@ import { runS1 } from '../bench/scenarios/s1-latency.js';
 import { runS2 } from '../bench/scenarios/s2-ramp.js';
 import { runS3 } from '../bench/scenarios/s3-fanout.js';
 import { runS4 } from '../bench/scenarios/s4-catch-up.js';
+import { runS5 } from '../bench/scenarios/s5-consume-rates.js';
 import type { BenchContext } from '../bench/scenario-kit.js';
 import { BENCH_STACK_ENV, startBenchStack, type BenchStack } from '../bench/stack-probe.js';
 import { repoRoot } from '../paths.js';
@@ -193,6 +194,11 @@ try {
       await withStack(ctx, 's4', async (bs) => {
         report.s4 = await runS4(ctx, bs, drivers);
       });
+    });
+  if (on('s5'))
+    await scenario('s5', async () => {
+      section('S5 consume rates');
+      report.s5 = await runS5(ctx);
     });
 } catch (err) {
   report.errors.push({ scenario: 'setup', message: (err as Error).stack ?? String(err) });
