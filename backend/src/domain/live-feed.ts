@@ -31,14 +31,13 @@ export function readFeed(frame: Buffer, each: (deliveryId: string, json: Buffer)
   let at = 0;
   while (at < frame.length) {
     const colon = frame.indexOf(COLON, at);
-    if (colon < 0) return;
+    if (colon <= at) return;
     let n = 0;
     for (let i = at; i < colon; i++) {
       const d = frame[i]! - 48;
       if (d < 0 || d > 9) return;
       n = n * 10 + d;
     }
-    if (colon === at) return;
     const idEnd = colon + 1 + n;
     if (idEnd > frame.length) return;
     const newline = frame.indexOf(NEWLINE, idEnd);

@@ -30,6 +30,10 @@ export function signTrackingToken(secret: string, deliveryId: string, expiresAtM
   return `${payload}.${sign(secret, payload).toString('base64url')}`;
 }
 
+/** A customer tracking link's path: `/track/<deliveryId>?t=<token>`. */
+export const trackingPath = (secret: string, deliveryId: string, expiresAtMs: number) =>
+  `/track/${encodeURIComponent(deliveryId)}?t=${signTrackingToken(secret, deliveryId, expiresAtMs)}`;
+
 /** 401 for missing, forged or expired tokens; 403 for a valid token of another delivery. */
 export function verifyTrackingToken(
   secret: string,

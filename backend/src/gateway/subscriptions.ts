@@ -15,22 +15,44 @@ export type ChannelListener = (message: Buffer) => void;
  * reconnect. A message is handed over as the bytes Redis delivered (a view of them for the
  * feed), so no recipient pays for encoding it again.
  */
+/** Listeners by key; the remover a listener gets says whether its key has none left. */
+function listenerSets() {
+  const sets = new Map<string, Set<ChannelListener>>();
+  return {
+    sets,
+    /** Adds a listener: whether it is its key's first, and its remover. */
+    add(key: string, listener: ChannelListener) {
+      let set = sets.get(key);
+      const first = !set;
+      if (!set) sets.set(key, (set = new Set()));
+      set.add(listener);
+      const remove = (): boolean => {
+        const s = sets.get(key);
+        if (!s?.delete(listener) || s.size > 0) return false;
+        sets.delete(key);
+        return true;
+      };
+      return { first, remove };
+    },
+  };
+}
+
 export function createSubscriptions(subscriber: RedisClient, feedPattern: string, log: Logger) {
-  const listeners = new Map<string, Set<ChannelListener>>();
+  const channels = listenerSets();
   const subscribed = new Map<string, Promise<unknown>>();
-  const deliveries = new Map<string, Set<ChannelListener>>();
+  const deliveries = listenerSets();
   const feed = subscriber.psubscribe(feedPattern);
   // Awaited by each customer; a failure here is theirs to see (their set-up fails and closes).
   feed.catch((err: unknown) => log.warn({ err }, 'live feed subscription failed'));
   subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
-    const set = listeners.get(channel.toString());
+    const set = channels.sets.get(channel.toString());
     if (!set) return;
     for (const l of set) l(message);
   });
   subscriber.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, frame: Buffer) => {
-    if (deliveries.size === 0) return;
+    if (deliveries.sets.size === 0) return;
     readFeed(frame, (deliveryId, json) => {
-      const set = deliveries.get(deliveryId);
+      const set = deliveries.sets.get(deliveryId);
       if (set) for (const l of set) l(json);
     });
   });
@@ -41,51 +63,32 @@ export function createSubscriptions(subscriber: RedisClient, feedPattern: string
      * subscribed, so nothing published after it is missed.
      */
     async addDelivery(deliveryId: string, listener: ChannelListener): Promise<() => void> {
-      let set = deliveries.get(deliveryId);
-      if (!set) deliveries.set(deliveryId, (set = new Set()));
-      set.add(listener);
-      const remove = () => {
-        const s = deliveries.get(deliveryId);
-        if (!s) return;
-        s.delete(listener);
-        if (s.size === 0) deliveries.delete(deliveryId);
-      };
+      const { remove } = deliveries.add(deliveryId, listener);
       try {
         await feed;
       } catch (err) {
         remove();
         throw err;
       }
-      return remove;
+      return () => void remove();
     },
 
     /** Resolves once the subscription is active, so nothing published after it is missed. */
     async add(channel: string, listener: ChannelListener): Promise<() => void> {
-      let set = listeners.get(channel);
-      const first = !set;
-      if (!set) {
-        set = new Set();
-        listeners.set(channel, set);
-      }
-      set.add(listener);
+      const { first, remove } = channels.add(channel, listener);
       if (first) subscribed.set(channel, subscriber.subscribe(channel));
       await subscribed.get(channel);
       return () => {
-        const s = listeners.get(channel);
-        if (!s) return;
-        s.delete(listener);
-        if (s.size === 0) {
-          listeners.delete(channel);
-          subscribed.delete(channel);
-          subscriber
-            .unsubscribe(channel)
-            .catch((err: unknown) => log.warn({ err, channel }, 'unsubscribe failed'));
-        }
+        if (!remove()) return;
+        subscribed.delete(channel);
+        subscriber
+          .unsubscribe(channel)
+          .catch((err: unknown) => log.warn({ err, channel }, 'unsubscribe failed'));
       };
     },
     /** Deliveries followed and other channels subscribed. */
     get channels() {
-      return listeners.size + deliveries.size;
+      return channels.sets.size + deliveries.sets.size;
     },
   };
 }

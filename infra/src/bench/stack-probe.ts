@@ -1,4 +1,4 @@
-import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
+import { trackingPath } from '@fleetstream/backend/domain/tracking-token';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { GROUPS, TOPICS } from '@fleetstream/contracts';
@@ -140,8 +140,7 @@ export async function startBenchStack(env: BenchEnvironment): Promise<BenchStack
     },
     trackingUrlOf(deliveryId) {
       const secret = stack.env.TRACKING_SECRET ?? '';
-      const token = signTrackingToken(secret, deliveryId, Date.now() + 24 * 3600_000);
-      return `/track/${encodeURIComponent(deliveryId)}?t=${encodeURIComponent(token)}`;
+      return trackingPath(secret, deliveryId, Date.now() + 24 * 3600_000);
     },
     async trackingUrls(prefix, limit = 1000) {
       const res = await fetch(`${stack.baseUrl}/api/deliveries?limit=${limit}`, { headers: auth });

@@ -1,18 +1,17 @@
 import { Router } from 'express';
 import type { DeliveryList } from '@fleetstream/contracts';
 import type { AppContext } from '../../context.js';
-import { signTrackingToken } from '../../domain/tracking-token.js';
+import { trackingPath } from '../../domain/tracking-token.js';
 import { AppError } from '../../errors.js';
 import type { DeliveryStore } from '../../infra/delivery-store.js';
 
 /** A customer tracking link: `/track/<deliveryId>?t=<token>`, valid for TRACKING_TOKEN_TTL_S. */
 export function trackingUrl(ctx: AppContext, deliveryId: string, now = Date.now()): string {
-  const token = signTrackingToken(
+  return trackingPath(
     ctx.config.trackingSecret ?? '',
     deliveryId,
     now + ctx.config.trackingTokenTtlS * 1000,
   );
-  return `/track/${encodeURIComponent(deliveryId)}?t=${token}`;
 }
 
 /** GET /api/deliveries (ops token): active deliveries with their tracking links. */
