@@ -116,6 +116,8 @@ const EnvSchema = z.object({
    * closed with 1013 and told when to retry, so a reconnect storm cannot starve those connected.
    */
   WS_HANDSHAKES_PER_S: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Replays (/ws/replay) one gateway plays at once; more are refused with 429 until one ends. */
+  REPLAY_MAX_PER_GATEWAY: z.coerce.number().int().min(0).max(1000).default(8),
   /** How often the ops role polls group offsets. */
   OPS_POLL_INTERVAL_MS: z.coerce.number().int().min(200).max(60_000).default(2000),
   /** Polls in the window that lag status is judged over (window = polls × interval). */
@@ -204,6 +206,8 @@ export interface Config {
     readonly maxBufferedBytes: number;
     readonly pingIntervalMs: number;
     readonly handshakesPerS: number;
+    /** Replays played at once by one gateway. @default 8 */
+    readonly maxReplays: number;
   };
   readonly notifications: {
     readonly nearbyMinutes: number;
@@ -319,6 +323,7 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       maxBufferedBytes: e.WS_MAX_BUFFERED_BYTES,
       pingIntervalMs: e.WS_PING_INTERVAL_MS,
       handshakesPerS: e.WS_HANDSHAKES_PER_S,
+      maxReplays: e.REPLAY_MAX_PER_GATEWAY,
     },
     notifications: {
       nearbyMinutes: e.NOTIFY_NEARBY_MINUTES,

@@ -5,3 +5,4 @@ export * from './ops.js';
 export * from './analytics.js';
 export * from './notification.js';
 export * from './polyline.js';
+export * from './replay.js';

@@ -13,7 +13,7 @@ import { originAllowed, refuse } from './track-socket.js';
 export const OPS_PROTOCOL = 'fleetstream-ops';
 const TOKEN_PROTOCOL_PREFIX = 'bearer.';
 
-function tokenFrom(req: IncomingMessage): string | undefined {
+export function tokenFrom(req: IncomingMessage): string | undefined {
   if (req.headers.authorization) return req.headers.authorization;
   const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   const t = offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));

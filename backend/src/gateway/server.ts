@@ -9,6 +9,7 @@ import { createOpsStore } from '../infra/ops-store.js';
 import { createOpsSocket } from './ops-socket.js';
 import { feedPattern } from '../domain/live-feed.js';
 import { createSubscriptions } from './subscriptions.js';
+import { createReplaySocket } from './replay-socket.js';
 import { createTrackSocket } from './track-socket.js';
 
 export const role = 'gateway';
@@ -32,6 +33,7 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
     windowMs: ctx.config.http.authWindowS * 1000,
   });
   const opsSocket = createOpsSocket(ctx, opsStore, subscriptions, authLimiter);
+  const replay = createReplaySocket({ ctx, store, authLimiter });
   const app = createHttpApp(ctx, {
     kafkaCheck: probe.check,
     store,
@@ -44,6 +46,7 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
     const path = (req.url ?? '').split('?')[0];
     if (path === '/ws/track') return track.handleUpgrade(req, socket, head);
     if (path === '/ws/ops') return opsSocket.handleUpgrade(req, socket, head);
+    if (path === '/ws/replay') return replay.handleUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve, reject) => {
@@ -55,13 +58,14 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   log.info({ port }, 'gateway listening');
   const stopHeartbeat = startHeartbeat(ctx, role, () => ({
     ready: true,
-    detail: { ...track.stats, channels: subscriptions.channels },
+    detail: { ...track.stats, channels: subscriptions.channels, replays: replay.playing },
   }));
 
   const stop = async () => {
     await stopHeartbeat();
     await track.close();
     await opsSocket.close();
+    await replay.close();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await probe.stop();
