@@ -3,6 +3,7 @@ import { LatLngSchema, type TripStatus } from './location.js';
 import {
   NotificationMessageSchema,
   PositionMessageSchema,
+  SnapshotMessageSchema,
   StatusMessageSchema,
 } from './ws-messages.js';
 
@@ -43,7 +44,8 @@ export type ReplayStartMessage = z.infer<typeof ReplayStartMessageSchema>;
 /**
  * The replay clock: sent when it starts, on every control (play, pause, speed, seek) and about
  * twice a second while playing. `at` is the device time being shown. After a seek (`seeked`),
- * everything shown before belongs to another time: clear it.
+ * everything shown before belongs to another time: clear it (a delivery replay then sends a
+ * `snapshot`, as /ws/track does, of the delivery as it was at `at`).
  */
 export const ReplayStateMessageSchema = z.object({
   type: z.literal('replay-state'),
@@ -99,6 +101,7 @@ export const ReplayServerMessageSchema = z.discriminatedUnion('type', [
   ReplayFrameMessageSchema,
   ReplayEndMessageSchema,
   ReplayErrorMessageSchema,
+  SnapshotMessageSchema,
   PositionMessageSchema,
   StatusMessageSchema,
   NotificationMessageSchema,

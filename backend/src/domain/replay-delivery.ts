@@ -6,6 +6,7 @@ import type {
   PositionMessage,
   PositionRecord,
   Route,
+  SnapshotMessage,
   StatusMessage,
   TripRecord,
 } from '@fleetstream/contracts';
@@ -86,5 +87,49 @@ export function createDeliveryReplay(deliveryId: string, routes: ReplayRoutes) {
         message: n.message,
       };
     },
+  };
+}
+
+/**
+ * What a customer opening the page at that moment would have seen: the snapshot of /ws/track,
+ * built from the messages a replay played up to it (oldest first).
+ */
+export function snapshotAt(
+  played: readonly DeliveryReplayMessage[],
+  delivery: { deliveryId: string; driverId: string },
+  at: number,
+): SnapshotMessage {
+  let status: StatusMessage | undefined;
+  let position: PositionMessage | null = null;
+  const trail: SnapshotMessage['trail'] = [];
+  const notifications: NotificationMessage[] = [];
+  let last: { seq: number; rev?: number } = { seq: 0, rev: 0 };
+  for (const m of played) {
+    if (m.type === 'notification') {
+      notifications.push(m);
+      continue;
+    }
+    last = m;
+    if (m.type === 'status') status = m;
+    else {
+      position = m;
+      trail.push({ lat: m.lat, lng: m.lng, ts: m.ts, seq: m.seq });
+    }
+  }
+  return {
+    type: 'snapshot',
+    delivery: {
+      ...delivery,
+      status: status?.status ?? 'assigned',
+      pickup: status?.pickup ?? null,
+      dropoff: status?.dropoff ?? null,
+      statusTs: status?.ts ?? at,
+    },
+    position,
+    trail,
+    seq: last.seq,
+    rev: last.rev ?? last.seq,
+    notifications,
+    route: status?.route ?? null,
   };
 }

@@ -9,12 +9,16 @@ import {
 import { createLiveRoutes } from '../consumers/live-routes.js';
 import type { AppContext } from '../context.js';
 import { partitionForKey } from '../domain/partitioner.js';
-import { createDeliveryReplay } from '../domain/replay-delivery.js';
+import {
+  createDeliveryReplay,
+  snapshotAt,
+  type DeliveryReplayMessage,
+} from '../domain/replay-delivery.js';
 import { createFleetFrames } from '../domain/replay-fleet.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
 import type { LogReader } from '../infra/kafka-log-reader.js';
 import type { Logger } from '../infra/logger.js';
-import { createReplayCursor, type ReplaySource } from './replay-cursor.js';
+import { createReplayCursor, type ReplayItem, type ReplaySource } from './replay-cursor.js';
 import type { ReplayRequest } from './replay-socket.js';
 import type { ReplayPlayer } from './replay-session.js';
 
@@ -185,16 +189,37 @@ export async function deliveryPlayer(
       createLiveRoutes({ cityGeoJson: ctx.config.http.cityGeoJson, log: plan.log }),
     );
   let replay = fresh();
+  const toMessage = (item: ReplayItem<DeliveryItem>) => {
+    const v = item.value;
+    return 'loc' in v ? replay.location(v.loc, item.storedAt) : replay.notification(v.note);
+  };
   return {
     window: { ...window, pickup: snapshot.delivery.pickup, dropoff: snapshot.delivery.dropoff },
     player: {
       ...cursor,
       play(item) {
-        const v = item.value;
-        const m = 'loc' in v ? replay.location(v.loc, item.storedAt) : replay.notification(v.note);
+        const m = toMessage(item);
         if (m) send(JSON.stringify(m));
       },
       reset: () => void (replay = fresh()),
+      // Into the middle of a trip: the delivery as it was at `at` (read again from its start,
+      // one partition), then playing goes on from the first record at or after it.
+      async seek(at) {
+        await cursor.seek(at);
+        if (at <= window.from) return [];
+        const before = createReplayCursor(reader, sources, {
+          to: at - 1,
+          aheadMs: ctx.config.records.maxFutureMs,
+          lateMs: LATE_MS,
+        });
+        await before.seek(window.from);
+        const played: DeliveryReplayMessage[] = [];
+        for (let item = await before.take(); item; item = await before.take()) {
+          const m = toMessage(item);
+          if (m) played.push(m);
+        }
+        return [JSON.stringify(snapshotAt(played, { deliveryId, driverId }, at))];
+      },
     },
   };
 }

@@ -18,7 +18,11 @@ export interface ReplayPlayer<T> {
   /** Items in device-time order: `peek` looks, `take` consumes; null at the window's end. */
   peek(): Promise<ReplayItem<T> | null>;
   take(): Promise<ReplayItem<T> | null>;
-  seek(at: number): Promise<void>;
+  /**
+   * Starts again at device time `at`; may return messages that show the state at `at` (a
+   * delivery's snapshot), sent right after the `seeked` clock.
+   */
+  seek(at: number): Promise<string[] | void>;
   /** Handles an item that is due: sends it, or adds it to the next frame. */
   play(item: ReplayItem<T>): void;
   /** Sends what is waiting for a frame (fleet replays), given the device time shown. */
@@ -103,12 +107,13 @@ export async function runReplaySession<T>(o: {
     if (seekTo !== null) {
       const at = seekTo;
       seekTo = null;
-      await player.seek(at);
       player.reset?.();
+      const catchUp = (await player.seek(at)) ?? [];
       clock.seek(at, Date.now());
       if (!clock.playing) clock.play(Date.now());
       ended = false;
       sendState(true);
+      for (const m of catchUp) if (ws.readyState === ws.OPEN) ws.send(m);
       continue;
     }
     if (player.flush && now - lastFrame >= FRAME_EVERY_MS) {

@@ -189,6 +189,14 @@ describe('replay from the log', () => {
     c.ws.send(JSON.stringify({ type: 'speed', speed: 60 }));
     const next = await c.until((r) => r.m.type === 'position', index);
     expect(next.m).toMatchObject({ ts: T0 + 13_000 });
+    // Between the two, the delivery as it was at the chosen time.
+    const snapshot = c.got.slice(index, c.got.indexOf(next)).find((r) => r.m.type === 'snapshot');
+    expect(snapshot?.m).toMatchObject({
+      delivery: { deliveryId: DELIVERY, driverId: DRIVER, status: 'assigned', pickup, dropoff },
+      position: { ts: T0 + 12_000 },
+      notifications: [{ milestone: 'nearby' }],
+    });
+    expect((snapshot?.m as { trail: unknown[] }).trail).toHaveLength(12);
     c.ws.send(JSON.stringify({ type: 'pause' }));
     const paused = await c.until((r) => r.m.type === 'replay-state' && !r.m.playing, index);
     const count = c.got.length;
