@@ -15,7 +15,16 @@ export interface BenchOptions {
   /** Only re-render the Markdown from this report.json, measuring nothing. */
   fromReport: string | null;
   s0: { produceSeconds: number; redisSeconds: number; wsClients: number; wsSeconds: number };
-  s1: { drivers: number; hz: number; clients: number; warmupS: number; measureS: number };
+  s1: {
+    drivers: number;
+    hz: number;
+    clients: number;
+    warmupS: number;
+    measureS: number;
+    /** Fleet replays (/ws/replay) run in a second window; 0 = none. */
+    replays: number;
+    replaySpeed: number;
+  };
   s2: {
     steps: number[];
     hz: number;
@@ -61,7 +70,15 @@ export interface BenchOptions {
 const FULL: Omit<BenchOptions, 'quick' | 'only' | 'outDir' | 'markdownFile' | 'fromReport'> = {
   kafkaHeap: '1g',
   s0: { produceSeconds: 8, redisSeconds: 5, wsClients: 1000, wsSeconds: 5 },
-  s1: { drivers: 100, hz: 1, clients: 10, warmupS: 10, measureS: 60 },
+  s1: {
+    drivers: 100,
+    hz: 1,
+    clients: 10,
+    warmupS: 10,
+    measureS: 60,
+    replays: 5,
+    replaySpeed: 60,
+  },
   s2: {
     steps: [1000, 2500, 5000, 10_000, 15_000, 20_000, 30_000, 40_000, 50_000],
     hz: 1,
@@ -93,7 +110,15 @@ const FULL: Omit<BenchOptions, 'quick' | 'only' | 'outDir' | 'markdownFile' | 'f
 const QUICK: typeof FULL = {
   kafkaHeap: '1g',
   s0: { produceSeconds: 2, redisSeconds: 2, wsClients: 100, wsSeconds: 2 },
-  s1: { drivers: 100, hz: 1, clients: 10, warmupS: 4, measureS: 8 },
+  s1: {
+    drivers: 100,
+    hz: 1,
+    clients: 10,
+    warmupS: 4,
+    measureS: 8,
+    replays: 5,
+    replaySpeed: 60,
+  },
   s2: {
     steps: [500, 1000, 2000],
     hz: 1,

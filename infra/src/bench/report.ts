@@ -70,6 +70,12 @@ export function printSummary(r: BenchReport): void {
       `S1 latency (${n(l.count)} positions): p50 ${n(l.p50, 1)}, p90 ${n(l.p90, 1)}, p99 ${n(l.p99, 1)}, ` +
         `p99.9 ${n(l.p999, 1)}, max ${n(l.max, 1)} ms`,
     );
+    const w = r.s1.withReplays;
+    if (w)
+      console.log(
+        `S1 with ${w.replays} fleet replays at ${w.speed}×: p99 ${n(w.fixToClient.p99, 1)} ms ` +
+          `(${n((w.fixToClient.p99 / l.p99) * 100)} % of without)`,
+      );
   }
   if (r.s2)
     console.log(

@@ -12,6 +12,7 @@ import {
   type WindowUsage,
 } from '../scenario-kit.js';
 import type { BenchStack } from '../stack-probe.js';
+import { ReplayClients } from '../replay-clients.js';
 import { TrackClients } from '../track-clients.js';
 
 export interface S1Result {
@@ -29,6 +30,20 @@ export interface S1Result {
   fixToPubSub: LatencySummary;
   clientEventLoopP99Ms: number;
   usage: WindowUsage;
+  /** A second window of the same length while fleet replays of the log run (issue 20). */
+  withReplays?: {
+    replays: number;
+    speed: number;
+    /** Device time each replay covers before it starts over. */
+    windowS: number;
+    fixToClient: LatencySummary;
+    framesPerS: number;
+    couriersPerS: number;
+    kbPerS: number;
+    loops: number;
+    errors: number;
+    usage: WindowUsage;
+  };
 }
 
 /** S1: a small fleet and a few customers, to see the latency floor of the whole path. */
@@ -37,7 +52,9 @@ export async function runS1(ctx: BenchContext, bs: BenchStack): Promise<S1Result
   const gen = await startLoadGenerator({ brokers: ctx.env.brokers, topic: bs.topic, tag: 's1' });
   const clients = new TrackClients(bs.stack.baseUrl);
   let tap: PubSubTap | null = null;
+  let replays: ReplayClients | null = null;
   try {
+    const fleetStart = Date.now();
     await gen.setFleet(o.drivers, o.hz);
     ctx.progress(`${o.drivers} drivers at ${o.hz} Hz; waiting for their deliveries…`);
     const urls = await pollUntil(async () => {
@@ -71,7 +88,7 @@ export async function runS1(ctx: BenchContext, bs: BenchStack): Promise<S1Result
     }
     const usage = sampler.end();
     eld.disable();
-    return {
+    const result: S1Result = {
       drivers: o.drivers,
       hz: o.hz,
       clients: clients.counts.open,
@@ -83,7 +100,46 @@ export async function runS1(ctx: BenchContext, bs: BenchStack): Promise<S1Result
       clientEventLoopP99Ms: eld.percentile(99) / 1e6,
       usage,
     };
+    if (o.replays > 0) {
+      // The same customers again, while fleet replays of everything so far play at 60×.
+      const to = Date.now();
+      replays = await ReplayClients.start({
+        baseUrl: bs.stack.baseUrl,
+        opsToken: bs.stack.opsToken,
+        replays: o.replays,
+        from: fleetStart,
+        to,
+        speed: o.replaySpeed,
+      });
+      ctx.progress(
+        `${o.replays} fleet replays of ${fmt((to - fleetStart) / 1000)} s at ${o.replaySpeed}× started`,
+      );
+      await sleep(2000);
+      clients.resetWindow();
+      replays.resetWindow();
+      const sampled = new ProcessSampler(() => watchedPids(ctx.env, bs.pids(), gen.pid));
+      await sleep(o.measureS * 1000);
+      const s = clients.fixToClient.summary(true);
+      ctx.progress(
+        `  with replays: ${fmt(s.count)} positions, p99 ${fmt(s.p99, 1)} ms (without: ${fmt(result.fixToClient.p99, 1)} ms)`,
+      );
+      const c = replays.counts;
+      result.withReplays = {
+        replays: o.replays,
+        speed: o.replaySpeed,
+        windowS: (to - fleetStart) / 1000,
+        fixToClient: s,
+        framesPerS: c.frames / o.measureS,
+        couriersPerS: c.couriers / o.measureS,
+        kbPerS: c.bytes / 1024 / o.measureS,
+        loops: c.loops,
+        errors: c.errors,
+        usage: sampled.end(),
+      };
+    }
+    return result;
   } finally {
+    replays?.close();
     tap?.stop();
     await clients.close();
     await gen.stop();
