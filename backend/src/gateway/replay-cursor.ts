@@ -90,17 +90,23 @@ export function createReplayCursor<T>(
     return best && best.items[best.head]!.ts <= o.to ? best : null;
   }
 
+  /** The lane peek found, until the item is taken or the cursor moves. */
+  let peeked: Lane<T> | null = null;
   return {
     /** Starts (again) at device time `at`: the next item is the first at or after it. */
-    seek: open,
+    async seek(at: number): Promise<void> {
+      peeked = null;
+      await open(at);
+    },
     /** The next item without taking it, or null at the end of the window. */
     async peek(): Promise<ReplayItem<T> | null> {
-      const lane = await earliest();
-      return lane ? lane.items[lane.head]! : null;
+      peeked ??= await earliest();
+      return peeked ? peeked.items[peeked.head]! : null;
     },
-    /** Takes the item peek returned. */
+    /** Takes the next item (the one peek returned). */
     async take(): Promise<ReplayItem<T> | null> {
-      const lane = await earliest();
+      const lane = peeked ?? (await earliest());
+      peeked = null;
       return lane ? lane.items[lane.head++]! : null;
     },
   };

@@ -142,7 +142,11 @@ export async function runReplaySession<T>(o: {
     }
     const wait = clock.dueIn(item.ts, Date.now());
     if (wait > 0) {
-      await nap(Math.min(wait, player.flush ? FRAME_EVERY_MS : STATE_EVERY_MS));
+      // A fleet is drawn a frame at a time: what falls due before the next frame is handled
+      // together when it comes (a timer per record costs more than the record). A delivery's
+      // few messages each go out on time.
+      const untilFrame = lastFrame + FRAME_EVERY_MS - Date.now();
+      await nap(player.flush ? Math.max(1, untilFrame) : Math.min(wait, STATE_EVERY_MS));
       continue;
     }
     await player.take();
