@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import L from 'leaflet';
 import type { LatLng, PublicConfig, TrailPoint } from '@fleetstream/contracts';
 import type { CityNetwork } from '../api/public.js';
+import { cityLayer } from './city-layer.js';
 import { useLeafletMap } from './use-leaflet-map.js';
 
 /** Where to draw the courier at a moment, and how sure we are. */
@@ -22,10 +23,6 @@ export interface MapViewProps {
   /** The rest of the planned route, from the courier on. */
   remainingRoute: readonly LatLng[];
 }
-
-/** Leaflet renders attributions as HTML; the road file's text is shown as text. */
-const escapeHtml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const dot = (className: string, label: string) =>
   L.divIcon({
@@ -64,18 +61,7 @@ export function MapView({
 
   useEffect(() => {
     if (!map.current || !city) return;
-    const roads = L.geoJSON(city, {
-      style: (f) => ({
-        color: f?.properties?.kind === 'arterial' ? '#9aa5b1' : '#c8ced6',
-        weight: f?.properties?.kind === 'arterial' ? 4 : 2,
-        opacity: f?.properties?.closed ? 0.3 : 1,
-      }),
-      interactive: false,
-      // Streets from OpenStreetMap must say so on the map (ODbL), whatever the tiles are.
-      ...(typeof city.attribution === 'string'
-        ? { attribution: escapeHtml(city.attribution) }
-        : {}),
-    }).addTo(map.current);
+    const roads = cityLayer(city).addTo(map.current);
     roads.bringToBack();
     // Until the delivery's own view is fitted, show the city rather than the map's default place.
     const bounds = roads.getBounds();

@@ -18,6 +18,9 @@ export function HomePage() {
       <p>
         <a href="/ops">Ops: active deliveries and tracking links</a>
       </p>
+      <p>
+        <a href="/ops/replay">Replay the fleet</a>
+      </p>
       <h2>Health</h2>
       {error && <p role="alert">Could not load health: {error}</p>}
       {health && (

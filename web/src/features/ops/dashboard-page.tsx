@@ -53,7 +53,8 @@ export function DashboardPage() {
               : 'Connecting…'}
         </span>
         <nav>
-          <a href="/ops/deliveries">Deliveries</a> · <a href="/ops/analytics">Analytics</a>
+          <a href="/ops/deliveries">Deliveries</a> · <a href="/ops/analytics">Analytics</a> ·{' '}
+          <a href="/ops/replay">Replay</a>
         </nav>
       </header>
       {!snapshot && <p>Waiting for the first lag poll of the ops role…</p>}

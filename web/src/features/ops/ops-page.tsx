@@ -4,7 +4,7 @@ import type { ApiError } from '../../api/http.js';
 import { fetchDeliveries } from '../../api/ops.js';
 import { TokenForm, useOpsToken } from './ops-token.js';
 
-/** /ops/deliveries: active deliveries with their tracking links. */
+/** /ops/deliveries: active deliveries with their tracking links and replays. */
 export function OpsPage() {
   const [token, setToken] = useOpsToken();
   const [list, setList] = useState<DeliveryList | null>(null);
@@ -33,7 +33,8 @@ export function OpsPage() {
     <main className="page">
       <h1>Active deliveries</h1>
       <p>
-        <a href="/ops">Dashboard</a> · <a href="/ops/analytics">Fleet analytics</a>
+        <a href="/ops">Dashboard</a> · <a href="/ops/analytics">Fleet analytics</a> ·{' '}
+        <a href="/ops/replay">Fleet replay</a>
       </p>
       {error && <p role="alert">Could not load deliveries: {error}</p>}
       {list && list.deliveries.length === 0 && <p>No active deliveries.</p>}
@@ -45,6 +46,7 @@ export function OpsPage() {
               <th scope="col">Courier</th>
               <th scope="col">Status</th>
               <th scope="col">Customer view</th>
+              <th scope="col">Replay</th>
             </tr>
           </thead>
           <tbody>
@@ -58,6 +60,16 @@ export function OpsPage() {
                 <td>
                   <a href={d.trackingUrl} target="_blank" rel="noreferrer">
                     Track
+                  </a>
+                </td>
+                <td>
+                  <a
+                    href={`${d.trackingUrl}&replay=1`}
+                    target="_blank"
+                    rel="noreferrer"
+                    data-testid="delivery-replay"
+                  >
+                    Replay
                   </a>
                 </td>
               </tr>

@@ -1,18 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
-import { project, type LatLng, type Milestone, type PublicConfig } from '@fleetstream/contracts';
-import { fetchCity, fetchPublicConfig, type CityNetwork } from '../../api/public.js';
+import { project, type LatLng } from '@fleetstream/contracts';
 import { MapView } from '../../components/map-view.js';
+import { MilestoneSteps, NotificationList, reachedSteps } from './milestone-steps.js';
+import { Message } from './tracking-message.js';
 import { fixAge, freshnessOf, useCourierMotion } from './use-courier-motion.js';
+import { useMapData } from './use-map-data.js';
 import { useTracking } from './use-tracking.js';
-import { etaText } from './eta-text.js';
-
-const STEPS: { key: Milestone | 'assigned'; label: string }[] = [
-  { key: 'assigned', label: 'Confirmed' },
-  { key: 'picked_up', label: 'Picked up' },
-  { key: 'nearby', label: 'Nearby' },
-  { key: 'arrived', label: 'Arrived' },
-  { key: 'delivered', label: 'Delivered' },
-];
+import { Headline, etaShown, tripHeadline } from './headline.js';
 
 function useNow(intervalMs: number) {
   const [now, setNow] = useState(Date.now());
@@ -23,21 +17,14 @@ function useNow(intervalMs: number) {
   return now;
 }
 
-function Message({ title, children }: { title: string; children: React.ReactNode }) {
-  return (
-    <main className="page" data-testid="tracking-message">
-      <h1>{title}</h1>
-      <p>{children}</p>
-    </main>
-  );
-}
-
-const clock = (ts: number) =>
-  new Date(ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 function ago(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   return s < 60 ? `${s} s ago` : `${Math.round(s / 60)} min ago`;
 }
+
+/** The replay of a delivery: its tracking link with `replay=1`. */
+const replayUrl = (deliveryId: string, token: string) =>
+  `/track/${encodeURIComponent(deliveryId)}?${new URLSearchParams({ t: token, replay: '1' }).toString()}`;
 
 /** /track/:deliveryId?t=…: the customer's live view of one delivery. */
 export function TrackingPage({ deliveryId, token }: { deliveryId: string; token: string }) {
@@ -45,22 +32,9 @@ export function TrackingPage({ deliveryId, token }: { deliveryId: string; token:
     deliveryId,
     token,
   );
-  const [config, setConfig] = useState<PublicConfig | null>(null);
-  const [city, setCity] = useState<CityNetwork | null>(null);
+  const { config, city } = useMapData();
   const now = useNow(1000);
   const driverAt = useCourierMotion(position, route, config);
-  useEffect(() => {
-    fetchPublicConfig().then(setConfig, () =>
-      setConfig({
-        tileUrl: null,
-        tileAttribution: '',
-        staleAfterS: 10,
-        deadReckonS: 5,
-        pingIntervalMs: 15_000,
-      }),
-    );
-    void fetchCity().then(setCity);
-  }, []);
   const remainingRoute = useMemo((): LatLng[] => {
     if (!route || !position || delivery?.status === 'delivered') return [];
     const s = project(route, position).s;
@@ -97,44 +71,32 @@ export function TrackingPage({ deliveryId, token }: { deliveryId: string; token:
       </Message>
     );
 
-  const reached = new Set<string>(['assigned', ...notifications.map((n) => n.milestone)]);
-  if (delivery?.status === 'picked_up' || delivery?.status === 'delivered')
-    reached.add('picked_up');
-  if (delivery?.status === 'delivered') reached.add('delivered');
+  const reached = reachedSteps(delivery?.status, notifications);
   const delivered = delivery?.status === 'delivered';
   const age = position ? fixAge(now, { receivedAt: now, ts: position.ts }) : null;
   const freshness = age === null ? null : freshnessOf(age, config?.staleAfterS ?? 10);
   const live = connection.kind === 'live';
   const title = !delivery
     ? 'Connecting to your delivery…'
-    : delivered
-      ? `Delivered at ${clock(delivery.statusTs)}`
-      : reached.has('arrived')
-        ? 'Your courier has arrived'
-        : delivery.status === 'picked_up'
-          ? 'Your order is on its way'
-          : 'Your courier is heading to the restaurant';
-  const eta =
-    !delivered && position?.etaMinS !== undefined && position.etaMaxS !== undefined
-      ? etaText(position.etaMinS, position.etaMaxS)
-      : null;
+    : tripHeadline(delivery.status, reached, delivery.statusTs);
+  const eta = etaShown(position, delivered);
 
   return (
     <main className={`tracking${delivered ? ' tracking-done' : ''}`}>
       <header className="tracking-header">
         <div>
-          <h1 className="tracking-title" data-testid="tracking-title">
-            {title}
-          </h1>
-          {eta && (
-            <p className="eta" data-testid="eta">
-              Arriving in <strong>{eta}</strong>
-            </p>
-          )}
+          <Headline title={title} eta={eta} />
           <p className="muted">
             Delivery <code>{deliveryId}</code>
             {delivery && <> · courier {delivery.driverId}</>}
           </p>
+          {delivered && (
+            <p className="muted">
+              <a href={replayUrl(deliveryId, token)} data-testid="replay-link">
+                See how your delivery went
+              </a>
+            </p>
+          )}
         </div>
         <span
           className={`badge ${live ? 'badge-live' : 'badge-wait'}`}
@@ -144,17 +106,7 @@ export function TrackingPage({ deliveryId, token }: { deliveryId: string; token:
           {live ? 'Live' : connection.kind === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}
         </span>
       </header>
-      <ol className="steps" aria-label="Delivery progress">
-        {STEPS.map((s) => (
-          <li
-            key={s.key}
-            className={reached.has(s.key) ? 'step-done' : ''}
-            aria-current={reached.has(s.key) ? 'step' : undefined}
-          >
-            {s.label}
-          </li>
-        ))}
-      </ol>
+      <MilestoneSteps reached={reached} />
       <MapView
         config={config}
         city={city}
@@ -186,17 +138,7 @@ export function TrackingPage({ deliveryId, token }: { deliveryId: string; token:
           <p className="muted">Waiting for the courier's first position…</p>
         )}
       </footer>
-      {notifications.length > 0 && (
-        <section className="notes" aria-label="Notifications" aria-live="polite">
-          <ol>
-            {[...notifications].reverse().map((n) => (
-              <li key={n.id} data-testid="notification">
-                <time dateTime={new Date(n.ts).toISOString()}>{clock(n.ts)}</time> {n.message}
-              </li>
-            ))}
-          </ol>
-        </section>
-      )}
+      <NotificationList notifications={notifications} live />
     </main>
   );
 }

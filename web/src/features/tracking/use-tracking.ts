@@ -37,7 +37,8 @@ declare global {
   }
 }
 
-const toLine = (r: Route | null | undefined): Polyline | null =>
+/** A route from the wire as a polyline to measure along, or null when it has no length. */
+export const toLine = (r: Route | null | undefined): Polyline | null =>
   r && r.length > 1 ? toPolyline(r.map(([lat, lng]) => ({ lat, lng }))) : null;
 
 /**
