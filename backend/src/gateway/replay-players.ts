@@ -5,9 +5,10 @@ import {
   type LocationRecord,
   type NotificationRecord,
   type ReplayErrorMessage,
+  type TripStatus,
 } from '@fleetstream/contracts';
 import { createLiveRoutes } from '../consumers/live-routes.js';
-import type { AppContext } from '../context.js';
+import type { Config } from '../config.js';
 import { partitionForKey } from '../domain/partitioner.js';
 import {
   createDeliveryReplay,
@@ -15,7 +16,6 @@ import {
   type DeliveryReplayMessage,
 } from '../domain/replay-delivery.js';
 import { createFleetFrames } from '../domain/replay-fleet.js';
-import type { DeliveryStore } from '../infra/delivery-store.js';
 import type { LogReader } from '../infra/kafka-log-reader.js';
 import type { Logger } from '../infra/logger.js';
 import { createReplayCursor, type ReplayItem, type ReplaySource } from './replay-cursor.js';
@@ -29,11 +29,19 @@ const TRIP_SEARCH_MS = 6 * 3600_000;
 const TRIP_SEARCH_STEP_MS = 10 * 60_000;
 
 export interface ReplayPlan {
-  ctx: AppContext;
+  config: Config;
   reader: LogReader;
-  store: DeliveryStore;
   request: ReplayRequest;
   log: Logger;
+}
+
+/** What the gateway knows of the delivery a replay is for (from its store). */
+export interface ReplayDelivery {
+  driverId: string;
+  status: TripStatus;
+  statusTs: number;
+  pickup: LatLng | null;
+  dropoff: LatLng | null;
 }
 
 export interface ReplayWindow {
@@ -55,7 +63,7 @@ async function clip(
   from: number,
   to: number,
 ): Promise<ReplayWindow | { error: ReplayFailure }> {
-  const oldest = await plan.reader.oldestTime(plan.ctx.config.topics.location);
+  const oldest = await plan.reader.oldestTime(plan.config.topics.location);
   if (oldest === null)
     return {
       error: { code: 'NOT_FOUND', message: 'nothing has been recorded yet', oldestAvailable: null },
@@ -97,11 +105,11 @@ export async function fleetPlayer(
 ): Promise<Made<LocationRecord>> {
   const window = await clip(plan, from, to);
   if ('error' in window) return window;
-  const topic = plan.ctx.config.topics.location;
+  const topic = plan.config.topics.location;
   const partitions = (await plan.reader.bounds(topic)).map((p) => p.partition);
   const cursor = createReplayCursor(plan.reader, [locationSource(topic, partitions, (r) => r)], {
     to: window.to,
-    aheadMs: plan.ctx.config.records.maxFutureMs,
+    aheadMs: plan.config.records.maxFutureMs,
     lateMs: LATE_MS,
   });
   const frames = createFleetFrames();
@@ -125,30 +133,26 @@ type DeliveryItem = { loc: LocationRecord } | { note: NotificationRecord };
 export async function deliveryPlayer(
   plan: ReplayPlan,
   deliveryId: string,
+  delivery: ReplayDelivery,
   send: (m: string) => void,
 ): Promise<Made<DeliveryItem>> {
-  const { ctx, reader, request } = plan;
-  const snapshot = await plan.store.snapshot(deliveryId);
-  if (!snapshot)
-    return {
-      error: { code: 'NOT_FOUND', message: `no delivery ${deliveryId}`, oldestAvailable: null },
-    };
-  const { driverId, status, statusTs } = snapshot.delivery;
+  const { config, reader, request } = plan;
+  const { driverId, status, statusTs } = delivery;
   const [locationParts, noteParts] = await Promise.all([
-    reader.bounds(ctx.config.topics.location),
-    reader.bounds(ctx.config.topics.notifications),
+    reader.bounds(config.topics.location),
+    reader.bounds(config.topics.notifications),
   ]);
   const needle = Buffer.from(JSON.stringify(deliveryId));
   const ofDelivery = (r: LocationRecord) => (r.deliveryId === deliveryId ? { loc: r } : null);
   const sources: ReplaySource<DeliveryItem>[] = [
     locationSource(
-      ctx.config.topics.location,
+      config.topics.location,
       [partitionForKey(driverId, locationParts.length)],
       ofDelivery,
       needle,
     ),
     {
-      topic: ctx.config.topics.notifications,
+      topic: config.topics.notifications,
       partitions: [partitionForKey(deliveryId, noteParts.length)],
       decode(value) {
         if (!value.includes(needle)) return null;
@@ -173,20 +177,20 @@ export async function deliveryPlayer(
       error: {
         code: 'NOT_FOUND',
         message: `no records of ${deliveryId} in the log before ${iso(to)}`,
-        oldestAvailable: await reader.oldestTime(ctx.config.topics.location),
+        oldestAvailable: await reader.oldestTime(config.topics.location),
       },
     };
   const window = await clip(plan, from, to);
   if ('error' in window) return window;
   const cursor = createReplayCursor(reader, sources, {
     to: window.to,
-    aheadMs: ctx.config.records.maxFutureMs,
+    aheadMs: config.records.maxFutureMs,
     lateMs: LATE_MS,
   });
   const fresh = () =>
     createDeliveryReplay(
       deliveryId,
-      createLiveRoutes({ cityGeoJson: ctx.config.http.cityGeoJson, log: plan.log }),
+      createLiveRoutes({ cityGeoJson: config.http.cityGeoJson, log: plan.log }),
     );
   let replay = fresh();
   const toMessage = (item: ReplayItem<DeliveryItem>) => {
@@ -194,7 +198,7 @@ export async function deliveryPlayer(
     return 'loc' in v ? replay.location(v.loc, item.storedAt) : replay.notification(v.note);
   };
   return {
-    window: { ...window, pickup: snapshot.delivery.pickup, dropoff: snapshot.delivery.dropoff },
+    window: { ...window, pickup: delivery.pickup, dropoff: delivery.dropoff },
     player: {
       ...cursor,
       play(item) {
@@ -209,7 +213,7 @@ export async function deliveryPlayer(
         if (at <= window.from) return [];
         const before = createReplayCursor(reader, sources, {
           to: at - 1,
-          aheadMs: ctx.config.records.maxFutureMs,
+          aheadMs: config.records.maxFutureMs,
           lateMs: LATE_MS,
         });
         await before.seek(window.from);
@@ -243,7 +247,7 @@ async function tripStart(
   ) {
     const cursor = createReplayCursor(plan.reader, [source], {
       to: end,
-      aheadMs: plan.ctx.config.records.maxFutureMs,
+      aheadMs: plan.config.records.maxFutureMs,
       lateMs: LATE_MS,
     });
     await cursor.seek(end - TRIP_SEARCH_STEP_MS);

@@ -1,4 +1,3 @@
-import type { WebSocket } from 'ws';
 import {
   ReplayControlSchema,
   type ReplayStartMessage,
@@ -31,13 +30,25 @@ export interface ReplayPlayer<T> {
   reset?(): void;
 }
 
+/** The socket a replay plays on: a `ws` WebSocket, or the worker's stand-in for one. */
+export interface ReplaySocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  /** Bytes queued and not yet sent: above the limit, the replay's clock stands still. */
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  on(event: 'message', listener: (data: unknown) => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
+
 /**
  * Plays a replay on one socket: items go out when the clock reaches their device time (× speed),
  * controls from the browser move the clock, and a socket that does not drain holds the clock
  * still (it never gets more than it reads). Resolves when the socket closes.
  */
 export async function runReplaySession<T>(o: {
-  ws: WebSocket;
+  ws: ReplaySocket;
   start: ReplayStartMessage;
   player: ReplayPlayer<T>;
   maxBufferedBytes: number;

@@ -12,11 +12,10 @@ import { verifyTrackingToken } from '../domain/tracking-token.js';
 import type { AuthLimiter } from '../http/auth-limiter.js';
 import { checkOpsToken } from '../http/ops-auth.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
-import { createLogReader } from '../infra/kafka-log-reader.js';
 import { keepAlive } from './liveness.js';
 import { OPS_PROTOCOL, tokenFrom } from './ops-socket.js';
-import { deliveryPlayer, fleetPlayer, type Made, type ReplayPlan } from './replay-players.js';
-import { runReplaySession } from './replay-session.js';
+import type { ReplayDelivery } from './replay-players.js';
+import { createReplayWorkerHost } from './replay-worker-host.js';
 import { originAllowed, refuse } from './track-socket.js';
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -75,6 +74,8 @@ export function createReplaySocket(o: {
     handleProtocols: (protocols) => (protocols.has(OPS_PROTOCOL) ? OPS_PROTOCOL : false),
   });
   const liveness = keepAlive(wss, ctx.config.ws.pingIntervalMs);
+  const host = createReplayWorkerHost(ctx.config, log);
+  const limit = ctx.config.ws.maxBufferedBytes;
   let playing = 0;
   const stats = { started: 0, refused: 0 };
 
@@ -107,61 +108,63 @@ export function createReplaySocket(o: {
     stats.started++;
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => undefined);
-      serve(ws, request)
-        .catch((err: unknown) => {
-          log.warn({ err: (err as Error).message }, 'replay failed');
-          fail(ws, { code: 'UNAVAILABLE', message: 'the log cannot be read now; try again' });
-        })
-        .finally(() => playing--);
+      let ended = false;
+      const done = () => {
+        if (ended) return;
+        ended = true;
+        playing--;
+      };
+      start(ws, request, done).catch((err: unknown) => {
+        log.warn({ err: (err as Error).message }, 'replay failed to start');
+        done();
+        fail(ws, { code: 'UNAVAILABLE', message: 'replay unavailable; try again' });
+      });
     });
   }
 
-  function fail(
-    ws: WebSocket,
-    e: Omit<ReplayErrorMessage, 'type' | 'oldestAvailable'> & {
-      oldestAvailable?: number | null;
-    },
-  ) {
+  function fail(ws: WebSocket, e: Omit<ReplayErrorMessage, 'type' | 'oldestAvailable'>) {
     if (ws.readyState !== ws.OPEN) return;
     ws.send(JSON.stringify({ type: 'replay-error', oldestAvailable: null, ...e }));
     ws.close(1000, e.code);
   }
 
-  async function serve(ws: WebSocket, request: ReplayRequest): Promise<void> {
-    const reader = createLogReader(ctx.kafka);
-    try {
-      const plan: ReplayPlan = { ctx, reader, store, request, log };
-      const send = (m: string) => {
-        if (ws.readyState === ws.OPEN) ws.send(m);
-      };
-      if (request.deliveryId)
-        await play(ws, request, await deliveryPlayer(plan, request.deliveryId, send));
-      else await play(ws, request, await fleetPlayer(plan, request.from!, request.to!, send));
-    } finally {
-      await reader.close();
+  /** Hands the replay to the worker; this thread only forwards, and watches the socket's queue. */
+  async function start(ws: WebSocket, request: ReplayRequest, done: () => void): Promise<void> {
+    let delivery: ReplayDelivery | null = null;
+    if (request.deliveryId) {
+      const snapshot = await store.snapshot(request.deliveryId);
+      if (!snapshot) {
+        done();
+        return fail(ws, { code: 'NOT_FOUND', message: `no delivery ${request.deliveryId}` });
+      }
+      const { driverId, status, statusTs, pickup, dropoff } = snapshot.delivery;
+      delivery = { driverId, status, statusTs, pickup, dropoff };
     }
-  }
-
-  async function play<T>(ws: WebSocket, request: ReplayRequest, made: Made<T>): Promise<void> {
-    if ('error' in made) return fail(ws, made.error);
-    const { player, window } = made;
-    if (ws.readyState !== ws.OPEN) return;
-    await player.seek(window.from);
-    await runReplaySession({
-      ws,
-      start: {
-        type: 'replay-start',
-        from: window.from,
-        to: window.to,
-        oldestAvailable: window.oldestAvailable,
-        speed: request.speed,
-        deliveryId: request.deliveryId,
-        ...(window.pickup !== undefined ? { pickup: window.pickup, dropoff: window.dropoff } : {}),
+    if (ws.readyState !== ws.OPEN) return done();
+    let held: ReturnType<typeof setInterval> | undefined;
+    const release = () => {
+      if (ws.bufferedAmount > limit && ws.readyState === ws.OPEN) return;
+      clearInterval(held);
+      held = undefined;
+      host.hold(id, false);
+    };
+    const id = host.open(request, delivery, {
+      send(data) {
+        if (ws.readyState !== ws.OPEN) return;
+        ws.send(data);
+        if (held === undefined && ws.bufferedAmount > limit) {
+          host.hold(id, true);
+          held = setInterval(release, 20);
+        }
       },
-      player,
-      maxBufferedBytes: ctx.config.ws.maxBufferedBytes,
-      log,
+      close: (code, reason) => ws.close(code, reason),
+      done() {
+        clearInterval(held);
+        done();
+      },
     });
+    ws.on('message', (data: Buffer) => host.control(id, data.toString()));
+    ws.once('close', () => host.gone(id));
   }
 
   return {
@@ -170,10 +173,11 @@ export function createReplaySocket(o: {
     get playing() {
       return playing;
     },
-    close: () => {
+    close: async () => {
       liveness.stop();
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
-      return new Promise<void>((resolve) => wss.close(() => resolve()));
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await host.close();
     },
   };
 }
