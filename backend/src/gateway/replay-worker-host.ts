@@ -47,7 +47,15 @@ export function createReplayWorkerHost(config: Config, log: Logger) {
     const w = fromSource
       ? new Worker(
           `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); });`,
-          { eval: true, workerData: { config }, execArgv: ['--conditions=source'] },
+          {
+            eval: true,
+            workerData: { config },
+            // `node --cpu-prof` on the gateway profiles its replays too.
+            execArgv: [
+              ...process.execArgv.filter((a) => a.startsWith('--cpu-prof')),
+              '--conditions=source',
+            ],
+          },
         )
       : new Worker(workerFile, { workerData: { config } });
     w.on('message', (m: FromWorker) => {
