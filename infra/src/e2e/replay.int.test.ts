@@ -75,8 +75,10 @@ it(
     await expect.poll(() => status(page), { timeout: 5_000, interval: 100 }).toBe('ended');
     const playedMs = Date.now() - startedAt;
     console.log(`fleet replay: ${WINDOW_MS / 1000} s at ${SPEED}× played in ${playedMs} ms`);
-    // 2 s of play, and a little for reading the log and for this test's polling.
-    expect(playedMs).toBeLessThan(3_000);
+    // Paced, not dumped: 60 s at 30× takes about 2 s (the backend test checks the pacing to
+    // 50 ms; here a loaded machine may add to it).
+    expect(playedMs).toBeGreaterThan(1_500);
+    expect(playedMs).toBeLessThan(10_000);
     const couriers = Number(await page.getByTestId('replay-couriers').textContent());
     expect(couriers).toBeGreaterThan(0);
     expect(couriers).toBeLessThanOrEqual(20);
