@@ -116,6 +116,11 @@ const EnvSchema = z.object({
    * closed with 1013 and told when to retry, so a reconnect storm cannot starve those connected.
    */
   WS_HANDSHAKES_PER_S: z.coerce.number().int().min(1).max(100_000).default(500),
+  /**
+   * A courier that has sent nothing for this long is offline: grey on the fleet map, flagged in
+   * the deliveries list and counted apart from the pipeline's own lag.
+   */
+  COURIER_OFFLINE_AFTER_S: z.coerce.number().int().min(5).max(86_400).default(60),
   /** Replays (/ws/replay) one gateway plays at once; more are refused with 429 until one ends. */
   REPLAY_MAX_PER_GATEWAY: z.coerce.number().int().min(0).max(1000).default(8),
   /** How often the ops role polls group offsets. */
@@ -208,6 +213,10 @@ export interface Config {
     readonly handshakesPerS: number;
     /** Replays played at once by one gateway. @default 8 */
     readonly maxReplays: number;
+  };
+  readonly couriers: {
+    /** Silent this long, a courier is offline (COURIER_OFFLINE_AFTER_S). @default 60 */
+    readonly offlineAfterS: number;
   };
   readonly notifications: {
     readonly nearbyMinutes: number;
@@ -325,6 +334,7 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       handshakesPerS: e.WS_HANDSHAKES_PER_S,
       maxReplays: e.REPLAY_MAX_PER_GATEWAY,
     },
+    couriers: { offlineAfterS: e.COURIER_OFFLINE_AFTER_S },
     notifications: {
       nearbyMinutes: e.NOTIFY_NEARBY_MINUTES,
       nearbyRadiusM: e.NOTIFY_NEARBY_RADIUS_M,

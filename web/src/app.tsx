@@ -17,6 +17,9 @@ const AnalyticsPage = lazy(() =>
 const FleetReplayPage = lazy(() =>
   import('./features/replay/fleet-replay-page.js').then((m) => ({ default: m.FleetReplayPage })),
 );
+const FleetPage = lazy(() =>
+  import('./features/fleet/fleet-page.js').then((m) => ({ default: m.FleetPage })),
+);
 const ReplayView = lazy(() =>
   import('./features/tracking/replay-view.js').then((m) => ({ default: m.ReplayView })),
 );
@@ -50,5 +53,6 @@ export function App() {
   if (path === '/ops/deliveries') return split(<OpsPage />);
   if (path === '/ops/analytics' || path === '/ops/analytics/') return split(<AnalyticsPage />);
   if (path === '/ops/replay' || path === '/ops/replay/') return split(<FleetReplayPage />);
+  if (path === '/ops/fleet' || path === '/ops/fleet/') return split(<FleetPage />);
   return <HomePage />;
 }

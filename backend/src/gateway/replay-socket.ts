@@ -15,7 +15,7 @@ import type { DeliveryStore } from '../infra/delivery-store.js';
 import { keepAlive } from './liveness.js';
 import { OPS_PROTOCOL, tokenFrom } from './ops-socket.js';
 import type { ReplayDelivery } from './replay-players.js';
-import { createReplayWorkerHost } from './replay-worker-host.js';
+import type { createLogWorkerHost } from './log-worker-host.js';
 import { originAllowed, refuse } from './track-socket.js';
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -64,6 +64,7 @@ export function createReplaySocket(o: {
   ctx: AppContext;
   store: DeliveryStore;
   authLimiter: AuthLimiter;
+  host: ReturnType<typeof createLogWorkerHost>;
 }) {
   const { ctx, store } = o;
   const log = ctx.log.child({ component: 'ws-replay' });
@@ -74,7 +75,7 @@ export function createReplaySocket(o: {
     handleProtocols: (protocols) => (protocols.has(OPS_PROTOCOL) ? OPS_PROTOCOL : false),
   });
   const liveness = keepAlive(wss, ctx.config.ws.pingIntervalMs);
-  const host = createReplayWorkerHost(ctx.config, log);
+  const { host } = o;
   const limit = ctx.config.ws.maxBufferedBytes;
   let playing = 0;
   const stats = { started: 0, refused: 0 };
@@ -177,7 +178,6 @@ export function createReplaySocket(o: {
       liveness.stop();
       for (const ws of wss.clients) ws.close(1001, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
-      await host.close();
     },
   };
 }

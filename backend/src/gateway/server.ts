@@ -9,6 +9,8 @@ import { createOpsStore } from '../infra/ops-store.js';
 import { createOpsSocket } from './ops-socket.js';
 import { feedPattern } from '../domain/live-feed.js';
 import { createSubscriptions } from './subscriptions.js';
+import { createFleetSocket } from './fleet-socket.js';
+import { createLogWorkerHost } from './log-worker-host.js';
 import { createReplaySocket } from './replay-socket.js';
 import { createTrackSocket } from './track-socket.js';
 
@@ -33,7 +35,10 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
     windowMs: ctx.config.http.authWindowS * 1000,
   });
   const opsSocket = createOpsSocket(ctx, opsStore, subscriptions, authLimiter);
-  const replay = createReplaySocket({ ctx, store, authLimiter });
+  // Replays and the fleet view read the log in a worker thread, apart from live customers.
+  const logWorker = createLogWorkerHost(ctx.config, log);
+  const replay = createReplaySocket({ ctx, store, authLimiter, host: logWorker });
+  const fleet = createFleetSocket({ ctx, store, authLimiter, host: logWorker });
   const app = createHttpApp(ctx, {
     kafkaCheck: probe.check,
     store,
@@ -47,6 +52,7 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
     if (path === '/ws/track') return track.handleUpgrade(req, socket, head);
     if (path === '/ws/ops') return opsSocket.handleUpgrade(req, socket, head);
     if (path === '/ws/replay') return replay.handleUpgrade(req, socket, head);
+    if (path === '/ws/fleet') return fleet.handleUpgrade(req, socket, head);
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   await new Promise<void>((resolve, reject) => {
@@ -66,6 +72,8 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
     await track.close();
     await opsSocket.close();
     await replay.close();
+    await fleet.close();
+    await logWorker.close();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await probe.stop();

@@ -1,29 +1,44 @@
 import L from 'leaflet';
-import type { CourierState, FrameCourier } from '@fleetstream/contracts';
+import type { FleetCourier, FleetState } from '@fleetstream/contracts';
 
-export const COURIER_COLORS: Record<CourierState, string> = {
+export const COURIER_COLORS: Record<FleetState, string> = {
   to_pickup: '#d97706',
   to_customer: '#2563eb',
   idle: '#6b7280',
+  offline: '#dc2626',
 };
-export const COURIER_LABELS: Record<CourierState, string> = {
+export const COURIER_LABELS: Record<FleetState, string> = {
   to_pickup: 'Heading to a pickup',
   to_customer: 'Delivering',
   idle: 'Idle',
+  offline: 'Offline (silent)',
 };
+
+/** What a replay frame or a live snapshot says of one courier. */
+type CourierUpdate = Readonly<FleetCourier>;
 
 interface Courier {
   driverId: string;
   deliveryId: string | null;
-  state: CourierState;
+  state: FleetState;
   ts: number;
   marker: L.CircleMarker;
+}
+
+/** A courier someone clicked. */
+export interface SelectedCourier {
+  driverId: string;
+  deliveryId: string | null;
+  state: FleetState;
+  ts: number;
 }
 
 /** Every courier of a fleet as a dot on one canvas, moved in place frame after frame. */
 export interface FleetLayer {
   /** Moves the couriers of a frame (adding those not seen yet); the others stay where they are. */
-  update(couriers: readonly FrameCourier[]): void;
+  update(couriers: readonly CourierUpdate[]): void;
+  /** Shows exactly these couriers: moves them, and removes those not among them. */
+  show(couriers: readonly CourierUpdate[]): void;
   /** Forgets every courier (after a seek, or for a new replay). */
   clear(): void;
   readonly size: number;
@@ -32,7 +47,7 @@ export interface FleetLayer {
 }
 
 const PANE = 'couriers';
-const style = (state: CourierState): L.CircleMarkerOptions => ({
+const style = (state: FleetState): L.CircleMarkerOptions => ({
   color: '#fff',
   weight: 1,
   fillColor: COURIER_COLORS[state],
@@ -60,7 +75,14 @@ function popupContent(c: Courier): HTMLElement {
  * Thousands of couriers stay fluid: they share one canvas renderer (no DOM element each), a
  * marker is made once per courier and then only moved or recoloured, and one popup serves all.
  */
-export function createFleetLayer(): FleetLayer {
+export function createFleetLayer(
+  o: {
+    onSelect?: (courier: SelectedCourier | null) => void;
+    /** Fit the view to the couriers as they appear (a replay); a live map keeps its view. */
+    follow?: boolean;
+  } = {},
+): FleetLayer {
+  const { onSelect, follow = true } = o;
   const renderer = L.canvas({ pane: PANE, padding: 0.2 });
   const group = L.featureGroup();
   const popup = L.popup({ autoPan: false });
@@ -78,9 +100,23 @@ export function createFleetLayer(): FleetLayer {
     if (!c || !map) return;
     selected = c;
     popup.setLatLng(c.marker.getLatLng()).setContent(popupContent(c)).openOn(map);
+    onSelect?.({ driverId: c.driverId, deliveryId: c.deliveryId, state: c.state, ts: c.ts });
   });
+  popup.on('remove', () => onSelect?.(null));
 
-  return {
+  const drop = (c: Courier) => {
+    group.removeLayer(c.marker);
+    couriers.delete(c.driverId);
+    byMarker.delete(L.stamp(c.marker));
+    if (selected === c) popup.close();
+  };
+
+  const layer: FleetLayer = {
+    show(list) {
+      const keep = new Set(list.map((c) => c[0]));
+      for (const c of [...couriers.values()]) if (!keep.has(c.driverId)) drop(c);
+      layer.update(list);
+    },
     update(list) {
       for (const [driverId, deliveryId, lat, lng, ts, state] of list) {
         const known = couriers.get(driverId);
@@ -100,7 +136,7 @@ export function createFleetLayer(): FleetLayer {
       }
       if (selected && map?.hasLayer(popup))
         popup.setLatLng(selected.marker.getLatLng()).setContent(popupContent(selected));
-      if (map && !userMoved && couriers.size > fittedTo) {
+      if (map && follow && !userMoved && couriers.size > fittedTo) {
         fittedTo = couriers.size;
         map.fitBounds(group.getBounds().pad(0.1), { maxZoom: 16 });
       }
@@ -133,4 +169,5 @@ export function createFleetLayer(): FleetLayer {
       map = null;
     },
   };
+  return layer;
 }

@@ -1,5 +1,6 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { FleetViewport, TripStatus } from '@fleetstream/contracts';
 import type { Config } from '../config.js';
 import type { Logger } from '../infra/logger.js';
 import type { ReplayDelivery } from './replay-players.js';
@@ -12,7 +13,13 @@ export type ToWorker =
   /** The browser's socket has too much queued (hold) or has drained (release). */
   | { type: 'hold'; id: number; hold: boolean }
   /** The browser went away. */
-  | { type: 'gone'; id: number };
+  | { type: 'gone'; id: number }
+  /** A fleet map opened (`id`), moved its viewport, or closed. */
+  | { type: 'fleet-watch'; id: number }
+  | { type: 'fleet-viewport'; id: number; viewport: FleetViewport }
+  | { type: 'fleet-unwatch'; id: number }
+  /** Delivery statuses the gateway's store knows, for couriers whose trip event is older. */
+  | { type: 'fleet-seed'; deliveries: [string, string, TripStatus][] };
 
 /** From the worker to the gateway. */
 export type FromWorker =
@@ -29,15 +36,15 @@ export interface ReplayOutlet {
 
 /** The worker file next to this one: .ts when running from source (tsx), .js when built. */
 const here = fileURLToPath(import.meta.url);
-const workerFile = here.replace(/replay-worker-host\.(ts|js)$/, 'replay-worker.$1');
+const workerFile = here.replace(/log-worker-host\.(ts|js)$/, 'log-worker.$1');
 const fromSource = workerFile.endsWith('.ts');
 
 /**
- * Runs the gateway's replays in one worker thread, started on the first replay: opens them,
- * passes controls and back-pressure in, and what they send out. If the worker dies, its
+ * Runs the gateway's replays and its fleet view in one worker thread, started when first
+ * needed: opens them, passes controls, viewports and back-pressure in, and what they send out. If the worker dies, its
  * replays end (their browsers see the socket close) and the next replay starts a new one.
  */
-export function createReplayWorkerHost(config: Config, log: Logger) {
+export function createLogWorkerHost(config: Config, log: Logger) {
   let worker: Worker | null = null;
   let nextId = 1;
   const outlets = new Map<number, ReplayOutlet>();
@@ -94,6 +101,19 @@ export function createReplayWorkerHost(config: Config, log: Logger) {
     control: (id: number, data: string) => outlets.has(id) && post({ type: 'control', id, data }),
     hold: (id: number, hold: boolean) => outlets.has(id) && post({ type: 'hold', id, hold }),
     gone: (id: number) => outlets.has(id) && post({ type: 'gone', id }),
+    /** A fleet map: snapshots of its viewport go to `outlet` about once a second. */
+    watchFleet(outlet: ReplayOutlet, seed: [string, string, TripStatus][]): number {
+      const id = nextId++;
+      outlets.set(id, outlet);
+      post({ type: 'fleet-seed', deliveries: seed });
+      post({ type: 'fleet-watch', id });
+      return id;
+    },
+    fleetViewport: (id: number, viewport: FleetViewport) =>
+      outlets.has(id) && post({ type: 'fleet-viewport', id, viewport }),
+    unwatchFleet(id: number): void {
+      if (outlets.delete(id)) post({ type: 'fleet-unwatch', id });
+    },
     async close(): Promise<void> {
       const w = worker;
       worker = null;

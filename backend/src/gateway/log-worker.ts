@@ -1,5 +1,5 @@
 /**
- * The replays of one gateway, in a worker thread: reading the log, decoding and pacing cost
+ * The replays and the live fleet view of one gateway, in a worker thread: reading the log, decoding and pacing cost
  * about 15 µs a record, and a fleet at 60× is tens of thousands of records a second. Here they
  * cannot hold up the gateway's event loop, which keeps serving live customers; the gateway
  * only forwards what the worker sends.
@@ -17,9 +17,10 @@ import {
   type ReplayDelivery,
   type ReplayPlan,
 } from './replay-players.js';
+import { createFleetWatch } from './fleet-watch.js';
 import { runReplaySession, type ReplaySocket } from './replay-session.js';
 import type { ReplayRequest } from './replay-socket.js';
-import type { FromWorker, ToWorker } from './replay-worker-host.js';
+import type { FromWorker, ToWorker } from './log-worker-host.js';
 
 const port = parentPort!;
 const { config } = workerData as { config: Config };
@@ -109,7 +110,20 @@ async function serve(
   }
 }
 
+let fleet: ReturnType<typeof createFleetWatch> | null = null;
+const fleetWatch = () =>
+  (fleet ??= createFleetWatch({
+    kafka,
+    config,
+    log,
+    send: (id, data) => post({ type: 'send', id, data }),
+  }));
+
 port.on('message', (m: ToWorker) => {
+  if (m.type === 'fleet-watch') return fleetWatch().watch(m.id);
+  if (m.type === 'fleet-viewport') return fleetWatch().viewport(m.id, m.viewport);
+  if (m.type === 'fleet-unwatch') return fleetWatch().unwatch(m.id);
+  if (m.type === 'fleet-seed') return fleetWatch().seed(m.deliveries);
   if (m.type === 'open') {
     const ws = new WorkerSocket(m.id);
     sockets.set(m.id, ws);
