@@ -53,7 +53,8 @@ export function createFleetView(offlineAfterMs: number) {
           c.state = courierStateAfter(r.status);
           c.deliveryId = deliveryId;
           c.seenAt = Math.max(c.seenAt, storedAt);
-        }
+        } else
+          seeds.set(r.driverId, { deliveryId: r.deliveryId, state: courierStateAfter(r.status) });
         return;
       }
       if (c && r.ts < c.ts) return; // an older fix arriving late: the map keeps the newer one

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { FleetViewportSchema } from '@fleetstream/contracts';
+import { FleetViewportSchema, type FleetViewport, type TripStatus } from '@fleetstream/contracts';
 import type { AppContext } from '../context.js';
 import type { AuthLimiter } from '../http/auth-limiter.js';
 import { checkOpsToken } from '../http/ops-auth.js';
@@ -43,40 +43,48 @@ export function createFleetSocket(o: {
     if (!auth.ok) return refuse(socket, auth.status, auth.message, auth.retryAfterS);
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', () => undefined);
-      o.store
-        .listActive(SEED_DELIVERIES, Date.now())
-        .then(
-          (active) => active.map((d) => [d.driverId, d.deliveryId, d.status] as const),
-          (err: unknown) => {
-            log.warn({ err: (err as Error).message }, 'fleet map without statuses from Redis');
-            return [];
-          },
-        )
-        .then((seed) => {
-          if (ws.readyState !== ws.OPEN) return;
-          const id = host.watchFleet(
-            {
-              send(data) {
-                if (ws.readyState === ws.OPEN && ws.bufferedAmount < limit) ws.send(data);
-              },
-              close: (code, reason) => ws.close(code, reason),
-              done: () => undefined,
+      // The browser may say its viewport before the view is set up: keep the latest.
+      let id: number | null = null;
+      let viewport: FleetViewport | null = null;
+      ws.on('message', (data: Buffer) => {
+        let parsed;
+        try {
+          parsed = FleetViewportSchema.safeParse(JSON.parse(data.toString()));
+        } catch {
+          parsed = null;
+        }
+        if (!parsed?.success) return ws.close(1008, 'expected a viewport');
+        viewport = parsed.data;
+        if (id !== null) host.fleetViewport(id, viewport);
+      });
+      void seedOf().then((seed) => {
+        if (ws.readyState !== ws.OPEN) return;
+        const watching = host.watchFleet(
+          {
+            send(data) {
+              if (ws.readyState === ws.OPEN && ws.bufferedAmount < limit) ws.send(data);
             },
-            seed.map(([a, b, c]) => [a, b, c]),
-          );
-          ws.on('message', (data: Buffer) => {
-            let parsed;
-            try {
-              parsed = FleetViewportSchema.safeParse(JSON.parse(data.toString()));
-            } catch {
-              parsed = null;
-            }
-            if (!parsed?.success) return ws.close(1008, 'expected a viewport');
-            host.fleetViewport(id, parsed.data);
-          });
-          ws.once('close', () => host.unwatchFleet(id));
-        }, undefined);
+            close: (code, reason) => ws.close(code, reason),
+            done: () => undefined,
+          },
+          seed,
+        );
+        id = watching;
+        if (viewport) host.fleetViewport(watching, viewport);
+        ws.once('close', () => host.unwatchFleet(watching));
+      });
     });
+  }
+
+  /** The statuses of the active deliveries, for couriers whose trip event is older than the tail. */
+  async function seedOf(): Promise<[string, string, TripStatus][]> {
+    try {
+      const active = await o.store.listActive(SEED_DELIVERIES, Date.now());
+      return active.map((d) => [d.driverId, d.deliveryId, d.status]);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'fleet map without statuses from Redis');
+      return [];
+    }
   }
 
   return {
