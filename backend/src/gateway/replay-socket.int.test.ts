@@ -175,6 +175,9 @@ describe('replay from the log', () => {
     const first = played[0]!;
     const tsOf = (m: ReplayServerMessage) => ('ts' in m ? m.ts : 0);
     const late = played.map((r) => Math.abs(r.at - first.at - (tsOf(r.m) - tsOf(first.m)) / 10));
+    console.log(
+      `delivery replay at 10×: ${played.length} messages, worst ${Math.max(...late).toFixed(1)} ms off their due time`,
+    );
     expect(Math.max(...late)).toBeLessThan(50);
     // The ETA as it was then: live-push's route model ran on the replayed fixes.
     expect(positions.every((p) => p.etaMinS !== undefined && p.etaMaxS! >= p.etaMinS)).toBe(true);
