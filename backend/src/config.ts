@@ -1,6 +1,15 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { DEFAULT_LOCATION_PARTITIONS, GROUPS, TOPICS, formatIssues } from '@fleetstream/contracts';
+import {
+  ALERT_RULES,
+  DEFAULT_LOCATION_PARTITIONS,
+  GROUPS,
+  LAG_STATUSES,
+  TOPICS,
+  formatIssues,
+  type AlertRule,
+  type LagStatus,
+} from '@fleetstream/contracts';
 import { AppError } from './errors.js';
 
 export const ROLES = [
@@ -121,6 +130,16 @@ const EnvSchema = z.object({
    * the deliveries list and counted apart from the pipeline's own lag.
    */
   COURIER_OFFLINE_AFTER_S: z.coerce.number().int().min(5).max(86_400).default(60),
+  /**
+   * A delivery whose courier has sent nothing for this long is abandoned: it leaves the active
+   * set, with a log line, a metric and an entry in GET /api/deliveries/abandoned.
+   */
+  DELIVERY_ABANDON_AFTER_S: z.coerce
+    .number()
+    .int()
+    .min(6)
+    .max(7 * 86_400)
+    .default(1800),
   /** Replays (/ws/replay) one gateway plays at once; more are refused with 429 until one ends. */
   REPLAY_MAX_PER_GATEWAY: z.coerce.number().int().min(0).max(1000).default(8),
   /** How often the ops role polls group offsets. */
@@ -132,6 +151,37 @@ const EnvSchema = z.object({
   /** Customers count as affected when their positions are older than this. */
   OPS_STALE_AFTER_S: z.coerce.number().min(1).default(10),
   OPS_HISTORY_MINUTES: z.coerce.number().int().min(1).max(240).default(15),
+  /** Alert rules the ops role evaluates (docs/alerts.md); empty = none. */
+  ALERT_RULES: z
+    .string()
+    .default(ALERT_RULES.join(','))
+    .transform(csv)
+    .pipe(z.array(z.enum(ALERT_RULES))),
+  /** time-lag fires when the oldest unconsumed record is at least this old. */
+  ALERT_TIME_LAG_S: z.coerce.number().positive().default(60),
+  /** Statuses the status rule fires on. */
+  ALERT_STATUSES: z
+    .string()
+    .default('STOP,STALL,REWIND')
+    .transform(csv)
+    .pipe(z.array(z.enum(LAG_STATUSES)).min(1)),
+  /** catch-up fires when catching up would take at least this long (or never happens)… */
+  ALERT_CATCH_UP_S: z.coerce.number().positive().default(600),
+  /** …for a group at least this far behind in time (a few records in flight are not "behind"). */
+  ALERT_CATCH_UP_MIN_TIME_LAG_S: z.coerce.number().min(0).default(30),
+  /** retention-risk fires when records would be deleted unread within this long. */
+  ALERT_RETENTION_RISK_S: z.coerce.number().positive().default(1800),
+  /** A condition must hold this long (and two polls at least) before its alert fires… */
+  ALERT_FOR_S: z.coerce.number().min(0).max(86_400).default(60),
+  /** …and be clear this long before it resolves. */
+  ALERT_RESOLVE_FOR_S: z.coerce.number().min(0).max(86_400).default(60),
+  /** Clear means past threshold × this ratio (÷ for retention-risk), so values near it never flap. */
+  ALERT_CLEAR_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
+  /** Where alert transitions are POSTed; unset = a log line each. */
+  ALERT_WEBHOOK_URL: z.url().optional(),
+  ALERT_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Alerts kept for GET /api/ops/alerts and the dashboard (firing ones always are). */
+  ALERT_HISTORY: z.coerce.number().int().min(10).max(10_000).default(200),
   /** Road network GeoJSON to serve at /api/city.geojson, if any. */
   CITY_GEOJSON: z.string().optional(),
   /** Notify "nearby" when the ETA to the dropoff drops to this many minutes… */
@@ -218,6 +268,10 @@ export interface Config {
     /** Silent this long, a courier is offline (COURIER_OFFLINE_AFTER_S). @default 60 */
     readonly offlineAfterS: number;
   };
+  readonly deliveries: {
+    /** Silent this long, a delivery leaves the active set (DELIVERY_ABANDON_AFTER_S). @default 1800 */
+    readonly abandonAfterS: number;
+  };
   readonly notifications: {
     readonly nearbyMinutes: number;
     readonly nearbyRadiusM: number;
@@ -236,6 +290,21 @@ export interface Config {
     readonly warnMinLag: number;
     readonly staleAfterS: number;
     readonly historyMinutes: number;
+  };
+  /** Alert rules of the ops role and where they go (ALERT_*, docs/alerts.md). */
+  readonly alerts: {
+    readonly rules: readonly AlertRule[];
+    readonly timeLagS: number;
+    readonly statuses: readonly LagStatus[];
+    readonly catchUpS: number;
+    readonly catchUpMinTimeLagS: number;
+    readonly retentionRiskS: number;
+    readonly forS: number;
+    readonly resolveForS: number;
+    readonly clearRatio: number;
+    /** null = alerts are logged only. */
+    readonly webhook: { readonly url: string; readonly attempts: number } | null;
+    readonly history: number;
   };
   readonly trackingTokenTtlS: number;
   /** Device-time limits, against the broker's timestamp. */
@@ -288,6 +357,8 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
     missing.push('KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM');
   if (e.NOTIFY_SINK === 'webhook' && !e.NOTIFY_WEBHOOK_URL)
     missing.push('NOTIFY_WEBHOOK_URL: required when NOTIFY_SINK=webhook');
+  if (e.DELIVERY_ABANDON_AFTER_S <= e.COURIER_OFFLINE_AFTER_S)
+    missing.push('DELIVERY_ABANDON_AFTER_S: must exceed COURIER_OFFLINE_AFTER_S');
   if (missing.length > 0)
     throw new AppError('CONFIG_INVALID', `invalid configuration: ${missing.join('; ')}`);
   const ns = (name: string) => `${e.KAFKA_NAMESPACE}${name}`;
@@ -335,6 +406,7 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       maxReplays: e.REPLAY_MAX_PER_GATEWAY,
     },
     couriers: { offlineAfterS: e.COURIER_OFFLINE_AFTER_S },
+    deliveries: { abandonAfterS: e.DELIVERY_ABANDON_AFTER_S },
     notifications: {
       nearbyMinutes: e.NOTIFY_NEARBY_MINUTES,
       nearbyRadiusM: e.NOTIFY_NEARBY_RADIUS_M,
@@ -358,6 +430,21 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       warnMinLag: e.OPS_WARN_MIN_LAG,
       staleAfterS: e.OPS_STALE_AFTER_S,
       historyMinutes: e.OPS_HISTORY_MINUTES,
+    },
+    alerts: {
+      rules: e.ALERT_RULES,
+      timeLagS: e.ALERT_TIME_LAG_S,
+      statuses: e.ALERT_STATUSES,
+      catchUpS: e.ALERT_CATCH_UP_S,
+      catchUpMinTimeLagS: e.ALERT_CATCH_UP_MIN_TIME_LAG_S,
+      retentionRiskS: e.ALERT_RETENTION_RISK_S,
+      forS: e.ALERT_FOR_S,
+      resolveForS: e.ALERT_RESOLVE_FOR_S,
+      clearRatio: e.ALERT_CLEAR_RATIO,
+      webhook: e.ALERT_WEBHOOK_URL
+        ? { url: e.ALERT_WEBHOOK_URL, attempts: e.ALERT_WEBHOOK_ATTEMPTS }
+        : null,
+      history: e.ALERT_HISTORY,
     },
     trackingTokenTtlS: e.TRACKING_TOKEN_TTL_S,
     records: { maxFutureMs: e.RECORD_MAX_FUTURE_MS, maxAgeMs: e.RECORD_MAX_AGE_MS },

@@ -45,6 +45,11 @@ export const GroupLagSchema = z.object({
   /** Seconds until lag is 0 at current rates; null when caught up or diverging. */
   catchUpEtaS: z.number().nullable(),
   diverging: z.boolean(),
+  /**
+   * Seconds until records expire unread at current rates (committed offset below the log
+   * start); null when none are at risk. Set by the ops role's alerting; absent in older snapshots.
+   */
+  retentionRiskS: z.number().nullable().optional(),
   members: z.array(GroupMemberSchema),
   partitions: z.array(PartitionLagSchema),
 });
@@ -64,13 +69,27 @@ export const LagSnapshotSchema = z.object({
   topic: z.string(),
   groups: z.array(GroupLagSchema),
   /**
-   * Customers currently seeing a position older than `staleAfterS`: the age of each active
-   * delivery's last applied position (live-push lag and silent couriers alike).
+   * Customers currently seeing a position older than `staleAfterS` (the age of each active
+   * delivery's last applied record), split by cause: the pipeline (live-push's time lag explains
+   * the age), a silent courier (nothing for longer than `offlineAfterS` even with that lag
+   * discounted), or a courier quiet for less than that. The new fields default to 0 so that a
+   * snapshot written before them still parses.
    */
   impact: z.object({
     staleAfterS: z.number(),
     activeDeliveries: z.number(),
+    /** laggingDeliveries + silentDeliveries + quietDeliveries. */
     staleDeliveries: z.number(),
+    /** COURIER_OFFLINE_AFTER_S. */
+    offlineAfterS: z.number().default(0),
+    /** Live-push's time lag the split discounted (its slowest partition's), ms. */
+    pipelineLagMs: z.number().default(0),
+    /** Stale because live-push lags: with it caught up, their position would be fresh. */
+    laggingDeliveries: z.number().default(0),
+    /** Stale because their courier is silent (offline): what the pipeline cannot fix. */
+    silentDeliveries: z.number().default(0),
+    /** Stale, the courier quiet for less than offlineAfterS: not yet offline. */
+    quietDeliveries: z.number().default(0),
   }),
   events: z.array(OpsEventSchema),
   settings: z.object({

@@ -136,19 +136,6 @@ export function retryHintMs(code: number, reason: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Body of GET /api/deliveries. */
-export const DeliveryListSchema = z.object({
-  deliveries: z.array(
-    z.object({
-      deliveryId: z.string(),
-      driverId: z.string(),
-      status: z.enum(TRIP_STATUSES),
-      trackingUrl: z.string(),
-    }),
-  ),
-});
-export type DeliveryList = z.infer<typeof DeliveryListSchema>;
-
 /** Body of GET /api/config: what the web app needs before it can draw a map. */
 export const PublicConfigSchema = z.object({
   tileUrl: z.string().nullable(),

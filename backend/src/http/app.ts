@@ -7,6 +7,7 @@ import type { OpsStore } from '../infra/ops-store.js';
 import { errorMiddleware, notFound } from './error-middleware.js';
 import type { AuthLimiter } from './auth-limiter.js';
 import { requireOpsToken } from './ops-auth.js';
+import { alertRoutes } from './routes/alerts.js';
 import { analyticsRoutes } from './routes/analytics.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { opsRoutes } from './routes/ops.js';
@@ -39,6 +40,7 @@ export function createHttpApp(
   const opsAuth = requireOpsToken(ctx.config.opsToken ?? '', deps.authLimiter);
   app.use('/api', opsAuth, deliveryRoutes(ctx, deps.store));
   app.use('/api', opsAuth, opsRoutes(ctx, deps.opsStore));
+  app.use('/api', opsAuth, alertRoutes(ctx));
   app.use('/api', opsAuth, analyticsRoutes(ctx));
   app.use('/api', notFound);
 

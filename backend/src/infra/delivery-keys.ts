@@ -9,6 +9,10 @@ import { feedChannel } from '../domain/live-feed.js';
  *   holding at most trailLength + 32 points (trimmed when rev passes a multiple of 32)
  * - `P:active` sorted set of active delivery ids scored by the device time of their last record,
  *   so a replay of old records never makes an old delivery look active
+ * - `P:finished` sorted set of delivered and cancelled delivery ids scored by the device time of
+ *   that trip event, trimmed to the finished retention by the abandon sweep
+ * - `P:abandoned` list of the latest abandoned-delivery events (JSON, newest first),
+ *   `P:abandoned:total` how many ever (infra/abandoned-deliveries.ts)
  * - `P:lp:offsets` hash `topic:partition` → last offset live-push applied of that partition
  * - `P:dlv:{id}:notes` list of the last 50 notification messages, `P:dlv:{id}:noteids` set of
  *   the notification ids forwarded (each forwarded once)
@@ -22,6 +26,9 @@ export function deliveryKeys(prefix: string) {
     delivery: (id: string) => `${prefix}dlv:${id}`,
     trail: (id: string) => `${prefix}dlv:${id}:trail`,
     active: `${prefix}active`,
+    finished: `${prefix}finished`,
+    abandoned: `${prefix}abandoned`,
+    abandonedTotal: `${prefix}abandoned:total`,
     notes: (id: string) => `${prefix}dlv:${id}:notes`,
     noteIds: (id: string) => `${prefix}dlv:${id}:noteids`,
     feed: (source: string) => feedChannel(prefix, source),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
+import { tripUpdate } from '../testing/fixtures.js';
 import { listenToFeed } from '../testing/live-feed-listener.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createDeliveryStore, type DeliveryUpdate } from './delivery-store.js';
@@ -33,22 +34,8 @@ const position = (deliveryId: string, seq: number): DeliveryUpdate => ({
     speedMps: 8,
   } satisfies PositionRecord & { deliveryId: string },
 });
-const trip = (deliveryId: string, seq: number, status: TripRecord['status']): DeliveryUpdate => ({
-  type: 'trip',
-  trip: {
-    type: 'trip',
-    v: 1,
-    driverId: `drv-${deliveryId}`,
-    deliveryId,
-    seq,
-    ts: ts0 + seq * 1000,
-    status,
-    ...(status === 'assigned'
-      ? { pickup: { lat: 52.5, lng: 13.4 }, dropoff: { lat: 52.52, lng: 13.42 } }
-      : {}),
-  },
-  route: status === 'assigned' ? [[52.5, 13.4] as [number, number], [52.52, 13.42]] : null,
-});
+const trip = (deliveryId: string, seq: number, status: TripRecord['status']) =>
+  tripUpdate(deliveryId, seq, ts0 + seq * 1000, status);
 
 /** Everything the store keeps about these deliveries, TTLs as present or not. */
 async function stateOf(prefix: string, ids: string[]) {

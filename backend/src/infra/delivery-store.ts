@@ -8,6 +8,7 @@ import type {
   TrailPoint,
   TripStatus,
 } from '@fleetstream/contracts';
+import { freshnessRanges, type FreshnessBounds } from '../domain/delivery-freshness.js';
 import { feedEntry } from '../domain/live-feed.js';
 import { deliveryKeys } from './delivery-keys.js';
 import { createDeliveryWrites } from './delivery-writes.js';
@@ -107,32 +108,50 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     },
 
     /**
-     * How many active deliveries there are and how many of them have a position younger than
-     * `freshMs` (the active set is scored by each delivery's last device time): two O(log n)
-     * counts, whatever the fleet size, instead of reading every delivery. Drops deliveries
-     * silent for `staleMs`, as listActive does.
+     * How many active deliveries there are, and how many of them are fresh, stale because the
+     * pipeline lags, or stale because their courier is silent (domain/delivery-freshness.ts):
+     * range counts on the active set (scored by each delivery's last device time), O(log n)
+     * whatever the fleet size, instead of reading every delivery. Abandoned deliveries are
+     * left to the sweep (infra/abandoned-deliveries.ts), which says so.
      */
-    async activeFreshness(
-      now: number,
-      freshMs: number,
-      staleMs = 30 * 60_000,
-    ): Promise<{ active: number; fresh: number }> {
-      const [, active, fresh] = (await redis
-        .multi()
-        .zremrangebyscore(keys.active, '-inf', now - staleMs)
-        .zcard(keys.active)
-        .zcount(keys.active, now - freshMs, '+inf')
-        .exec())!.map(([err, value]) => {
-        if (err) throw err;
-        return Number(value);
-      });
-      return { active: active ?? 0, fresh: fresh ?? 0 };
+    async activeFreshness(b: FreshnessBounds): Promise<ActiveFreshness> {
+      const ranges = freshnessRanges(b);
+      const count = (m: ReturnType<RedisClient['multi']>, [min, max]: [number, number]) =>
+        m.zcount(
+          keys.active,
+          min === -Infinity ? '-inf' : min,
+          max === Infinity ? '+inf' : `(${max}`,
+        );
+      const m = redis.multi().zcard(keys.active);
+      for (const range of [ranges.fresh, ranges.lagging, ranges.silent]) count(m, range);
+      const [active = 0, fresh = 0, lagging = 0, silent = 0] = (await m.exec())!.map(
+        ([err, value]) => {
+          if (err) throw err;
+          return Number(value);
+        },
+      );
+      return {
+        active,
+        fresh,
+        lagging,
+        silent,
+        quiet: Math.max(0, active - fresh - lagging - silent),
+      };
     },
 
-    /** Active deliveries, most recently updated first; drops those silent for `staleMs`. */
+    /**
+     * Active deliveries, most recently updated first, leaving out those silent for `staleMs`
+     * (the abandon sweep drops them from the set, and says so).
+     */
     async listActive(limit: number, now: number, staleMs = 30 * 60_000): Promise<DeliveryView[]> {
-      await redis.zremrangebyscore(keys.active, '-inf', now - staleMs);
-      const ids = await redis.zrevrange(keys.active, 0, limit - 1);
+      const ids = await redis.zrevrangebyscore(
+        keys.active,
+        '+inf',
+        now - staleMs,
+        'LIMIT',
+        0,
+        limit,
+      );
       const hashes = await Promise.all(ids.map((id) => redis.hgetall(keys.delivery(id))));
       return ids.flatMap((id, i) => (hashes[i]?.driverId ? [toView(id, hashes[i])] : []));
     },
@@ -140,6 +159,15 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
 }
 
 export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
+
+/** Active deliveries by why their customers see the position they see. */
+export interface ActiveFreshness {
+  active: number;
+  fresh: number;
+  lagging: number;
+  silent: number;
+  quiet: number;
+}
 
 function toView(deliveryId: string, h: Record<string, string>): DeliveryView {
   return {

@@ -7,10 +7,11 @@ import type { Logger } from './logger.js';
  * each call carries the notification's deterministic id, which providers take as their
  * idempotency key, so a redelivery after a crash is recognised at the far end too.
  */
-export interface NotificationSink {
+export interface Sink<T extends { id: string }> {
   readonly name: string;
-  deliver(n: NotificationRecord): Promise<void>;
+  deliver(n: T): Promise<void>;
 }
+export type NotificationSink = Sink<NotificationRecord>;
 
 /** The default: one structured log line per notification. */
 export function createLogSink(log: Logger): NotificationSink {
@@ -33,10 +34,13 @@ export interface WebhookSinkOptions {
 }
 
 /**
- * POSTs each notification as JSON with an `Idempotency-Key` header. 5xx, 429 and network errors
- * are retried with exponential backoff and jitter; other 4xx are permanent.
+ * POSTs each notification (or any message with an id, e.g. an alert transition) as JSON with an
+ * `Idempotency-Key` header. 5xx, 429 and network errors are retried with exponential backoff and
+ * jitter; other 4xx are permanent.
  */
-export function createWebhookSink(o: WebhookSinkOptions): NotificationSink {
+export function createWebhookSink<T extends { id: string } = NotificationRecord>(
+  o: WebhookSinkOptions,
+): Sink<T> {
   const attempts = o.attempts ?? 5;
   const initial = o.initialBackoffMs ?? 500;
   return {

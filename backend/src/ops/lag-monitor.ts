@@ -3,6 +3,8 @@ import { startHeartbeat } from '../health.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import { createGroupInspector } from '../infra/kafka-admin.js';
 import { createOpsStore } from '../infra/ops-store.js';
+import { createAlertMonitor } from './alert-monitor.js';
+import { createDeliveryImpact } from './delivery-impact.js';
 import { createLagTracker } from './lag-tracker.js';
 
 export const role = 'ops';
@@ -30,26 +32,15 @@ export async function start(ctx: AppContext): Promise<Stop> {
     historyMs: s.historyMinutes * 60_000,
   });
   const store = createOpsStore(ctx.redis, ctx.config.redis.prefix);
+  const alerts = createAlertMonitor(ctx, log, topic);
   const deliveries = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
   const historyPoints = Math.ceil((s.historyMinutes * 60_000) / s.pollIntervalMs);
   let polls = 0;
   let lastError = '';
   let leading = false;
 
-  /**
-   * Active deliveries whose customer sees a position older than the threshold: the age of each
-   * delivery's last applied position, so a live-push backlog and a silent courier both count.
-   * Two counts in Redis, so the poll's cost does not grow with the fleet (it once read every
-   * active delivery's hash every poll).
-   */
-  async function impact() {
-    const { active, fresh } = await deliveries.activeFreshness(Date.now(), s.staleAfterS * 1000);
-    return {
-      staleAfterS: s.staleAfterS,
-      activeDeliveries: active,
-      staleDeliveries: Math.max(0, active - fresh),
-    };
-  }
+  // Customers seeing old positions, by cause (pipeline lag, silent courier); sweeps abandoned ones.
+  const impact = createDeliveryImpact(ctx, deliveries);
 
   async function poll() {
     leading = await store.lead(ctx.config.instanceId, s.pollIntervalMs * 3);
@@ -60,9 +51,12 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const full = {
       ...snapshot,
       settings: { ...snapshot.settings, pollIntervalMs: s.pollIntervalMs },
-      impact: await impact(),
+      impact: await impact(
+        Date.now(),
+        snapshot.groups.find((g) => g.groupId === ctx.config.groups.livePush)?.timeLagMs ?? 0,
+      ),
     };
-    await store.publish(full, point, historyPoints);
+    await store.publish(await alerts.observe(full), point, historyPoints);
     polls++;
     lastError = '';
   }
@@ -91,6 +85,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     stopped = true;
     clearTimeout(timer);
     await stopHeartbeat();
+    await alerts.stop();
     await inspector.stop();
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
 import { pino } from 'pino';
+import type { DeliveryUpdate } from '../infra/delivery-store.js';
 
 /** A name no other test uses: every test gets its own topics, groups and Redis keys. */
 export const uniqueName = (label: string) => `t-${label}-${randomUUID().slice(0, 8)}`;
@@ -79,3 +80,29 @@ export function positionTrace(
   }
   return out;
 }
+
+/**
+ * A trip update as the live-push store takes it: status `status` of `deliveryId` at `ts`,
+ * with pickup, drop-off and a two-point route when it is the assignment.
+ */
+export const tripUpdate = (
+  deliveryId: string,
+  seq: number,
+  ts: number,
+  status: TripRecord['status'],
+): DeliveryUpdate => ({
+  type: 'trip',
+  trip: {
+    type: 'trip',
+    v: 1,
+    driverId: `drv-${deliveryId}`,
+    deliveryId,
+    seq,
+    ts,
+    status,
+    ...(status === 'assigned'
+      ? { pickup: { lat: 52.5, lng: 13.4 }, dropoff: { lat: 52.52, lng: 13.42 } }
+      : {}),
+  },
+  route: status === 'assigned' ? [[52.5, 13.4] as [number, number], [52.52, 13.42]] : null,
+});

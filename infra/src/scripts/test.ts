@@ -4,6 +4,7 @@ import { ensureChromium } from '../browser.js';
 import { ensureDockerCompose, validateCompose } from '../compose.js';
 import { LaunchError } from '../launch-error.js';
 import { run } from '../node-tasks.js';
+import { checkRules, ensurePrometheus } from '../prometheus.js';
 import { repoRoot } from '../paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../testing/global-setup.js';
 import { clearLedger, ledgerReport } from '../../../backend/src/testing/reliability-ledger.js';
@@ -52,6 +53,11 @@ async function main(): Promise<number> {
           `docker-compose.yml${profiles.length ? ` (profile ${profiles[0]})` : ''}: ${r.error}`,
         );
     }
+
+    say('checking the Prometheus alerting rules (promtool check rules, test rules)…');
+    await ensurePrometheus();
+    const rules = await checkRules();
+    if (!rules.ok) return fail(`infra/prometheus rules: ${rules.output}`);
 
     env = await starting;
     say(`Kafka ${env.brokers}, Redis ${env.redisUrl}`);

@@ -4,6 +4,8 @@ import type { AppContext } from '../../context.js';
 import { readRoleReports } from '../../health.js';
 import type { OpsStore } from '../../infra/ops-store.js';
 import { createParkedNotifications } from '../../infra/parked-notifications.js';
+import { registerAlertMetrics } from './alert-metrics.js';
+import { registerDeliveryMetrics } from './delivery-metrics.js';
 
 export interface MetricsSources {
   opsStore: OpsStore;
@@ -104,6 +106,8 @@ export function metricsRoutes(ctx: AppContext, sources: MetricsSources): Router 
     'Records per second written to the partition',
     (p) => p.produceRate,
   );
+  registerAlertMetrics(registry, ctx, () => scrape.snapshot);
+  registerDeliveryMetrics(registry, ctx, () => scrape.snapshot);
   // Notifications the sink could not take (parked, dead ones included), from Redis.
   const parkedGauge = (
     name: string,

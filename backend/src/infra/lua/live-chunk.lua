@@ -62,7 +62,7 @@ for _ = 1, chunks do
   i = i + 4
 end
 
-local add, remove = {}, {}
+local add, remove, finished = {}, {}, {}
 j = first
 for _ = 1, deliveries do
   local id = ARGV[j]
@@ -85,7 +85,11 @@ for _ = 1, deliveries do
   end
   if ARGV[j + 7] == '1' then redis.call('ZREMRANGEBYRANK', trail, 0, -(trailLength + 1)) end
   local active = ARGV[j + 8]
-  if active == '-' then remove[#remove + 1] = id
+  if active == '-' then
+    remove[#remove + 1] = id
+    -- The finished set lists delivered and cancelled ones (by their trip time) for ops.
+    finished[#finished + 1] = redis.call('HGET', key, 'statusTs') or '0'
+    finished[#finished + 1] = id
   elseif active ~= '' then
     add[#add + 1] = active
     add[#add + 1] = id
@@ -97,6 +101,7 @@ for _ = 1, deliveries do
   elseif life == 'p' then
     redis.call('PERSIST', key)
     redis.call('PERSIST', trail)
+    redis.call('ZREM', P .. 'finished', id)
   elseif life == 't' then
     redis.call('EXPIRE', trail, retention)
   end
@@ -107,6 +112,9 @@ end
 local active = P .. 'active'
 for s = 1, #add, 4000 do redis.call('ZADD', active, unpack(add, s, math.min(s + 3999, #add))) end
 for s = 1, #remove, 4000 do redis.call('ZREM', active, unpack(remove, s, math.min(s + 3999, #remove))) end
+for s = 1, #finished, 4000 do
+  redis.call('ZADD', P .. 'finished', unpack(finished, s, math.min(s + 3999, #finished)))
+end
 
 i = 5
 for _ = 1, chunks do

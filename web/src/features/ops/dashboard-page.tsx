@@ -1,6 +1,8 @@
 import { useMemo } from 'react';
 import { TimeChart } from '../../components/time-chart.js';
+import { AlertsCard } from './alerts-card.js';
 import { GroupCard, formatMs } from './group-card.js';
+import { ImpactLine } from './impact-line.js';
 import { TokenForm, useOpsToken } from './ops-token.js';
 import { ParkedCard } from './parked-card.js';
 import { PartitionHeat } from './partition-heat.js';
@@ -60,11 +62,8 @@ export function DashboardPage() {
       {!snapshot && <p>Waiting for the first lag poll of the ops role…</p>}
       {snapshot && (
         <>
-          <p className="impact" data-testid="impact">
-            {snapshot.impact.staleDeliveries === 0
-              ? `All ${snapshot.impact.activeDeliveries} active customers see positions fresher than ${snapshot.impact.staleAfterS} s.`
-              : `${snapshot.impact.staleDeliveries} of ${snapshot.impact.activeDeliveries} active customers see positions older than ${snapshot.impact.staleAfterS} s.`}
-          </p>
+          <ImpactLine impact={snapshot.impact} />
+          <AlertsCard token={token} />
           <div className="cards">
             {snapshot.groups.map((g) => (
               <GroupCard key={g.groupId} group={g} token={token} />
