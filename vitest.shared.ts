@@ -17,6 +17,9 @@ export function fleetstreamTestProject(dir: string): UserWorkspaceConfig {
       // Before any test file loads kafkajs: its consumers get the corrected read_committed filter.
       setupFiles: [path.join(import.meta.dirname, 'backend/src/infra/kafka-read-committed.ts')],
       testTimeout: 60_000,
+      // A page or a stack on a busy 2-core machine can take seconds to catch up: polls wait
+      // up to 10 s (vitest's default of 1 s made browser tests flaky in CI).
+      expect: { poll: { timeout: 10_000 } },
       hookTimeout: 90_000,
       pool: 'forks',
     },

@@ -113,7 +113,12 @@ export function OpsPage() {
             ? `Page ${view.page + 1} · ${n(first + 1)}–${n(first + list.deliveries.length)} of ${n(total)}`
             : `Page ${view.page + 1}`}
         </span>
-        <button type="button" data-testid="page-next" disabled={!list?.next} onClick={view.next}>
+        <button
+          type="button"
+          data-testid="page-next"
+          disabled={view.loading || !list?.next}
+          onClick={view.next}
+        >
           Next →
         </button>
       </nav>

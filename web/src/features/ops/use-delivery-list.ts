@@ -15,8 +15,10 @@ export interface DeliveryListView {
   sort: DeliverySort;
   /** The search as typed. */
   search: string;
-  /** 0 for the first page. */
+  /** The page `list` holds, 0 for the first (the one asked for while nothing is loaded). */
   page: number;
+  /** True while the page asked for differs from the one shown. */
+  loading: boolean;
   pageSize: number;
   setStatus(s: DeliveryFilter): void;
   setSort(s: DeliverySort): void;
@@ -41,9 +43,15 @@ export function useDeliveryList(
   const [q, setQ] = useState('');
   // cursors[i] opens page i (null: the first).
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
-  const [list, setList] = useState<DeliveryList | null>(null);
+  // The list shown and what it answers, so the page number, the rows and Next always agree
+  // while a newer request is on its way.
+  const [loaded, setLoaded] = useState<{ key: string; page: number; list: DeliveryList } | null>(
+    null,
+  );
   const [error, setError] = useState<string | null>(null);
   const cursor = cursors.at(-1) ?? null;
+  const page = cursors.length - 1;
+  const key = JSON.stringify([status, q, sort, pageSize, cursor]);
   // A fresh function each render: the effect calls the latest without reading again for it.
   const unauthorized = useRef(onUnauthorized);
   unauthorized.current = onUnauthorized;
@@ -63,7 +71,7 @@ export function useDeliveryList(
       fetchDeliveries(token, { status, q, sort, limit: pageSize, cursor }).then(
         (l) => {
           if (!current) return;
-          setList(l);
+          setLoaded({ key, page, list: l });
           setError(null);
         },
         (e: ApiError) => {
@@ -78,15 +86,19 @@ export function useDeliveryList(
       current = false;
       clearInterval(timer);
     };
+    // `key` and `page` follow from the inputs listed.
   }, [token, status, q, sort, pageSize, cursor]);
 
+  const list = loaded?.list ?? null;
+  const loading = loaded?.key !== key;
   return {
     list,
     error,
     status,
     sort,
     search,
-    page: cursors.length - 1,
+    page: loaded?.page ?? page,
+    loading,
     pageSize,
     setStatus: (s) => {
       setStatusState(s);
@@ -97,8 +109,9 @@ export function useDeliveryList(
       setCursors([null]);
     },
     setSearch: setSearchState,
+    // Only from the page asked for: a second click before it arrives would reuse the cursor.
     next: () => {
-      const n = list?.next;
+      const n = loading ? null : list?.next;
       if (n) setCursors((c) => [...c, n]);
     },
     previous: () => setCursors((c) => (c.length > 1 ? c.slice(0, -1) : c)),
