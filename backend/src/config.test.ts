@@ -32,6 +32,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes an empty webhook URL as none and refuses one that is not a URL', () => {
+    const c = loadConfig(['ops'], { ALERT_WEBHOOK_URL: '' });
+    expect(c.alerts.webhook).toBeNull();
+    expect(() => loadConfig(['ops'], { ALERT_WEBHOOK_URL: 'hooks.example' })).toThrow(
+      /ALERT_WEBHOOK_URL/,
+    );
+  });
+
   it('namespaces topics and groups', () => {
     const c = loadConfig(['live-push'], { KAFKA_NAMESPACE: 'staging.' });
     expect(c.topics.locationDlq).toBe('staging.delivery-location.dlq');

@@ -29,6 +29,9 @@ const csv = (s: string) =>
     .filter(Boolean);
 
 /** Environment variables of the backend (DESIGN.md "Configuration"), with their defaults. */
+/** A URL, or unset; empty counts as unset (docker-compose's `${VAR:-}` passes empty strings). */
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
+
 const EnvSchema = z.object({
   /** Comma-separated brokers. */
   KAFKA_BROKERS: z
@@ -178,7 +181,7 @@ const EnvSchema = z.object({
   /** Clear means past threshold × this ratio (÷ for retention-risk), so values near it never flap. */
   ALERT_CLEAR_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
   /** Where alert transitions are POSTed; unset = a log line each. */
-  ALERT_WEBHOOK_URL: z.url().optional(),
+  ALERT_WEBHOOK_URL: optionalUrl,
   ALERT_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** Alerts kept for GET /api/ops/alerts and the dashboard (firing ones always are). */
   ALERT_HISTORY: z.coerce.number().int().min(10).max(10_000).default(200),
@@ -198,7 +201,7 @@ const EnvSchema = z.object({
   NOTIFY_STALL_S: z.coerce.number().min(10).max(86_400).default(180),
   /** Where notifications go: a log line, or a webhook (with retries). */
   NOTIFY_SINK: z.enum(['log', 'webhook']).default('log'),
-  NOTIFY_WEBHOOK_URL: z.url().optional(),
+  NOTIFY_WEBHOOK_URL: optionalUrl,
   NOTIFY_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /**
    * A parked notification still undelivered this long after it was first parked is
