@@ -57,6 +57,8 @@ const EnvSchema = z.object({
   /** Consumers commit handled offsets at most this often (at-least-once: a crash replays up to this much). */
   KAFKA_COMMIT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   LIVE_PUSH_FETCH_WAIT_MS: z.coerce.number().int().min(1).max(1000).default(10),
+  /** After a live-push fetch that brought nothing, the next waits this long for any record (0: off). */
+  LIVE_PUSH_IDLE_FETCH_WAIT_MS: z.coerce.number().int().min(0).max(5000).default(500),
   /** Replicas of each topic we create; 3 on a cluster, so a broker can die without data loss. */
   TOPIC_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(32).default(1),
   /** min.insync.replicas of each topic we create. @default 2 when replicated 3+ times, else 1 */
@@ -231,6 +233,8 @@ export interface Config {
     readonly commitIntervalMs: number;
     /** Longest a live-push fetch waits for a fuller batch: latency against idle cost. */
     readonly livePushFetchWaitMs: number;
+    /** After an empty live-push fetch, the next waits this long for any record (0: off). */
+    readonly livePushIdleFetchWaitMs: number;
     readonly faultApplyToCommitDelayMs: number;
     readonly replicationFactor: number;
     readonly minInsyncReplicas: number;
@@ -374,6 +378,7 @@ export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = proc
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       commitIntervalMs: e.KAFKA_COMMIT_INTERVAL_MS,
       livePushFetchWaitMs: e.LIVE_PUSH_FETCH_WAIT_MS,
+      livePushIdleFetchWaitMs: e.LIVE_PUSH_IDLE_FETCH_WAIT_MS,
       faultApplyToCommitDelayMs: e.FAULT_APPLY_TO_COMMIT_DELAY_MS,
       replicationFactor: e.TOPIC_REPLICATION_FACTOR,
       minInsyncReplicas,

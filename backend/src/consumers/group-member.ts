@@ -21,6 +21,8 @@ export interface GroupMemberOptions {
   minBytes?: BatchConsumerOptions['minBytes'];
   /** @default 500 */
   maxWaitMs?: BatchConsumerOptions['maxWaitMs'];
+  /** @default 0 (off) */
+  idleWaitMs?: BatchConsumerOptions['idleWaitMs'];
   onAssignment?: BatchConsumerOptions['onAssignment'];
   log: Logger;
 }

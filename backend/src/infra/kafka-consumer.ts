@@ -3,6 +3,7 @@ import { assertReadCommittedFixed } from './kafka-read-committed.js';
 import type { EachBatchPayload } from 'kafkajs';
 import { AppError } from '../errors.js';
 import type { KafkaClient } from './kafka.js';
+import { setIdleFetchWait } from './kafka-idle-fetch.js';
 import { CommitOutcomeUnknown } from './kafka-producers.js';
 import type { Logger } from './logger.js';
 
@@ -59,6 +60,11 @@ export interface BatchConsumerOptions {
   minBytes?: number;
   /** @default 5000 (kafkajs), only reached when nothing arrives */
   maxWaitMs?: number;
+  /**
+   * After a fetch that brought nothing, the next asks for any record and waits up to this long
+   * (infra/kafka-idle-fetch.ts): an idle member stops fetching every `maxWaitMs`. @default 0 (off)
+   */
+  idleWaitMs?: number;
   /**
    * 'auto': offsets of handled chunks are committed by the consumer. 'transaction': the handler
    * commits them itself, inside a Kafka transaction (see startTransactionalProducers).
@@ -125,6 +131,7 @@ export async function startBatchConsumer(
       );
   });
 
+  setIdleFetchWait(o.groupId, o.idleWaitMs ?? 0);
   await consumer.connect();
   await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning ?? true });
   await consumer.run({
