@@ -1,9 +1,12 @@
 import { readFeed } from '../domain/live-feed.js';
 import type { Logger } from '../infra/logger.js';
 import type { RedisClient } from '../infra/redis.js';
+import { Outgoing } from './outgoing.js';
 
 /** A published message as Redis delivered its bytes: encoded once, sent as-is to every socket. */
 export type ChannelListener = (message: Buffer) => void;
+/** A customer message, worked out once for all the sockets of its delivery (outgoing.ts). */
+export type DeliveryListener = (message: Outgoing) => void;
 
 /**
  * The gateway's Redis pub/sub. Customers' messages come on the live feed (domain/live-feed.ts):
@@ -12,16 +15,17 @@ export type ChannelListener = (message: Buffer) => void;
  * Redis sends one message per live-push chunk instead of one per fix. Other channels (the ops
  * snapshots) are reference-counted subscriptions: one SUBSCRIBE per channel however many
  * sockets watch it, UNSUBSCRIBE when the last leaves. ioredis subscribes again by itself after a
- * reconnect. A message is handed over as the bytes Redis delivered (a view of them for the
- * feed), so no recipient pays for encoding it again.
+ * reconnect. A message is handed over as the bytes Redis delivered; a customer message as one
+ * Outgoing for all the sockets of its delivery (a view into the feed frame, framed once), so no
+ * recipient pays for encoding or framing it again.
  */
 /** Listeners by key; the remover a listener gets says whether its key has none left. */
-function listenerSets() {
-  const sets = new Map<string, Set<ChannelListener>>();
+function listenerSets<L>() {
+  const sets = new Map<string, Set<L>>();
   return {
     sets,
     /** Adds a listener: whether it is its key's first, and its remover. */
-    add(key: string, listener: ChannelListener) {
+    add(key: string, listener: L) {
       let set = sets.get(key);
       const first = !set;
       if (!set) sets.set(key, (set = new Set()));
@@ -38,9 +42,9 @@ function listenerSets() {
 }
 
 export function createSubscriptions(subscriber: RedisClient, feedPattern: string, log: Logger) {
-  const channels = listenerSets();
+  const channels = listenerSets<ChannelListener>();
   const subscribed = new Map<string, Promise<unknown>>();
-  const deliveries = listenerSets();
+  const deliveries = listenerSets<DeliveryListener>();
   const feed = subscriber.psubscribe(feedPattern);
   // Awaited by each customer; a failure here is theirs to see (their set-up fails and closes).
   feed.catch((err: unknown) => log.warn({ err }, 'live feed subscription failed'));
@@ -53,7 +57,9 @@ export function createSubscriptions(subscriber: RedisClient, feedPattern: string
     if (deliveries.sets.size === 0) return;
     readFeed(frame, (deliveryId, json) => {
       const set = deliveries.sets.get(deliveryId);
-      if (set) for (const l of set) l(json);
+      if (!set) return;
+      const message = new Outgoing(json);
+      for (const l of set) l(message);
     });
   });
 
@@ -62,7 +68,7 @@ export function createSubscriptions(subscriber: RedisClient, feedPattern: string
      * Hands every live message of a delivery to `listener`; resolves once the feed is
      * subscribed, so nothing published after it is missed.
      */
-    async addDelivery(deliveryId: string, listener: ChannelListener): Promise<() => void> {
+    async addDelivery(deliveryId: string, listener: DeliveryListener): Promise<() => void> {
       const { remove } = deliveries.add(deliveryId, listener);
       try {
         await feed;

@@ -7,6 +7,7 @@ import { verifyTrackingToken } from '../domain/tracking-token.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
 import { createAdmission } from './admission.js';
 import { keepAlive } from './liveness.js';
+import type { Outgoing } from './outgoing.js';
 import type { createSubscriptions } from './subscriptions.js';
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -21,13 +22,13 @@ export const HARD_LIMIT_FACTOR = 4;
 const FRAME_OVERHEAD = 16;
 /** How often a position held back from a slow reader is tried again. */
 const HELD_FLUSH_MS = 250;
-const POSITION_PREFIX = Buffer.from('{"type":"position"');
-/** Positions are serialised with their type first (delivery-store), so the prefix tells. */
-const isPositionMessage = (m: Buffer) =>
-  m.length >= POSITION_PREFIX.length &&
-  m.compare(POSITION_PREFIX, 0, POSITION_PREFIX.length, 0, POSITION_PREFIX.length) === 0;
 
-type TrackClient = WebSocket & { deliveryId?: string };
+/**
+ * `raw` is the connection the socket was upgraded on (ws writes its frames there too): live
+ * messages, framed once for all their recipients, are written to it directly, in order with
+ * whatever ws sends (both write synchronously, and no compression or fragmentation is on).
+ */
+type TrackClient = WebSocket & { deliveryId?: string; raw?: Duplex };
 
 export interface TrackSocketDeps {
   ctx: AppContext;
@@ -129,9 +130,9 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
    * Sends unless that would queue more than the hard limit, in which case the socket goes. An
    * empty queue takes any one message, so a snapshot larger than the limit still gets through.
    */
-  const write = (ws: TrackClient, message: string | Buffer): boolean => {
+  const write = (ws: TrackClient, message: string | Outgoing): boolean => {
     const queued = ws.bufferedAmount;
-    const size = typeof message === 'string' ? Buffer.byteLength(message) : message.length;
+    const size = typeof message === 'string' ? Buffer.byteLength(message) : message.payload.length;
     if (queued > 0 && queued + size + FRAME_OVERHEAD > hardLimit) {
       stats.dropped++;
       log.warn(
@@ -142,7 +143,9 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       return false;
     }
     // Always a text frame: browsers parse it as JSON.
-    ws.send(message, { binary: false });
+    if (typeof message === 'string') ws.send(message, { binary: false });
+    else if (ws.raw) ws.raw.write(message.frame);
+    else ws.send(message.payload, { binary: false });
     stats.maxQueuedBytes = Math.max(stats.maxQueuedBytes, ws.bufferedAmount);
     return true;
   };
@@ -181,7 +184,8 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       );
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    wss.handleUpgrade(req, socket, head, (upgraded) => {
+      const ws = Object.assign(upgraded, { raw: socket });
       // Redis may fail while a customer connects: that socket is closed (the page reconnects
       // with backoff), the gateway and every other customer go on.
       serve(ws, deliveryId).catch((err: unknown) => {
@@ -208,11 +212,12 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
     ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
 
     let snapshotSeq: number | null = null;
-    const early: Buffer[] = [];
-    let latestPosition: Buffer | null = null;
+    const early: Outgoing[] = [];
+    let latestPosition: Outgoing | null = null;
 
-    const send = (message: Buffer, isPosition: boolean) => {
+    const send = (message: Outgoing) => {
       if (ws.readyState !== ws.OPEN) return;
+      const isPosition = message.isPosition;
       // Conflate: a slow reader needs the newest position, not every one in between.
       if (isPosition && ws.bufferedAmount > limit) {
         latestPosition = message;
@@ -234,16 +239,16 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
         const m = latestPosition;
         latestPosition = null;
         holding.delete(flushHeld);
-        send(m, true);
+        send(m);
       }
     };
 
-    const forward = (message: Buffer) => {
+    const forward = (message: Outgoing) => {
       if (snapshotSeq === null) {
         early.push(message);
         return;
       }
-      send(message, isPositionMessage(message));
+      send(message);
     };
 
     // Subscribe before reading the snapshot, so nothing published in between is missed; what
@@ -267,7 +272,7 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       snapshotSeq = messageOrder(snapshot);
       const known = new Set(snapshot.notifications.map((n) => n.id));
       for (const m of early) {
-        const parsed = JSON.parse(m.toString()) as {
+        const parsed = JSON.parse(m.payload.toString()) as {
           type: string;
           seq?: number;
           rev?: number;
@@ -277,7 +282,7 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
           parsed.type === 'notification'
             ? !known.has(parsed.id ?? '')
             : messageOrder({ seq: parsed.seq ?? -1, rev: parsed.rev }) > snapshotSeq;
-        if (fresh) send(m, parsed.type === 'position');
+        if (fresh) send(m);
       }
       early.length = 0;
     } catch (err) {

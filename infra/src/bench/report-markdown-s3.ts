@@ -3,6 +3,12 @@ import type { BenchReport } from './report.js';
 import { n, table } from './report-table.js';
 
 /** The S3 section of docs/benchmarks.md: one row per step, then what limited the ramp. */
+/** The gateway's µs a message against bare `ws`'s: `1.45× (12.1 paced)`. */
+const rawCell = (us: number | undefined, raw: { us: number; paced: boolean } | undefined) =>
+  us !== undefined && raw
+    ? `${n(us / raw.us, 2)}× (${n(raw.us, 1)} ${raw.paced ? 'paced' : 'saturated'})`
+    : '–';
+
 export function s3Section(r: BenchReport): string[] {
   if (!r.s3) return [];
   const s = r.s3;
@@ -10,6 +16,18 @@ export function s3Section(r: BenchReport): string[] {
   const perDelivery =
     s.deliveriesWatched > 0 ? (s.steps.at(-1)?.clients ?? 0) / s.deliveriesWatched : 0;
   const short = s.steps.filter((x) => x.wanted !== undefined && x.clients < x.wanted);
+  // The same run's bare `ws` server: CPU µs per message sent, the floor of a fan-out. Paced
+  // like this step where S0 measured that (the fair floor), else its saturating broadcast.
+  const rawFor = (clients: number) => {
+    const paced = r.s0?.wsPaced?.find((w) => w.clients === clients);
+    const w = paced ?? r.s0?.ws;
+    if (!w || w.deliveredPerS <= 0) return undefined;
+    return { us: w.serverUsPerMessage ?? (w.serverCpuPct * 1e4) / w.deliveredPerS, paced: !!paced };
+  };
+  const perMessageUs = (x: (typeof s.steps)[number]) => {
+    const cpu = x.gatewayCpuPct ?? x.usage.processes.gateway?.cpuPct;
+    return cpu !== undefined && x.receivedPerS > 0 ? (cpu * 1e4) / x.receivedPerS : undefined;
+  };
   const caveats: Record<string, string> = {
     backlog: '**backlog: not valid**',
     'clients saturated': 'clients saturated: a floor',
@@ -57,6 +75,8 @@ export function s3Section(r: BenchReport): string[] {
         'max ms',
         'pub/sub p99 ms',
         'gateway CPU %',
+        'gateway µs/message',
+        '× raw ws (its µs)',
         'clients CPU %',
         'machine busy % (others)',
         'gateway RSS MiB',
@@ -91,6 +111,8 @@ export function s3Section(r: BenchReport): string[] {
           n(x.latency.max, 1),
           n(x.pubSubLatency?.p99, 1),
           n(x.gatewayCpuPct ?? x.usage.processes.gateway?.cpuPct),
+          n(perMessageUs(x), 1),
+          rawCell(perMessageUs(x), rawFor(x.clients)),
           n(x.clientsCpuPct ?? x.usage.processes['bench clients']?.cpuPct),
           `${n(x.usage.machineBusyPct)} (${n(x.usage.otherPct)})`,
           n(x.gatewayRssMiB),
@@ -123,7 +145,13 @@ export function s3Section(r: BenchReport): string[] {
       "out), seen by a subscriber beside the gateway. Latency = receive time − the fix's " +
       'intended send time, at the customers and (pub/sub p99) at that subscriber: the ' +
       "difference is the gateway's share. Conflated/s comes from the gateway's heartbeat " +
-      "counters, reported every 2 s, so it is rough. KiB/connection is the gateway's RSS " +
+      "counters, reported every 2 s, so it is rough. Gateway µs/message = the gateway's CPU " +
+      'over the positions the customers received. × raw ws sets it against a bare `ws` server ' +
+      "of the same run (its CPU µs a message in brackets): 'paced' sends like this step, the " +
+      `same ${n(s.hz)} Hz to each of the same number of sockets (S0), which is the fair floor; ` +
+      "'saturated' is S0's broadcast as fast as the clients take it, whose backed-up sockets " +
+      'take many messages per write, so it costs less a message than any paced fan-out. ' +
+      "KiB/connection is the gateway's RSS " +
       'growth from before the first customer to all of the step connected, both with the fleet ' +
       'paused, per connection (blank under 16 MiB of growth: GC noise). CPU is % of one ' +
       `core (the machine has ${r.machine.cores * 100} %); "others" is work outside the ` +

@@ -87,6 +87,12 @@ function s0(r: BenchReport): string[] {
           `${n(r.s0.ws.deliveredPerS)} msgs/s`,
           `one server process, ${n(r.s0.ws.clients)} clients, message serialised once, server CPU ${n(r.s0.ws.serverCpuPct)} %`,
         ],
+        ...(r.s0.wsPaced ?? []).map((w) => [
+          `ws paced as S3, ${n(w.clients)} clients`,
+          `${n(w.deliveredPerS)} msgs/s, ${n(w.serverUsPerMessage, 1)} µs of CPU a message`,
+          `the same server sending like S3's gateway: ${n(w.paced?.groups)} groups of clients, ` +
+            `each one message ${w.paced?.hz ?? '–'} times a second; server CPU ${n(w.serverCpuPct)} %`,
+        ]),
       ],
     ),
     '',

@@ -36,6 +36,18 @@ export interface TestStack {
 }
 
 /**
+ * `--cpu-prof` for the processes named in FLEETSTREAM_CPU_PROF (comma-separated, or `all`),
+ * written to FLEETSTREAM_CPU_PROF_DIR/<name> (default artifacts/cpu-prof) when each exits: how the
+ * benchmarks' roles are profiled under their real load.
+ */
+function profileArgs(name: string): string[] {
+  const wanted = (process.env.FLEETSTREAM_CPU_PROF ?? '').split(',').map((s) => s.trim());
+  if (!wanted.includes(name) && !wanted.includes('all')) return [];
+  const dir = path.resolve(process.env.FLEETSTREAM_CPU_PROF_DIR ?? 'artifacts/cpu-prof');
+  return ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, name)}`];
+}
+
+/**
  * The real backend roles as separate processes, like `npm start` runs them, on the test run's
  * Kafka and Redis with a namespace and key prefix of their own. Resolves when /healthz is 200.
  */
@@ -74,7 +86,7 @@ export async function startTestStack(o: TestStackOptions): Promise<TestStack> {
     const p = startManagedProcess({
       name,
       command: process.execPath,
-      args: tsNodeArgs(entry, args),
+      args: [...profileArgs(name), ...tsNodeArgs(entry, args)],
       env: extra ? { ...childEnv, ...extra } : childEnv,
       logFile: path.join(dir, `${name}.log`),
     });

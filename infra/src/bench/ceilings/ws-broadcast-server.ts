@@ -14,8 +14,53 @@ wss.on('listening', () => {
   });
 });
 
+/** Ticks of the paced broadcast: a delivery's message goes out on its own tick of the period. */
+const TICK_MS = 10;
+
+/**
+ * The gateway's shape without the gateway: the clients split into `groups` (deliveries) in
+ * connection order, each group sent one message every 1/hz s, the groups spread over the
+ * period. What a bare `ws` server costs a message when each socket gets a few a second, which
+ * a saturating broadcast hides (its backed-up sockets take many messages per write).
+ */
+function paced(m: { seconds: number; payload: string; groups: number; hz: number }) {
+  const data = Buffer.from(m.payload);
+  const clients = [...wss.clients];
+  const ticksPerPeriod = Math.max(1, Math.round(1000 / m.hz / TICK_MS));
+  const started = performance.now();
+  let tick = 0;
+  let sent = 0;
+  let skipped = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (now - started >= m.seconds * 1000) {
+      clearInterval(timer);
+      process.send?.({ type: 'done', sent, skipped });
+      return;
+    }
+    // Catch up on ticks a slow turn missed, so the offered rate holds.
+    const due = Math.floor((now - started) / TICK_MS);
+    for (; tick <= due; tick++) {
+      for (let g = tick % ticksPerPeriod; g < m.groups; g += ticksPerPeriod) {
+        for (let i = g; i < clients.length; i += m.groups) {
+          const ws = clients[i]!;
+          if (ws.bufferedAmount > MAX_BUFFERED) {
+            skipped++;
+            continue;
+          }
+          ws.send(data, { binary: false });
+          sent++;
+        }
+      }
+    }
+  }, TICK_MS);
+}
+
 process.on('message', (raw) => {
-  const m = raw as { type: 'broadcast'; seconds: number; payload: string };
+  const m = raw as
+    | { type: 'broadcast'; seconds: number; payload: string }
+    | { type: 'paced'; seconds: number; payload: string; groups: number; hz: number };
+  if (m.type === 'paced') return paced(m);
   if (m.type !== 'broadcast') return;
   // Serialised once, framed per client: the usual ws broadcast.
   const data = Buffer.from(m.payload);

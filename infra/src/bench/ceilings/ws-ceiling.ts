@@ -12,15 +12,21 @@ export interface WsCeiling {
   sent: number;
   skippedSlow: number;
   serverCpuPct: number;
+  /** CPU µs the server spent per message sent. */
+  serverUsPerMessage: number;
   messageBytes: number;
+  /** Paced like S3 (clients in `groups` of a delivery each, `hz` messages a second each). */
+  paced?: { groups: number; hz: number };
 }
 
 /**
  * A bare `ws` broadcast: a server process sends a real position message to `clients` sockets
  * (clients in this process) round after round for `seconds`; the rate is what the clients got.
+ * With `paced`, it sends like the gateway in S3 instead: each group of clients one message
+ * every 1/hz s (ws-broadcast-server.ts).
  */
 export async function measureWsCeiling(
-  o: { clients: number; seconds: number },
+  o: { clients: number; seconds: number; paced?: { groups: number; hz: number } },
   log: (line: string) => void,
 ): Promise<WsCeiling> {
   const child = spawn(
@@ -66,7 +72,11 @@ export async function measureWsCeiling(
     const payload = samplePositionMessage();
     const cpu0 = cpuSeconds(pid) ?? 0;
     const started = performance.now();
-    child.send({ type: 'broadcast', seconds: o.seconds, payload });
+    child.send(
+      o.paced
+        ? { type: 'paced', seconds: o.seconds, payload, ...o.paced }
+        : { type: 'broadcast', seconds: o.seconds, payload },
+    );
     const done = await next<{ sent: number; skipped: number }>('done');
     const serverCpu = (cpuSeconds(pid) ?? 0) - cpu0;
     // What was still queued when the server stopped arrives in the next moments.
@@ -82,10 +92,14 @@ export async function measureWsCeiling(
       sent: done.sent,
       skippedSlow: done.skipped,
       serverCpuPct: (serverCpu / o.seconds) * 100,
+      serverUsPerMessage: done.sent > 0 ? (serverCpu * 1e6) / done.sent : 0,
       messageBytes: Buffer.byteLength(payload),
+      ...(o.paced ? { paced: o.paced } : {}),
     };
     log(
-      `ws broadcast to ${o.clients} clients: ${Math.round(r.deliveredPerS).toLocaleString('en-US')} msgs/s`,
+      `ws ${o.paced ? `paced (${o.paced.groups} groups at ${o.paced.hz} Hz)` : 'broadcast'} to ` +
+        `${o.clients} clients: ${Math.round(r.deliveredPerS).toLocaleString('en-US')} msgs/s, ` +
+        `${r.serverUsPerMessage.toFixed(1)} µs of server CPU a message`,
     );
     return r;
   } finally {
