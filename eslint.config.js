@@ -2,6 +2,47 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import path from 'node:path';
+
+/** The npm workspaces: each imports another only by its package name (@fleetstream/<name>). */
+const WORKSPACES = ['backend', 'contracts', 'driver-simulator', 'infra', 'web'];
+const workspaceOf = (file) => {
+  const top = path.relative(import.meta.dirname, file).split(path.sep)[0];
+  return WORKSPACES.includes(top) ? top : null;
+};
+
+/**
+ * `fleetstream/no-cross-workspace-import`: a relative import that lands in another workspace
+ * is an error. It would bypass that workspace's package exports and its place in the
+ * dependency graph (infra/src/workspaces.test.ts checks the graph has no cycle).
+ */
+const noCrossWorkspaceImport = {
+  meta: {
+    type: 'problem',
+    messages: {
+      cross:
+        "'{{source}}' reaches into the {{target}} workspace by a relative path: import it as " +
+        '@fleetstream/{{target}}/… and declare the dependency in package.json',
+    },
+  },
+  create(context) {
+    const own = workspaceOf(context.filename);
+    const check = (node) => {
+      const source = node.source?.value;
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const target = workspaceOf(path.resolve(path.dirname(context.filename), source));
+      // Files at the root (the shared vitest settings) belong to no workspace.
+      if (target !== null && target !== own)
+        context.report({ node: node.source, messageId: 'cross', data: { source, target } });
+    };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
+  },
+};
 
 export default tseslint.config(
   {
@@ -17,7 +58,9 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
+    plugins: { fleetstream: { rules: { 'no-cross-workspace-import': noCrossWorkspaceImport } } },
     rules: {
+      'fleetstream/no-cross-workspace-import': 'error',
       '@typescript-eslint/no-unused-vars': [
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },

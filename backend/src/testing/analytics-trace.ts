@@ -1,6 +1,6 @@
 import type { LocationRecord, TripStatus } from '@fleetstream/contracts';
 // The simulator's seeded PRNG: same seed, same trace.
-import { createRng as rng } from '../../../driver-simulator/src/rng.js';
+import { createRng as rng } from '@fleetstream/driver-simulator/rng';
 
 export interface AnalyticsTraceOptions {
   drivers: number;

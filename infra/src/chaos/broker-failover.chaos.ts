@@ -8,7 +8,7 @@ import {
   LagSnapshotSchema,
   type LagSnapshot,
 } from '@fleetstream/contracts';
-import { computeGroundTruth } from '../../../backend/src/domain/analytics.js';
+import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
 import { freePort } from '../host.js';
 import { startKafkaCluster, type KafkaCluster } from '../kafka/cluster.js';
 import { tailFile } from '../managed-process.js';
@@ -22,7 +22,7 @@ import {
   parseAckedLog,
   readLocationTopic,
 } from './ground-truth.js';
-import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';
+import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { superviseRoles, type RoleSupervisor } from './supervision.js';
 
 /**

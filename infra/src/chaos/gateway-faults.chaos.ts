@@ -6,7 +6,7 @@ import path from 'node:path';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { NotificationRecordSchema, ParkedSummarySchema } from '@fleetstream/contracts';
-import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';
+import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { freePort } from '../host.js';
 import { startKafkaCluster, type KafkaCluster } from '../kafka/cluster.js';
 import { tailFile, type ManagedProcess } from '../managed-process.js';

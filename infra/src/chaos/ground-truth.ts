@@ -3,7 +3,7 @@ import {
   applyPartition,
   type MilestoneSettings,
   type PartitionRecord,
-} from '../../../backend/src/domain/milestones.js';
+} from '@fleetstream/backend/domain/milestones';
 import { readTopic } from '../testing/kafka-readback.js';
 
 /**

@@ -8,10 +8,10 @@ import {
   NotificationRecordSchema,
   SnapshotMessageSchema,
 } from '@fleetstream/contracts';
-import { computeGroundTruth } from '../../../backend/src/domain/analytics.js';
-import { DEFAULT_MILESTONE_SETTINGS } from '../../../backend/src/domain/milestones.js';
-import { signTrackingToken } from '../../../backend/src/domain/tracking-token.js';
-import { recordFault, type FaultRow } from '../../../backend/src/testing/reliability-ledger.js';
+import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
+import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
+import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
+import { recordFault, type FaultRow } from '@fleetstream/backend/testing/reliability-ledger';
 import { freePort } from '../host.js';
 import { startKafkaCluster, type KafkaCluster } from '../kafka/cluster.js';
 import { tailFile, type ManagedProcess } from '../managed-process.js';

@@ -10,14 +10,11 @@ import {
   type SnapshotMessage,
   type TrackServerMessage,
 } from '@fleetstream/contracts';
-import { computeGroundTruth } from '../../../backend/src/domain/analytics.js';
-import {
-  DEFAULT_MILESTONE_SETTINGS,
-  applyPartition,
-} from '../../../backend/src/domain/milestones.js';
-import { signTrackingToken } from '../../../backend/src/domain/tracking-token.js';
-import { analyticsTrace } from '../../../backend/src/testing/analytics-trace.js';
-import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';
+import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
+import { DEFAULT_MILESTONE_SETTINGS, applyPartition } from '@fleetstream/backend/domain/milestones';
+import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
+import { analyticsTrace } from '@fleetstream/backend/testing/analytics-trace';
+import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { produceRecords } from '../testing/produce-records.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';

@@ -7,13 +7,13 @@ import {
   type NotificationRecord,
   type SnapshotMessage,
 } from '@fleetstream/contracts';
-import { computeGroundTruth } from '../../../backend/src/domain/analytics.js';
-import { signTrackingToken } from '../../../backend/src/domain/tracking-token.js';
-import { createKafka } from '../../../backend/src/infra/kafka.js';
-import { startProducer } from '../../../backend/src/infra/kafka-producers.js';
-import { analyticsTrace } from '../../../backend/src/testing/analytics-trace.js';
-import { testLogger } from '../../../backend/src/testing/fixtures.js';
-import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';
+import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
+import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
+import { createKafka } from '@fleetstream/backend/infra/kafka';
+import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { analyticsTrace } from '@fleetstream/backend/testing/analytics-trace';
+import { testLogger } from '@fleetstream/backend/testing/fixtures';
+import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 

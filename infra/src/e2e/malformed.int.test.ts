@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { DLQ_HEADERS, decodeLocationRecord } from '@fleetstream/contracts';
-import { recordFault } from '../../../backend/src/testing/reliability-ledger.js';
+import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 

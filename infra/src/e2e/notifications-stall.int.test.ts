@@ -4,13 +4,10 @@ import {
   encodeLocationRecord,
   type LocationRecord,
 } from '@fleetstream/contracts';
-import {
-  DEFAULT_MILESTONE_SETTINGS,
-  applyPartition,
-} from '../../../backend/src/domain/milestones.js';
-import { createKafka } from '../../../backend/src/infra/kafka.js';
-import { startProducer } from '../../../backend/src/infra/kafka-producers.js';
-import { testLogger } from '../../../backend/src/testing/fixtures.js';
+import { DEFAULT_MILESTONE_SETTINGS, applyPartition } from '@fleetstream/backend/domain/milestones';
+import { createKafka } from '@fleetstream/backend/infra/kafka';
+import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 

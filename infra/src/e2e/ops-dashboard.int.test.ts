@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
-import { createParkedNotifications } from '../../../backend/src/infra/parked-notifications.js';
+import { createParkedNotifications } from '@fleetstream/backend/infra/parked-notifications';
 import { saveScreenshot, useBrowserStack } from '../testing/browser-stack.js';
 
 const t = useBrowserStack({

@@ -5,10 +5,10 @@ import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contract
 import {
   createDeliveryStore,
   type DeliveryUpdate,
-} from '../../../backend/src/infra/delivery-store.js';
-import { createKafka } from '../../../backend/src/infra/kafka.js';
-import { startProducer, type RecordProducer } from '../../../backend/src/infra/kafka-producers.js';
-import { testLogger } from '../../../backend/src/testing/fixtures.js';
+} from '@fleetstream/backend/infra/delivery-store';
+import { createKafka } from '@fleetstream/backend/infra/kafka';
+import { startProducer, type RecordProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { saveScreenshot, useBrowserStack } from '../testing/browser-stack.js';
 
 const SEEDED = 10_000;

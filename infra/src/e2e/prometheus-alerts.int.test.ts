@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { encodeLocationRecord } from '@fleetstream/contracts';
-import { createKafka } from '../../../backend/src/infra/kafka.js';
-import { startProducer } from '../../../backend/src/infra/kafka-producers.js';
-import { positionTrace, testLogger } from '../../../backend/src/testing/fixtures.js';
+import { createKafka } from '@fleetstream/backend/infra/kafka';
+import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { positionTrace, testLogger } from '@fleetstream/backend/testing/fixtures';
 import { GRAFANA_DASHBOARD } from '../prometheus.js';
 import { exposedMetricNames, grafanaMetricNames, promqlMetricNames } from '../promql-names.js';
 import { startTestPrometheus } from '../testing/prometheus-server.js';

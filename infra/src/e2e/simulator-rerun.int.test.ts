@@ -5,7 +5,7 @@ import {
   type AnalyticsSummary,
   type LocationRecord,
 } from '@fleetstream/contracts';
-import { computeGroundTruth } from '../../../backend/src/domain/analytics.js';
+import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 

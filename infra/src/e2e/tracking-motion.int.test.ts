@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, expect, inject, it } from 'vitest';
-import { signTrackingToken } from '../../../backend/src/domain/tracking-token.js';
+import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
 import { saveScreenshot, useBrowserStack } from '../testing/browser-stack.js';
 
 /**

@@ -6,7 +6,7 @@ import { LaunchError } from '../launch-error.js';
 import { run } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
 import { ensureRedisServerInstalled } from '../redis/server.js';
-import { clearLedger, ledgerReport } from '../../../backend/src/testing/reliability-ledger.js';
+import { clearLedger, ledgerReport } from '@fleetstream/backend/testing/reliability-ledger';
 
 const say = (line: string) => console.error(`fleetstream chaos: ${line}`);
 

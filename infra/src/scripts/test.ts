@@ -7,7 +7,7 @@ import { run } from '../node-tasks.js';
 import { checkRules, ensurePrometheus } from '../prometheus.js';
 import { repoRoot } from '../paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../testing/global-setup.js';
-import { clearLedger, ledgerReport } from '../../../backend/src/testing/reliability-ledger.js';
+import { clearLedger, ledgerReport } from '@fleetstream/backend/testing/reliability-ledger';
 
 const say = (line: string) => console.error(`fleetstream test: ${line}`);
 const npx = (bin: string) => path.join(repoRoot, 'node_modules', '.bin', bin);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { expect, inject, it } from 'vitest';
-import { createKafka } from '../../../backend/src/infra/kafka.js';
-import { startBatchConsumer } from '../../../backend/src/infra/kafka-consumer.js';
-import { testLogger } from '../../../backend/src/testing/fixtures.js';
+import { createKafka } from '@fleetstream/backend/infra/kafka';
+import { startBatchConsumer } from '@fleetstream/backend/infra/kafka-consumer';
+import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { readTopic } from './kafka-readback.js';
 
 const log = testLogger();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertReadCommittedFixed } from '../../../backend/src/infra/kafka-read-committed.js';
+import { assertReadCommittedFixed } from '@fleetstream/backend/infra/kafka-read-committed';
 import { Kafka, logLevel } from 'kafkajs';
 
 export interface ReadRecord {

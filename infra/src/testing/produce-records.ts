@@ -1,7 +1,7 @@
 import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
-import { createKafka } from '../../../backend/src/infra/kafka.js';
-import { startProducer } from '../../../backend/src/infra/kafka-producers.js';
-import { testLogger } from '../../../backend/src/testing/fixtures.js';
+import { createKafka } from '@fleetstream/backend/infra/kafka';
+import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { testLogger } from '@fleetstream/backend/testing/fixtures';
 
 /** Records per send: a produce request stays well under the broker's 1 MiB limit. */
 const PER_SEND = 1000;

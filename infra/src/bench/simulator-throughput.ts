@@ -1,13 +1,13 @@
 // Maximum sustainable fixes/s of the simulator on this machine: (a) generation alone and
 // (b) generation + produce to a real broker. The fleet size is ramped at 1 Hz until a step
-// cannot keep to its schedule. Run: npm run bench -w driver-simulator
+// cannot keep to its schedule. Run: npm run bench:simulator -w infra
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
-import { startTestEnvironment } from '../../infra/src/testing/global-setup.js';
-import { createCity } from '../src/city.js';
-import { createFleet } from '../src/fleet.js';
-import { createPublisher } from '../src/publish.js';
-import { runSimulator, type RunStatus } from '../src/simulator.js';
+import { startTestEnvironment } from '../testing/global-setup.js';
+import { createCity } from '@fleetstream/driver-simulator/city';
+import { createFleet } from '@fleetstream/driver-simulator/fleet';
+import { createPublisher } from '@fleetstream/driver-simulator/publish';
+import { runSimulator, type RunStatus } from '@fleetstream/driver-simulator/simulator';
 import type { LocationRecord } from '@fleetstream/contracts';
 
 const STEP_S = 20;

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { encodeLocationRecord } from '@fleetstream/contracts';
-import { startTestStack, type TestStack } from '../../../infra/src/testing/stack.js';
-import { avgSpeedKmh, computeGroundTruth } from '../domain/analytics.js';
-import { createAnalyticsStore } from '../infra/analytics-store.js';
-import { startProducer } from '../infra/kafka-producers.js';
-import { analyticsTrace } from '../testing/analytics-trace.js';
-import { recordFault } from '../testing/reliability-ledger.js';
-import { createTestContext } from '../testing/test-context.js';
-import { analyticsStoreOptions, groupId } from './analytics.js';
+import { startTestStack, type TestStack } from '../testing/stack.js';
+import { avgSpeedKmh, computeGroundTruth } from '@fleetstream/backend/domain/analytics';
+import { createAnalyticsStore } from '@fleetstream/backend/infra/analytics-store';
+import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { analyticsTrace } from '@fleetstream/backend/testing/analytics-trace';
+import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
+import { createTestContext } from '@fleetstream/backend/testing/test-context';
+import { analyticsStoreOptions, groupId } from '@fleetstream/backend/consumers/analytics';
 
 /**
  * Acceptance of the exactly-once effect with real processes: the analytics worker is killed
