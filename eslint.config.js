@@ -5,7 +5,7 @@ import globals from 'globals';
 import path from 'node:path';
 
 /** The npm workspaces: each imports another only by its package name (@fleetstream/<name>). */
-const WORKSPACES = ['backend', 'contracts', 'driver-simulator', 'infra', 'web'];
+const WORKSPACES = ['backend', 'contracts', 'driver-simulator', 'geo', 'infra', 'web'];
 const workspaceOf = (file) => {
   const top = path.relative(import.meta.dirname, file).split(path.sep)[0];
   return WORKSPACES.includes(top) ? top : null;

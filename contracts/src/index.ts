@@ -5,7 +5,6 @@ export * from './deliveries.js';
 export * from './ops.js';
 export * from './analytics.js';
 export * from './notification.js';
-export * from './polyline.js';
 export * from './replay.js';
 export * from './fleet.js';
 export * from './alerts.js';

@@ -4,7 +4,7 @@ import { decodeLocationRecord, encodeLocationRecord } from '@fleetstream/contrac
 import { createCity, type City } from './city.js';
 import { NO_FAULTS, type FaultOptions } from './faults.js';
 import { createFleet, type FleetOptions } from './fleet.js';
-import { pointSegmentDistance } from './geo.js';
+import { pointSegmentDistance } from '@fleetstream/geo';
 
 const T0 = 1_700_000_000_000;
 const center = { lat: 52.52, lng: 13.405 };

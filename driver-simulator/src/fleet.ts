@@ -18,7 +18,7 @@ import {
   type FaultOptions,
   type FixError,
 } from './faults.js';
-import { round6 } from './geo.js';
+import { round6 } from '@fleetstream/geo';
 import { createRouter } from './route.js';
 import { uniform } from './rng.js';
 import {

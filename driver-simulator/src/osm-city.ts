@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createProjection } from './geo.js';
+import { createProjection } from '@fleetstream/geo';
 import { cruiseSpeedMps, isDrivable, onewayOf, roadKindOf, type OsmTags } from './osm-tags.js';
 import {
   adjacency,

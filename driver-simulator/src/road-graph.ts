@@ -1,5 +1,5 @@
 import type { LatLng } from '@fleetstream/contracts';
-import { createProjection, type Projection } from './geo.js';
+import { createProjection, type Projection } from '@fleetstream/geo';
 import type { Rng } from './rng.js';
 
 export type RoadKind = 'street' | 'arterial';

@@ -99,7 +99,7 @@ describe('lint', () => {
 
   it('refuses kafkajs and ioredis outside the adapters', async () => {
     const code = "import { Kafka } from 'kafkajs';\nexport const client = Kafka;\n";
-    expect(await messages(code, 'backend/src/domain/geo.ts')).toEqual([
+    expect(await messages(code, 'backend/src/domain/nearby.ts')).toEqual([
       expect.stringMatching(/^no-restricted-imports: .*kafkajs/),
     ]);
     expect(await messages(code, 'backend/src/infra/kafka-probe.ts')).toEqual([]);

@@ -1,13 +1,10 @@
 import {
-  project,
-  polylineLength,
-  toPolyline,
   type LatLng,
-  type Polyline,
   type PositionRecord,
   type Route,
   type TripRecord,
 } from '@fleetstream/contracts';
+import { project, polylineLength, toPolyline, type Polyline } from '@fleetstream/geo';
 import { etaRange, pushSpeed } from '../domain/eta.js';
 import { fromRoute, toRoute } from '../domain/route-progress.js';
 import type { Logger } from '../infra/logger.js';

@@ -1,6 +1,6 @@
 import type { LatLng, LocationRecord } from '@fleetstream/contracts';
 import { isApplied, judgeRecord, type SessionCursor } from './driver-session.js';
-import { EARTH_RADIUS_M, haversineMeters } from './geo.js';
+import { EARTH_RADIUS_M, haversineMeters } from '@fleetstream/geo';
 
 export { EARTH_RADIUS_M, haversineMeters };
 

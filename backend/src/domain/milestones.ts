@@ -7,7 +7,7 @@ import {
   type TripStatus,
 } from '@fleetstream/contracts';
 import { DEFAULT_SESSION, isApplied, judgeRecord, type SessionCursor } from './driver-session.js';
-import { haversineMeters as distanceM } from './geo.js';
+import { haversineMeters as distanceM } from '@fleetstream/geo';
 import { isNearby } from './nearby.js';
 
 /**

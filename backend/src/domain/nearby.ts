@@ -1,4 +1,4 @@
-import { haversineMeters as distanceM } from './geo.js';
+import { haversineMeters as distanceM } from '@fleetstream/geo';
 import type { DeliveryState, MilestoneSettings } from './milestones.js';
 
 /** Metres left to the dropoff: along the route when known, else straight line × detour. */

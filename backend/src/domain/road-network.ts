@@ -1,5 +1,5 @@
 import type { LatLng } from '@fleetstream/contracts';
-import { flatDistanceM } from '@fleetstream/contracts';
+import { flatDistanceM } from '@fleetstream/geo';
 
 /**
  * Routing over a road network given as GeoJSON LineStrings (the simulator's `--geojson`, or any

@@ -1,12 +1,5 @@
-import {
-  polylineLength,
-  project,
-  toPolyline,
-  type LatLng,
-  type LocationRecord,
-  type Polyline,
-  type Route,
-} from '@fleetstream/contracts';
+import { type LatLng, type LocationRecord, type Route } from '@fleetstream/contracts';
+import { polylineLength, project, toPolyline, type Polyline } from '@fleetstream/geo';
 import type { DeliveryState } from './milestones.js';
 import type { RoadNetwork } from './road-network.js';
 

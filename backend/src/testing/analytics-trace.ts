@@ -1,6 +1,7 @@
 import type { LocationRecord, TripStatus } from '@fleetstream/contracts';
 // The simulator's seeded PRNG: same seed, same trace.
 import { createRng as rng } from '@fleetstream/driver-simulator/rng';
+import { M_PER_DEG_LAT, mPerDegLng } from '@fleetstream/geo';
 
 export interface AnalyticsTraceOptions {
   drivers: number;
@@ -112,8 +113,8 @@ export function analyticsTrace(o: AnalyticsTraceOptions): LocationRecord[] {
       const jump = p > 0.99 ? 0.05 : 0;
       const speed = 5 + rnd() * 10;
       const heading = rnd() * 2 * Math.PI;
-      lat += (speed * Math.cos(heading)) / 111_320 + jump;
-      lng += (speed * Math.sin(heading)) / (111_320 * Math.cos((lat * Math.PI) / 180));
+      lat += (speed * Math.cos(heading)) / M_PER_DEG_LAT + jump;
+      lng += (speed * Math.sin(heading)) / mPerDegLng(lat);
       out.push({
         type: 'position',
         v: 1,

@@ -45,6 +45,7 @@ import { run } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
 import type { ConsumeRateResult } from './consume-rate-result.js';
 import { startBenchEnvironment, type BenchEnvironment } from './environment.js';
+import { M_PER_DEG_LAT, mPerDegLng } from '@fleetstream/geo';
 
 const ROLE_OF_GROUP = {
   [GROUPS.livePush]: 'live-push',
@@ -55,8 +56,7 @@ type Group = keyof typeof ROLE_OF_GROUP;
 
 const PARTITIONS = 12;
 const CENTER = { lat: 52.52, lng: 13.405 };
-const M_PER_DEG_LAT = 111_320;
-const M_PER_DEG_LNG = M_PER_DEG_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
+const M_PER_DEG_LNG = mPerDegLng(CENTER.lat);
 const SPEED_MPS = 8;
 
 const { values: argv } = parseArgs({

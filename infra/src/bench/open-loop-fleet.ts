@@ -1,6 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
+import { M_PER_DEG_LAT, mPerDegLng } from '@fleetstream/geo';
 
 export interface FleetStats {
   /** Records due by the schedule so far (what the fleet offered). */
@@ -30,8 +31,7 @@ interface Message {
 
 const PHI = (Math.sqrt(5) - 1) / 2;
 const CENTER = { lat: 52.52, lng: 13.405 };
-const M_PER_DEG_LAT = 111_320;
-const M_PER_DEG_LNG = M_PER_DEG_LAT * Math.cos((CENTER.lat * Math.PI) / 180);
+const M_PER_DEG_LNG = mPerDegLng(CENTER.lat);
 const SPEED_MPS = 8;
 const MAX_RECORDS_PER_SEND = 20_000;
 const TICK_MS = 5;

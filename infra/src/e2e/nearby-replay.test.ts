@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { polylineLength, toPolyline, type LocationRecord } from '@fleetstream/contracts';
+import { type LocationRecord } from '@fleetstream/contracts';
+import { polylineLength, toPolyline } from '@fleetstream/geo';
 import {
   DEFAULT_MILESTONE_SETTINGS,
   applyPartition,

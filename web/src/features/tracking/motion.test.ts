@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flatDistanceM, toPolyline } from '@fleetstream/contracts';
+import { flatDistanceM, toPolyline } from '@fleetstream/geo';
 import { deadReckon, isCorrection, planSegment, positionAt } from './motion.js';
 
 // A route ~111 m north, then ~68 m east.

@@ -1,11 +1,12 @@
+import type { LatLng } from '@fleetstream/contracts';
 import {
   flatDistanceM,
+  offsetBy,
   pointAt,
   polylineLength,
   project,
-  type LatLng,
   type Polyline,
-} from '@fleetstream/contracts';
+} from '@fleetstream/geo';
 
 /**
  * How the courier's marker moves between fixes, pure: glide from where it is shown to the new
@@ -104,8 +105,6 @@ export function deadReckon(seg: Segment, lateS: number, o: MotionOptions = {}): 
     return { lat: p.lat, lng: p.lng, mode };
   }
   if (seg.to.headingDeg === undefined) return { lat: seg.to.lat, lng: seg.to.lng, mode: 'still' };
-  const rad = (seg.to.headingDeg * Math.PI) / 180;
-  const dLat = (metres * Math.cos(rad)) / 111_320;
-  const dLng = (metres * Math.sin(rad)) / (111_320 * Math.cos((seg.to.lat * Math.PI) / 180));
-  return { lat: seg.to.lat + dLat, lng: seg.to.lng + dLng, mode };
+  const p = offsetBy(seg.to, metres, seg.to.headingDeg);
+  return { lat: p.lat, lng: p.lng, mode };
 }

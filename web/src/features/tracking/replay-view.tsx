@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
-import { project, type LatLng } from '@fleetstream/contracts';
+import { type LatLng } from '@fleetstream/contracts';
+import { project } from '@fleetstream/geo';
 import { MapView } from '../../components/map-view.js';
 import { formatReplayTime } from '../../components/replay-controls.js';
 import { SessionControls } from '../replay/session-controls.js';

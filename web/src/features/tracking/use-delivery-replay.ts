@@ -2,12 +2,12 @@ import { useMemo, useReducer } from 'react';
 import type {
   LatLng,
   NotificationMessage,
-  Polyline,
   PositionMessage,
   ReplayServerMessage,
   TrailPoint,
   TripStatus,
 } from '@fleetstream/contracts';
+import type { Polyline } from '@fleetstream/geo';
 import type { ReplayRequest } from '../../api/replay-socket.js';
 import {
   useReplaySession,

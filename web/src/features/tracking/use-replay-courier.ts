@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef } from 'react';
-import type { Polyline, PositionMessage } from '@fleetstream/contracts';
+import type { PositionMessage } from '@fleetstream/contracts';
+import type { Polyline } from '@fleetstream/geo';
 import type { DriverView } from '../../components/map-view.js';
 import { planSegment, positionAt, type Segment } from './motion.js';
 

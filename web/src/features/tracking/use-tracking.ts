@@ -1,15 +1,14 @@
 import { useEffect, useState } from 'react';
 import {
   messageOrder,
-  toPolyline,
   type DeliveryView,
   type NotificationMessage,
-  type Polyline,
   type PositionMessage,
   type Route,
   type TrackServerMessage,
   type TrailPoint,
 } from '@fleetstream/contracts';
+import { toPolyline, type Polyline } from '@fleetstream/geo';
 import { connectTrack, type ConnectionState } from '../../api/track-socket.js';
 
 export interface TrackingState {

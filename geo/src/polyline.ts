@@ -1,4 +1,4 @@
-import type { LatLng } from './location.js';
+import { M_PER_DEG_LAT, type LatLng } from './earth.js';
 
 /**
  * Route geometry shared by the server (progress and ETA) and the tracking page (motion along
@@ -11,7 +11,7 @@ export interface Polyline {
   readonly cum: readonly number[];
 }
 
-const M_PER_DEG = 111_320;
+const M_PER_DEG = M_PER_DEG_LAT;
 const cosLat = (lat: number) => Math.cos((lat * Math.PI) / 180);
 
 /** Straight-line metres between two nearby points. */

@@ -1,24 +1,4 @@
-import type { LatLng } from '@fleetstream/contracts';
-
-const EARTH_RADIUS_M = 6_371_008.8;
-const rad = (d: number) => (d * Math.PI) / 180;
-const deg = (r: number) => (r * 180) / Math.PI;
-const M_PER_DEG_LAT = (EARTH_RADIUS_M * Math.PI) / 180;
-
-/** Great-circle distance in metres. */
-export function distanceM(a: LatLng, b: LatLng): number {
-  const dLat = rad(b.lat - a.lat);
-  const dLng = rad(b.lng - a.lng);
-  const h =
-    Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(dLng / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
-}
-
-/** Compass heading of the vector (dx east, dy north), degrees in [0, 360). */
-export function headingOf(dx: number, dy: number): number {
-  const h = (deg(Math.atan2(dx, dy)) + 360) % 360;
-  return h >= 360 ? 0 : h;
-}
+import { M_PER_DEG_LAT, mPerDegLng, round6, type LatLng } from './earth.js';
 
 /**
  * A local flat projection (metres east/north of the centre). Over a city, its error is far below
@@ -36,23 +16,29 @@ export interface Projection {
 }
 
 export function createProjection(center: LatLng): Projection {
-  const mPerDegLng = M_PER_DEG_LAT * Math.cos(rad(center.lat));
+  const perDegLng = mPerDegLng(center.lat);
   const lat = (y: number) => center.lat + y / M_PER_DEG_LAT;
-  const lng = (x: number) => center.lng + x / mPerDegLng;
+  const lng = (x: number) => center.lng + x / perDegLng;
   return {
     center,
     mPerDegLat: M_PER_DEG_LAT,
-    mPerDegLng,
+    mPerDegLng: perDegLng,
     lat,
     lng,
     toLatLng: (x, y) => ({ lat: round6(lat(y)), lng: round6(lng(x)) }),
-    x: (l) => (l - center.lng) * mPerDegLng,
+    x: (l) => (l - center.lng) * perDegLng,
     y: (l) => (l - center.lat) * M_PER_DEG_LAT,
   };
 }
 
-/** Six decimals is about 0.1 m: finer than GPS, shorter on the wire. */
-export const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+/** The point `metres` from `from` on compass heading `headingDeg` (flat, for short hops). */
+export function offsetBy(from: LatLng, metres: number, headingDeg: number): LatLng {
+  const h = (headingDeg * Math.PI) / 180;
+  return {
+    lat: from.lat + (metres * Math.cos(h)) / M_PER_DEG_LAT,
+    lng: from.lng + (metres * Math.sin(h)) / mPerDegLng(from.lat),
+  };
+}
 
 /** Distance from point p to segment ab, all in the same planar metres. */
 export function pointSegmentDistance(
