@@ -24,6 +24,37 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reports bad values and broken rules between variables together, every one', () => {
+    const env = {
+      PORT: 'eighty',
+      NOTIFY_SINK: 'webhook',
+      KAFKA_SASL_MECHANISM: 'plain',
+      TOPIC_REPLICATION_FACTOR: '1',
+      TOPIC_MIN_INSYNC_REPLICAS: '2',
+      COURIER_OFFLINE_AFTER_S: '600',
+      DELIVERY_ABANDON_AFTER_S: '300',
+      LOG_LEVEL: 'loud',
+    };
+    let message = '';
+    try {
+      loadConfig(['gateway'], env);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    const named = [
+      'PORT',
+      'LOG_LEVEL',
+      'OPS_TOKEN: required by the gateway role',
+      'TRACKING_SECRET: required by the gateway role',
+      'TOPIC_MIN_INSYNC_REPLICAS: must not exceed TOPIC_REPLICATION_FACTOR',
+      'KAFKA_SASL_USERNAME: required with KAFKA_SASL_MECHANISM',
+      'KAFKA_SASL_PASSWORD: required with KAFKA_SASL_MECHANISM',
+      'NOTIFY_WEBHOOK_URL: required when NOTIFY_SINK=webhook',
+      'DELIVERY_ABANDON_AFTER_S: must exceed COURIER_OFFLINE_AFTER_S',
+    ];
+    for (const part of named) expect(message).toContain(part);
+  });
+
   it('reads the WebSocket ping interval, 15 s by default, and refuses nonsense', () => {
     expect(loadConfig(['live-push'], {}).ws.pingIntervalMs).toBe(15_000);
     expect(loadConfig(['live-push'], { WS_PING_INTERVAL_MS: '500' }).ws.pingIntervalMs).toBe(500);

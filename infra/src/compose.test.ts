@@ -137,7 +137,14 @@ describe('Dockerfile', () => {
       '${NODE_IMAGE} AS runtime',
     ]);
     expect(stages[0]).toMatch(/RUN npm ci/);
-    expect(stages[0]).toMatch(/RUN npm run build -w contracts -w backend -w driver-simulator/);
+    // Every workspace the roles and the simulator import at run time is built, and copied over.
+    const built = /RUN npm run build((?: -w [\w-]+)+)/.exec(stages[0] ?? '')?.[1] ?? '';
+    for (const w of ['contracts', 'geo', 'backend', 'driver-simulator', 'web']) {
+      expect(built).toContain(`-w ${w}`);
+      expect(stages[0]).toContain(`COPY ${w}/package.json ${w}/`);
+    }
+    for (const w of ['contracts', 'geo', 'backend', 'driver-simulator'])
+      expect(stages[1]).toContain(`COPY --from=build /app/${w}/dist ${w}/dist`);
   });
 
   it('runs as a non-root user with production dependencies, the web app and a health check', () => {
