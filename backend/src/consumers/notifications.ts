@@ -2,10 +2,10 @@ import type { LocationRecord } from '@fleetstream/contracts';
 import type { AppContext, Stop } from '../context.js';
 import {
   DEFAULT_MILESTONE_SETTINGS,
-  applyPartition,
   silentSince,
   type MilestoneSettings,
 } from '../domain/milestones.js';
+import { applyPartition } from '../domain/milestone-partition.js';
 import { createRouteProgress } from '../domain/route-progress.js';
 import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';

@@ -2,15 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { LatLng, LocationRecord, NotificationRecord } from '@fleetstream/contracts';
 import {
   DEFAULT_MILESTONE_SETTINGS as S,
-  applyPartition,
   applyRecord,
   checkStall,
   newDeliveryState,
   silentSince,
-  type DecidedNotification,
   type DeliveryState,
-  type PartitionRecord,
 } from './milestones.js';
+import {
+  applyPartition,
+  type DecidedNotification,
+  type PartitionRecord,
+} from './milestone-partition.js';
 
 const dropoff: LatLng = { lat: 52.52, lng: 13.405 };
 const METRE_LAT = 1 / 111_320;

@@ -9,7 +9,7 @@ import type { DeliveryStore } from '../infra/delivery-store.js';
 import { keepAlive } from './liveness.js';
 import type { createLogWorkerHost } from './log-worker-host.js';
 import { OPS_PROTOCOL, tokenFrom } from './ops-socket.js';
-import { originAllowed, refuse } from './track-socket.js';
+import { originAllowed, refuse } from './upgrade.js';
 
 /** The statuses of this many active deliveries seed a new fleet view. */
 const SEED_DELIVERIES = 20_000;

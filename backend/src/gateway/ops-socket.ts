@@ -7,7 +7,7 @@ import { checkOpsToken } from '../http/ops-auth.js';
 import type { OpsStore } from '../infra/ops-store.js';
 import { keepAlive } from './liveness.js';
 import type { createSubscriptions } from './subscriptions.js';
-import { originAllowed, refuse } from './track-socket.js';
+import { originAllowed, refuse } from './upgrade.js';
 
 /** Browsers cannot set headers on a WebSocket: they offer the token as a subprotocol. */
 export const OPS_PROTOCOL = 'fleetstream-ops';

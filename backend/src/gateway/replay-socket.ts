@@ -16,7 +16,7 @@ import { keepAlive } from './liveness.js';
 import { OPS_PROTOCOL, tokenFrom } from './ops-socket.js';
 import type { ReplayDelivery } from './replay-players.js';
 import type { createLogWorkerHost } from './log-worker-host.js';
-import { originAllowed, refuse } from './track-socket.js';
+import { originAllowed, refuse } from './upgrade.js';
 
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 

@@ -1,4 +1,5 @@
-import type { DecidedNotification, DeliveryState } from '../domain/milestones.js';
+import type { DeliveryState } from '../domain/milestones.js';
+import type { DecidedNotification } from '../domain/milestone-partition.js';
 import type { RedisClient } from './redis.js';
 
 /**

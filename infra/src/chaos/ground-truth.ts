@@ -1,9 +1,9 @@
 import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
+import { type MilestoneSettings } from '@fleetstream/backend/domain/milestones';
 import {
   applyPartition,
-  type MilestoneSettings,
   type PartitionRecord,
-} from '@fleetstream/backend/domain/milestones';
+} from '@fleetstream/backend/domain/milestone-partition';
 import { readTopic } from '../testing/kafka-readback.js';
 
 /**

@@ -11,7 +11,8 @@ import {
   type TrackServerMessage,
 } from '@fleetstream/contracts';
 import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
-import { DEFAULT_MILESTONE_SETTINGS, applyPartition } from '@fleetstream/backend/domain/milestones';
+import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
+import { applyPartition } from '@fleetstream/backend/domain/milestone-partition';
 import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
 import { analyticsTrace } from '@fleetstream/backend/testing/analytics-trace';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { type LocationRecord } from '@fleetstream/contracts';
 import { polylineLength, toPolyline } from '@fleetstream/geo';
+import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
 import {
-  DEFAULT_MILESTONE_SETTINGS,
   applyPartition,
   type PartitionRecord,
-} from '@fleetstream/backend/domain/milestones';
+} from '@fleetstream/backend/domain/milestone-partition';
 import { createRoadNetwork } from '@fleetstream/backend/domain/road-network';
 import { createRouteProgress } from '@fleetstream/backend/domain/route-progress';
 import { createFleet } from '@fleetstream/driver-simulator/fleet';

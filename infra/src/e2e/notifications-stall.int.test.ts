@@ -4,7 +4,8 @@ import {
   encodeLocationRecord,
   type LocationRecord,
 } from '@fleetstream/contracts';
-import { DEFAULT_MILESTONE_SETTINGS, applyPartition } from '@fleetstream/backend/domain/milestones';
+import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
+import { applyPartition } from '@fleetstream/backend/domain/milestone-partition';
 import { createKafka } from '@fleetstream/backend/infra/kafka';
 import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
