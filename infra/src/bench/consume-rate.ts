@@ -31,8 +31,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Kafka, Partitioners, logLevel, type Admin } from 'kafkajs';
-import { Redis } from 'ioredis';
 import {
   GROUPS,
   TOPICS,
@@ -46,6 +44,7 @@ import { repoRoot } from '../paths.js';
 import type { ConsumeRateResult } from './consume-rate-result.js';
 import { startBenchEnvironment, type BenchEnvironment } from './environment.js';
 import { M_PER_DEG_LAT, mPerDegLng } from '@fleetstream/geo';
+import { Partitioners, quietKafka, Redis, type Admin, type Kafka } from '../testing/clients.js';
 
 const ROLE_OF_GROUP = {
   [GROUPS.livePush]: 'live-push',
@@ -632,11 +631,7 @@ async function main() {
     brokers = env.brokers;
     redisUrl = env.redisUrl;
   }
-  const kafka = new Kafka({
-    clientId: 'fleetstream-consume-rate',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = quietKafka('fleetstream-consume-rate', brokers.split(','));
   const admin = kafka.admin();
   await admin.connect();
   const redis = new Redis(redisUrl, { lazyConnect: true });

@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
 import { M_PER_DEG_LAT, mPerDegLng } from '@fleetstream/geo';
+import { Partitioners, quietKafka, type Producer } from '../testing/clients.js';
 
 export interface FleetStats {
   /** Records due by the schedule so far (what the fleet offered). */
@@ -84,11 +84,7 @@ export class OpenLoopFleet {
     private readonly o: { brokers: string[]; topic: string; tag: string },
     private readonly onError: (err: Error) => void,
   ) {
-    const kafka = new Kafka({
-      clientId: `fleetstream-bench-${o.tag}`,
-      brokers: o.brokers,
-      logLevel: logLevel.NOTHING,
-    });
+    const kafka = quietKafka(`fleetstream-bench-${o.tag}`, o.brokers);
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,

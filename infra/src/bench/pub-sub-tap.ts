@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import { feedPattern, readFeed } from '@fleetstream/backend/domain/live-feed';
 import { LatencyRecorder, preciseWallClock } from './histogram.js';
+import { Redis } from '../testing/clients.js';
 
 const TS = /"ts":(\d+)/;
 

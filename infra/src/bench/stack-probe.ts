@@ -1,12 +1,11 @@
 import { trackingPath } from '@fleetstream/backend/domain/tracking-token';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { Redis } from 'ioredis';
 import { GROUPS, TOPICS } from '@fleetstream/contracts';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tailFile } from '../managed-process.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
 import type { BenchEnvironment } from './environment.js';
+import { quietKafka, Redis, type Admin } from '../testing/clients.js';
 
 export const BENCH_ROLES = ['gateway', 'live-push', 'analytics', 'notifications', 'ops'] as const;
 export const LOCATION_GROUPS = [GROUPS.livePush, GROUPS.analytics, GROUPS.notifications] as const;
@@ -69,11 +68,7 @@ export async function startBenchStack(env: BenchEnvironment): Promise<BenchStack
     [GROUPS.analytics]: `${ns}${GROUPS.analytics}`,
     [GROUPS.notifications]: `${ns}${GROUPS.notifications}`,
   } as BenchStack['groups'];
-  const kafka = new Kafka({
-    clientId: 'fleetstream-bench-probe',
-    brokers: env.brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = quietKafka('fleetstream-bench-probe', env.brokers.split(','));
   let admin: Admin | null = null;
   const redis = new Redis(env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();

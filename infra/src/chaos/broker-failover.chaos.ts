@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import {
   AnalyticsSummarySchema,
@@ -24,6 +23,7 @@ import {
 } from './ground-truth.js';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { superviseRoles, type RoleSupervisor } from './supervision.js';
+import { quietKafka, type Kafka } from '../testing/clients.js';
 
 /**
  * Broker failover on a real 3-node KRaft cluster (RF 3, min.insync.replicas 2, acks=all): the
@@ -136,7 +136,7 @@ it(
     const brokers = cluster.brokers.join(',');
     const topic = `${stack.namespace}delivery-location`;
     const ackedLog = path.join(dir, 'acked.log');
-    const admin = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
+    const admin = quietKafka('failover-admin', cluster.brokers).admin();
     await admin.connect();
     const t0 = Date.now();
     const since = (t: number) => Math.round((Date.now() - t) / 100) / 10;

@@ -1,14 +1,10 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { expect, inject, it } from 'vitest';
 import { saveScreenshot, useBrowserStack } from '../testing/browser-stack.js';
+import { quietKafka } from '../testing/clients.js';
 
 /** Completed trips of a few extra drivers, so the duration histogram has bars at once. */
 async function produceCompletedTrips(brokers: string, topic: string): Promise<void> {
-  const kafka = new Kafka({
-    clientId: 'analytics-e2e',
-    brokers: [brokers],
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = quietKafka('analytics-e2e', [brokers]);
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const now = Date.now();

@@ -1,9 +1,9 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { DLQ_HEADERS, decodeLocationRecord } from '@fleetstream/contracts';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
 import { startTestStack, type TestStack } from '../testing/stack.js';
+import { quietKafka } from '../testing/clients.js';
 
 /**
  * Reliability: 10,000 malformed records mixed with 10,000 valid ones. Every group dead-letters
@@ -50,11 +50,9 @@ it(
   async () => {
     const brokers = inject('kafkaBrokers');
     const topic = `${stack.namespace}delivery-location`;
-    const producer = new Kafka({
-      clientId: 'malformed-e2e',
-      brokers: brokers.split(','),
-      logLevel: logLevel.NOTHING,
-    }).producer({ allowAutoTopicCreation: false });
+    const producer = quietKafka('malformed-e2e', brokers.split(',')).producer({
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     const now = Date.now();
     const valid: { key: string; value: Buffer }[] = [];

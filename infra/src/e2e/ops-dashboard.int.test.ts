@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import { expect, it } from 'vitest';
 import { createParkedNotifications } from '@fleetstream/backend/infra/parked-notifications';
 import { saveScreenshot, useBrowserStack } from '../testing/browser-stack.js';
+import { Redis } from '../testing/clients.js';
 
 const t = useBrowserStack({
   roles: ['gateway', 'live-push', 'ops'],

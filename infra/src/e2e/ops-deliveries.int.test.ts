@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Page } from 'playwright-core';
 import { afterAll, expect, inject, it } from 'vitest';
 import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
@@ -10,6 +9,7 @@ import { createKafka } from '@fleetstream/backend/infra/kafka';
 import { startProducer, type RecordProducer } from '@fleetstream/backend/infra/kafka-producers';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { saveScreenshot, useBrowserStack } from '../testing/browser-stack.js';
+import { Redis } from '../testing/clients.js';
 
 const SEEDED = 10_000;
 const OFFLINE_AFTER_S = 10;

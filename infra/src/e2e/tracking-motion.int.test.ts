@@ -1,7 +1,7 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, expect, inject, it } from 'vitest';
 import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
 import { saveScreenshot, useBrowserStack } from '../testing/browser-stack.js';
+import { quietKafka, type Producer } from '../testing/clients.js';
 
 /**
  * Issue 5 acceptance in a real browser: smooth motion at 1 Hz fixes, resume after the server
@@ -28,11 +28,9 @@ it(
   { timeout: 150_000 },
   async () => {
     const topic = `${t.stack.namespace}delivery-location`;
-    producer = new Kafka({
-      clientId: 'motion-e2e',
-      brokers: inject('kafkaBrokers').split(','),
-      logLevel: logLevel.NOTHING,
-    }).producer({ allowAutoTopicCreation: false });
+    producer = quietKafka('motion-e2e', inject('kafkaBrokers').split(',')).producer({
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
     let seq = 0;
     const send = (record: Record<string, unknown>) =>
