@@ -62,12 +62,6 @@ const EnvObject = z.object({
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-  /**
-   * Fault injection for the reliability tests: consumers wait this long between applying a
-   * chunk and resolving its offsets, widening the window a crash can fall into. Never set it
-   * in production.
-   */
-  FAULT_APPLY_TO_COMMIT_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key we write. */
   REDIS_PREFIX: z.string().min(1).default('fleetstream:'),

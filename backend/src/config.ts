@@ -62,7 +62,6 @@ function buildConfig(roles: readonly Role[], e: Env) {
       livePushFetchWaitMs: e.LIVE_PUSH_FETCH_WAIT_MS,
       /** After an empty live-push fetch, the next waits this long for any record (0: off). */
       livePushIdleFetchWaitMs: e.LIVE_PUSH_IDLE_FETCH_WAIT_MS,
-      faultApplyToCommitDelayMs: e.FAULT_APPLY_TO_COMMIT_DELAY_MS,
       replicationFactor: e.TOPIC_REPLICATION_FACTOR,
       minInsyncReplicas: e.TOPIC_MIN_INSYNC_REPLICAS ?? (e.TOPIC_REPLICATION_FACTOR >= 3 ? 2 : 1),
       ssl: e.KAFKA_SSL,

@@ -57,7 +57,6 @@ export async function startGroupMember(
     ...o,
     sessionTimeoutMs: k.sessionTimeoutMs,
     commitIntervalMs: k.commitIntervalMs,
-    faultApplyToCommitDelayMs: k.faultApplyToCommitDelayMs,
     onFatal: ctx.fatal,
   });
   const stopControl = await followGroupControl(ctx, o.groupId, consumer);

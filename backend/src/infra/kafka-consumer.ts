@@ -75,8 +75,6 @@ export interface BatchConsumerOptions {
   sessionTimeoutMs?: number;
   /** How often handled offsets are committed in 'auto' mode. @default 1000 */
   commitIntervalMs?: number;
-  /** Fault injection: a pause between a handled chunk and its offsets. @default 0 */
-  faultApplyToCommitDelayMs?: number;
   /** Called when kafkajs gives up (CRASH without restart): the process should exit. */
   onFatal(err: Error): void;
   /** Called with the member's partitions each time it joins the group (after a rebalance). */
@@ -165,8 +163,6 @@ export async function startBatchConsumer(
           timestamp: Number(m.timestamp),
         })),
       });
-      if (o.faultApplyToCommitDelayMs)
-        await new Promise((r) => setTimeout(r, o.faultApplyToCommitDelayMs));
       const last = chunk[chunk.length - 1]!.offset;
       payload.resolveOffset(last);
       if (o.commit !== 'transaction') await payload.commitOffsetsIfNecessary();

@@ -29,7 +29,6 @@ beforeAll(async () => {
     env: {
       LOCATION_PARTITIONS: '6',
       KAFKA_COMMIT_INTERVAL_MS: '5000',
-      FAULT_APPLY_TO_COMMIT_DELAY_MS: '50',
       // The trace's fix times run ahead of the broker's (it spans minutes from a past start).
       RECORD_MAX_FUTURE_MS: '86400000',
     },
