@@ -1,33 +1,9 @@
-import type { LatencySummary } from './histogram.js';
 import { bestConsumeRates, bestFanOut, describeUsage, targets } from './report-figures.js';
 import type { BenchReport } from './report.js';
+import { s1Section } from './report-markdown-s1.js';
+import { s2Section } from './report-markdown-s2.js';
 import { s3Section } from './report-markdown-s3.js';
 import { n, table } from './report-table.js';
-
-const latencyRow = (name: string, l: LatencySummary) => [
-  name,
-  n(l.count),
-  n(l.p50, 1),
-  n(l.p90, 1),
-  n(l.p99, 1),
-  n(l.p999, 1),
-  n(l.max, 1),
-];
-
-/** The platform's own processes: what a fix costs, without the benchmark's load and customers. */
-const PIPELINE = ['kafka', 'redis', 'gateway', 'live-push', 'analytics', 'notifications', 'ops'];
-
-const PROCESSES = [
-  'kafka',
-  'redis',
-  'gateway',
-  'live-push',
-  'analytics',
-  'notifications',
-  'ops',
-  'load generator',
-  'bench clients',
-];
 
 function noise(r: BenchReport): string {
   const windows = [
@@ -130,203 +106,6 @@ function s0(r: BenchReport): string[] {
     '',
     "A group's rate is a floor of its capacity unless it fell behind: while it keeps up it " +
       'consumes only what is offered.',
-    '',
-  ];
-}
-
-function s1(r: BenchReport): string[] {
-  if (!r.s1) return [];
-  const s = r.s1;
-  return [
-    '## S1 — latency floor',
-    '',
-    `${s.drivers} drivers at ${s.hz} Hz, ${s.clients} customers on ${s.clients} deliveries, ` +
-      `${s.measureS} s measured after warm-up. Latency = receive time − the fix's intended send ` +
-      `time (ms).`,
-    '',
-    table(
-      ['leg', 'samples', 'p50', 'p90', 'p99', 'p99.9', 'max'],
-      [
-        latencyRow('fix → customer WebSocket', s.fixToClient),
-        latencyRow('fix → applied by live-push', s.fixToApplied),
-        latencyRow('applied → customer', s.appliedToClient),
-        latencyRow('fix → Redis pub/sub, all deliveries', s.fixToPubSub),
-      ],
-    ),
-    '',
-    `With ${n(s.fixToClient.count)} samples, p99.9 is close to the maximum. ` +
-      describeUsage(s.usage, r.machine.cores) +
-      '.',
-    '',
-    ...s1Replays(s, r.machine.cores),
-  ];
-}
-
-/** S1's second window: the same customers while fleet replays of the log play. */
-function s1Replays(s: NonNullable<BenchReport['s1']>, cores: number): string[] {
-  const w = s.withReplays;
-  if (!w) return [];
-  const gw = (u: typeof s.usage) => n(u.processes['gateway']?.cpuPct);
-  const ratio = w.fixToClient.p99 / s.fixToClient.p99;
-  return [
-    `**With ${w.replays} fleet replays at ${w.speed}×** (each of the ${n(w.windowS)} s of the ` +
-      `log so far, started over when it ends: ${n(w.loops)} plays in the window), a second ` +
-      `window of ${s.measureS} s with the same customers:`,
-    '',
-    table(
-      [
-        'window',
-        'samples',
-        'p50',
-        'p99',
-        'max',
-        'gateway CPU %',
-        'replay frames/s',
-        'couriers/s',
-        'KiB/s',
-      ],
-      [
-        [
-          'without replays',
-          n(s.fixToClient.count),
-          n(s.fixToClient.p50, 1),
-          n(s.fixToClient.p99, 1),
-          n(s.fixToClient.max, 1),
-          gw(s.usage),
-          '–',
-          '–',
-          '–',
-        ],
-        [
-          `${w.replays} replays at ${w.speed}×`,
-          n(w.fixToClient.count),
-          n(w.fixToClient.p50, 1),
-          n(w.fixToClient.p99, 1),
-          n(w.fixToClient.max, 1),
-          gw(w.usage),
-          n(w.framesPerS, 1),
-          n(w.couriersPerS),
-          n(w.kbPerS),
-        ],
-      ],
-    ),
-    '',
-    `Customer p99 with the replays is ${n(ratio * 100)} % of the p99 without them ` +
-      `(the goal is at most 120 %)` +
-      (w.errors > 0 ? `; ${n(w.errors)} replays ended in an error` : '') +
-      '. ' +
-      describeUsage(w.usage, cores) +
-      '.',
-    '',
-  ];
-}
-
-function s2(r: BenchReport): string[] {
-  if (!r.s2) return [];
-  const s = r.s2;
-  const groups = ['live-push', 'analytics', 'notifications'];
-  const knee = s.steps.find((x) => x.knee);
-  const cores = r.machine.cores;
-  return [
-    '## S2 — ingest ramp',
-    '',
-    `Drivers at ${s.hz} Hz, ${s.settleS} s to settle then ${s.measureS} s measured per step, ` +
-      (s.clients === 0
-        ? 'every active delivery followed by one customer socket (in client processes of their ' +
-          'own), each timing every position it gets. The knee'
-        : `${s.clients} customers timing positions. The knee`) +
-      ` is the first step where p99 passes ` +
-      `${s.p99LimitMs} ms or a group's lag keeps growing (trend above 5 % of the offered rate ` +
-      'and more than 2 s of records behind); the ramp stops one step past it. Lag is ' +
-      'end offset − committed offset on delivery-location, read with the kafkajs admin.',
-    '',
-    table(
-      [
-        'drivers',
-        'offered/s',
-        'produced/s',
-        ...groups.map((g) => `${g}/s`),
-        ...groups.map((g) => `${g} lag (trend/s)`),
-        'customers',
-        'p50 ms',
-        'p99 ms',
-        'max ms',
-        '',
-      ],
-      s.steps.map((x) => [
-        n(x.drivers),
-        n(x.offeredPerS),
-        n(x.producedPerS),
-        ...groups.map((g) => n(x.groups[g]?.consumedPerS)),
-        ...groups.map((g) => `${n(x.groups[g]?.lagEnd)} (${n(x.groups[g]?.lagSlopePerS)})`),
-        x.customers === undefined
-          ? '–'
-          : `${n(x.customers)}${x.customerFailures ? ` (${n(x.customerFailures)} failed)` : ''}`,
-        n(x.latency.p50, 1),
-        n(x.latency.p99, 1),
-        n(x.latency.max, 1),
-        x.knee ? `**knee**: ${x.kneeReasons.join('; ')}` : '',
-      ]),
-    ),
-    '',
-    'CPU per process, % of one core (the machine has ' +
-      `${cores * 100} %); "other" is work outside the benchmark, steal included:`,
-    '',
-    table(
-      ['drivers', ...PROCESSES, 'other', 'steal', 'machine'],
-      s.steps.map((x) => [
-        n(x.drivers),
-        ...PROCESSES.map((p) => n(x.usage.processes[p]?.cpuPct)),
-        n(x.usage.otherPct),
-        n(x.usage.stealPct),
-        n(x.usage.machineBusyPct),
-      ]),
-    ),
-    '',
-    'The cost of a fix: CPU microseconds per offered fix, per process (CPU % ÷ 100 × 10⁶ ÷ ' +
-      'fixes/s). The pipeline is the broker, Redis and the five roles; the load generator and ' +
-      'the customers are the benchmark, not the platform (the design asks ≤ 100 µs at 5,000 ' +
-      'fixes/s):',
-    '',
-    table(
-      ['drivers', ...PIPELINE, 'pipeline'],
-      s.steps.map((x) => {
-        const us = (p: string) =>
-          (((x.usage.processes[p]?.cpuPct ?? NaN) / 100) * 1e6) / x.offeredPerS;
-        return [
-          n(x.drivers),
-          ...PIPELINE.map((p) => n(us(p))),
-          `**${n(PIPELINE.reduce((sum, p) => sum + us(p), 0))}**`,
-        ];
-      }),
-    ),
-    '',
-    'RSS per process at the end of each step, MiB:',
-    '',
-    table(
-      ['drivers', ...PROCESSES],
-      s.steps.map((x) => [n(x.drivers), ...PROCESSES.map((p) => n(x.usage.processes[p]?.rssMiB))]),
-    ),
-    '',
-    'Event-loop delay p99, ms (gateway from its /metrics; the consumer roles and ops do not ' +
-      'report theirs: not measured):',
-    '',
-    table(
-      ['drivers', 'gateway', 'load generator', 'bench clients', 'generator worst lateness'],
-      s.steps.map((x) => [
-        n(x.drivers),
-        n(x.eventLoopP99Ms.gateway, 1),
-        n(x.eventLoopP99Ms['load generator'], 1),
-        n(x.eventLoopP99Ms['bench clients'], 1),
-        n(x.generatorLateMaxMs),
-      ]),
-    ),
-    '',
-    knee
-      ? `**Knee at ${n(knee.drivers)} drivers** (${knee.kneeReasons.join('; ')}); the last step ` +
-        `that held was ${s.lastGoodDrivers === null ? 'none' : n(s.lastGoodDrivers)}. At the ` +
-        `knee: ${describeUsage(knee.usage, cores)}.`
-      : `No knee up to ${n(s.steps.at(-1)?.drivers)} drivers.`,
     '',
   ];
 }
@@ -458,8 +237,8 @@ export function renderMarkdown(r: BenchReport): string {
     ),
     '',
     ...s0(r),
-    ...s1(r),
-    ...s2(r),
+    ...s1Section(r),
+    ...s2Section(r),
     ...s3Section(r),
     ...s4(r),
     ...s5(r),

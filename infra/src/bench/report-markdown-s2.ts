@@ -1,0 +1,129 @@
+import { describeUsage } from './report-figures.js';
+import type { BenchReport } from './report.js';
+import { n, table } from './report-table.js';
+
+/** The platform's own processes: what a fix costs, without the benchmark's load and customers. */
+const PIPELINE = ['kafka', 'redis', 'gateway', 'live-push', 'analytics', 'notifications', 'ops'];
+
+const PROCESSES = [
+  'kafka',
+  'redis',
+  'gateway',
+  'live-push',
+  'analytics',
+  'notifications',
+  'ops',
+  'load generator',
+  'bench clients',
+];
+
+/** The S2 section of docs/benchmarks.md: the ramp, what a fix costs, memory, event-loop delay. */
+export function s2Section(r: BenchReport): string[] {
+  if (!r.s2) return [];
+  const s = r.s2;
+  const groups = ['live-push', 'analytics', 'notifications'];
+  const knee = s.steps.find((x) => x.knee);
+  const cores = r.machine.cores;
+  return [
+    '## S2 — ingest ramp',
+    '',
+    `Drivers at ${s.hz} Hz, ${s.settleS} s to settle then ${s.measureS} s measured per step, ` +
+      (s.clients === 0
+        ? 'every active delivery followed by one customer socket (in client processes of their ' +
+          'own), each timing every position it gets. The knee'
+        : `${s.clients} customers timing positions. The knee`) +
+      ` is the first step where p99 passes ` +
+      `${s.p99LimitMs} ms or a group's lag keeps growing (trend above 5 % of the offered rate ` +
+      'and more than 2 s of records behind); the ramp stops one step past it. Lag is ' +
+      'end offset − committed offset on delivery-location, read with the kafkajs admin.',
+    '',
+    table(
+      [
+        'drivers',
+        'offered/s',
+        'produced/s',
+        ...groups.map((g) => `${g}/s`),
+        ...groups.map((g) => `${g} lag (trend/s)`),
+        'customers',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        '',
+      ],
+      s.steps.map((x) => [
+        n(x.drivers),
+        n(x.offeredPerS),
+        n(x.producedPerS),
+        ...groups.map((g) => n(x.groups[g]?.consumedPerS)),
+        ...groups.map((g) => `${n(x.groups[g]?.lagEnd)} (${n(x.groups[g]?.lagSlopePerS)})`),
+        x.customers === undefined
+          ? '–'
+          : `${n(x.customers)}${x.customerFailures ? ` (${n(x.customerFailures)} failed)` : ''}`,
+        n(x.latency.p50, 1),
+        n(x.latency.p99, 1),
+        n(x.latency.max, 1),
+        x.knee ? `**knee**: ${x.kneeReasons.join('; ')}` : '',
+      ]),
+    ),
+    '',
+    'CPU per process, % of one core (the machine has ' +
+      `${cores * 100} %); "other" is work outside the benchmark, steal included:`,
+    '',
+    table(
+      ['drivers', ...PROCESSES, 'other', 'steal', 'machine'],
+      s.steps.map((x) => [
+        n(x.drivers),
+        ...PROCESSES.map((p) => n(x.usage.processes[p]?.cpuPct)),
+        n(x.usage.otherPct),
+        n(x.usage.stealPct),
+        n(x.usage.machineBusyPct),
+      ]),
+    ),
+    '',
+    'The cost of a fix: CPU microseconds per offered fix, per process (CPU % ÷ 100 × 10⁶ ÷ ' +
+      'fixes/s). The pipeline is the broker, Redis and the five roles; the load generator and ' +
+      'the customers are the benchmark, not the platform (the design asks ≤ 100 µs at 5,000 ' +
+      'fixes/s):',
+    '',
+    table(
+      ['drivers', ...PIPELINE, 'pipeline'],
+      s.steps.map((x) => {
+        const us = (p: string) =>
+          (((x.usage.processes[p]?.cpuPct ?? NaN) / 100) * 1e6) / x.offeredPerS;
+        return [
+          n(x.drivers),
+          ...PIPELINE.map((p) => n(us(p))),
+          `**${n(PIPELINE.reduce((sum, p) => sum + us(p), 0))}**`,
+        ];
+      }),
+    ),
+    '',
+    'RSS per process at the end of each step, MiB:',
+    '',
+    table(
+      ['drivers', ...PROCESSES],
+      s.steps.map((x) => [n(x.drivers), ...PROCESSES.map((p) => n(x.usage.processes[p]?.rssMiB))]),
+    ),
+    '',
+    'Event-loop delay p99, ms (gateway from its /metrics; the consumer roles and ops do not ' +
+      'report theirs: not measured):',
+    '',
+    table(
+      ['drivers', 'gateway', 'load generator', 'bench clients', 'generator worst lateness'],
+      s.steps.map((x) => [
+        n(x.drivers),
+        n(x.eventLoopP99Ms.gateway, 1),
+        n(x.eventLoopP99Ms['load generator'], 1),
+        n(x.eventLoopP99Ms['bench clients'], 1),
+        n(x.generatorLateMaxMs),
+      ]),
+    ),
+    '',
+    knee
+      ? `**Knee at ${n(knee.drivers)} drivers** (${knee.kneeReasons.join('; ')}); the last step ` +
+        `that held was ${s.lastGoodDrivers === null ? 'none' : n(s.lastGoodDrivers)}. At the ` +
+        `knee: ${describeUsage(knee.usage, cores)}.`
+      : `No knee up to ${n(s.steps.at(-1)?.drivers)} drivers.`,
+    '',
+  ];
+}
