@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, inject, it, onTestFailed } from 'vitest';
 import { NotificationRecordSchema, type NotificationRecord } from '@fleetstream/contracts';
 import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
+import { createRng } from '@fleetstream/driver-simulator/rng';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { tailFile } from '../managed-process.js';
 import { groupLag, readTopic } from '../testing/kafka-readback.js';
@@ -99,8 +100,10 @@ it(
       '--quiet',
     ]);
     let worker = stack.process('notifications');
+    // Seeded: a failure replays with the same kill times.
+    const random = createRng(17);
     for (let kill = 1; kill <= KILLS; kill++) {
-      await new Promise((r) => setTimeout(r, 5_000 + Math.random() * 8_000));
+      await new Promise((r) => setTimeout(r, 5_000 + random() * 8_000));
       worker.child.kill('SIGKILL');
       await worker.exited;
       worker = stack.spawn(`notifications-${kill}`, 'backend/src/main.ts', ['notifications']);
