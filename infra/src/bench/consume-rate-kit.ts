@@ -12,6 +12,7 @@ import {
 } from '@fleetstream/contracts';
 import { M_PER_DEG_LAT, mPerDegLng } from '@fleetstream/geo';
 import { Partitioners, type Admin, type Kafka, type Redis } from '../testing/clients.js';
+import { emptyConsume } from './ceilings/kafka-ceiling.js';
 
 export const ROLE_OF_GROUP = {
   [GROUPS.livePush]: 'live-push',
@@ -112,33 +113,9 @@ export async function committed(admin: Admin, groupId: string, topic: string): P
 
 /** An empty eachBatch with our groups' fetch settings: what kafkajs alone can do here. */
 export async function rawConsume(kafka: Kafka, topic: string, total: number, timeoutS: number) {
-  const consumer = kafka.consumer({
-    groupId: `${topic}-raw-${randomUUID().slice(0, 6)}`,
-    allowAutoTopicCreation: false,
-    maxBytesPerPartition: 1024 * 1024,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  let consumed = 0;
-  let first = 0;
-  let last = 0;
-  await new Promise<void>((resolve) => {
-    const timeout = setTimeout(resolve, timeoutS * 1000);
-    void consumer.run({
-      partitionsConsumedConcurrently: 1,
-      eachBatch: async ({ batch }) => {
-        if (first === 0) first = performance.now();
-        consumed += batch.messages.length;
-        last = performance.now();
-        if (consumed >= total) {
-          clearTimeout(timeout);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return consumed / Math.max(0.001, (last - first) / 1000);
+  const groupId = `${topic}-raw-${randomUUID().slice(0, 6)}`;
+  const read = await emptyConsume(kafka, topic, groupId, total, timeoutS);
+  return read.consumed / read.seconds;
 }
 
 /** A backend to measure: this checkout, or the baseline. */
