@@ -1,4 +1,4 @@
-import { M_PER_DEG_LAT, type LatLng } from './earth.js';
+import { M_PER_DEG_LAT, headingOf, mPerDegLng, type LatLng } from './earth.js';
 
 /**
  * Route geometry shared by the server (progress and ETA) and the tracking page (motion along
@@ -11,13 +11,10 @@ export interface Polyline {
   readonly cum: readonly number[];
 }
 
-const M_PER_DEG = M_PER_DEG_LAT;
-const cosLat = (lat: number) => Math.cos((lat * Math.PI) / 180);
-
 /** Straight-line metres between two nearby points. */
 export function flatDistanceM(a: LatLng, b: LatLng): number {
-  const dx = (b.lng - a.lng) * M_PER_DEG * cosLat((a.lat + b.lat) / 2);
-  const dy = (b.lat - a.lat) * M_PER_DEG;
+  const dx = (b.lng - a.lng) * mPerDegLng((a.lat + b.lat) / 2);
+  const dy = (b.lat - a.lat) * M_PER_DEG_LAT;
   return Math.hypot(dx, dy);
 }
 
@@ -64,15 +61,15 @@ export function pointAt(p: Polyline, s: number): LatLng & { headingDeg: number }
  */
 export function project(p: Polyline, q: LatLng, fromS = 0): { s: number; offM: number } {
   let best = { s: 0, offM: Infinity };
-  const kx = M_PER_DEG * cosLat(q.lat);
+  const kx = mPerDegLng(q.lat);
   for (let i = 1; i < p.points.length; i++) {
     if (p.cum[i]! < fromS) continue;
     const a = p.points[i - 1]!;
     const b = p.points[i]!;
     const ax = (a.lng - q.lng) * kx;
-    const ay = (a.lat - q.lat) * M_PER_DEG;
+    const ay = (a.lat - q.lat) * M_PER_DEG_LAT;
     const bx = (b.lng - q.lng) * kx;
-    const by = (b.lat - q.lat) * M_PER_DEG;
+    const by = (b.lat - q.lat) * M_PER_DEG_LAT;
     const dx = bx - ax;
     const dy = by - ay;
     const len2 = dx * dx + dy * dy;
@@ -84,8 +81,10 @@ export function project(p: Polyline, q: LatLng, fromS = 0): { s: number; offM: n
   return best;
 }
 
+/** Compass heading from a to b, on the flat approximation. */
 function bearing(a: LatLng, b: LatLng): number {
-  const dx = (b.lng - a.lng) * cosLat((a.lat + b.lat) / 2);
-  const dy = b.lat - a.lat;
-  return ((Math.atan2(dx, dy) * 180) / Math.PI + 360) % 360;
+  return headingOf(
+    (b.lng - a.lng) * mPerDegLng((a.lat + b.lat) / 2),
+    (b.lat - a.lat) * M_PER_DEG_LAT,
+  );
 }
