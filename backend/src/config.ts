@@ -1,4 +1,4 @@
-import { GROUPS, TOPICS } from '@fleetstream/contracts';
+import { GROUPS, TOPICS, formatIssues } from '@fleetstream/contracts';
 import { envSchema, type Env, type Role } from './config-env.js';
 import { AppError } from './errors.js';
 
@@ -38,11 +38,10 @@ function mapValues<T extends Record<string, string>>(
 export function loadConfig(roles: readonly Role[], env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema(roles).safeParse(env);
   if (!parsed.success)
+    // Every problem, not the first few: whoever starts it fixes them all in one go.
     throw new AppError(
       'CONFIG_INVALID',
-      `invalid configuration: ${parsed.error.issues
-        .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
-        .join('; ')}`,
+      `invalid configuration: ${formatIssues(parsed.error, Infinity)}`,
     );
   return deepFreeze(buildConfig(roles, parsed.data));
 }

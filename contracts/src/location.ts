@@ -119,10 +119,10 @@ export function decodeLocationRecord(
   return { ok: true, value: parsed.data };
 }
 
-/** `path: message; path: message`, short enough for a header or a log line. */
-export function formatIssues(error: z.ZodError): string {
+/** `path: message; path: message`, the first `limit` of them: short enough for a header or a log line. */
+export function formatIssues(error: z.ZodError, limit = 5): string {
   return error.issues
-    .slice(0, 5)
+    .slice(0, limit)
     .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
     .join('; ');
 }
