@@ -29,7 +29,7 @@ const HELD_FLUSH_MS = 250;
  * messages, framed once for all their recipients, are written to it directly, in order with
  * whatever ws sends (both write synchronously, and no compression or fragmentation is on).
  */
-type TrackClient = WebSocket & { deliveryId?: string; raw?: Duplex };
+type TrackClient = WebSocket & { deliveryId?: string; raw: Duplex };
 
 export interface TrackSocketDeps {
   ctx: AppContext;
@@ -109,8 +109,7 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
     }
     // Always a text frame: browsers parse it as JSON.
     if (typeof message === 'string') ws.send(message, { binary: false });
-    else if (ws.raw) ws.raw.write(message.frame);
-    else ws.send(message.payload, { binary: false });
+    else ws.raw.write(message.frame);
     stats.maxQueuedBytes = Math.max(stats.maxQueuedBytes, ws.bufferedAmount);
     return true;
   };
@@ -118,7 +117,8 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
   const liveness = keepAlive(wss, ctx.config.ws.pingIntervalMs, {
     onSilent: () => stats.unresponsive++,
     // The page cannot see pings: a small message lets it notice a half-open link too.
-    beforePing: (ws) => write(ws, heartbeat()),
+    // Every client of this server was upgraded in handleUpgrade; a heartbeat goes through ws.
+    beforePing: (ws) => write(ws as TrackClient, heartbeat()),
   });
 
   function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {

@@ -1,9 +1,7 @@
 import type { Duplex } from 'node:stream';
 
-/**
- * What every WebSocket endpoint of the gateway does at the upgrade, before a socket exists:
- * check the page's Origin, and refuse with a plain HTTP answer.
- */
+// What every WebSocket endpoint of the gateway does at the upgrade, before a socket exists:
+// check the page's Origin, and refuse with a plain HTTP answer.
 
 /** Writes an HTTP error on a socket that asked to upgrade, before any WebSocket exists. */
 export function refuse(

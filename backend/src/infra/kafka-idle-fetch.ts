@@ -79,7 +79,11 @@ function install(): void {
  * fetch that brought nothing (0: never).
  */
 export function setIdleFetchWait(groupId: string, idleWaitMs: number): void {
+  if (idleWaitMs <= 0) {
+    idleWaits.delete(groupId);
+    return;
+  }
+  // Only processes with a group that asks for it wrap kafkajs at all.
   install();
-  if (idleWaitMs > 0) idleWaits.set(groupId, idleWaitMs);
-  else idleWaits.delete(groupId);
+  idleWaits.set(groupId, idleWaitMs);
 }
