@@ -2,13 +2,13 @@ import { describeUsage, s3Caveat, saturated, SATURATED_SHARE } from './report-fi
 import type { BenchReport } from './report.js';
 import { n, table } from './report-table.js';
 
-/** The S3 section of docs/benchmarks.md: one row per step, then what limited the ramp. */
 /** The gateway's µs a message against bare `ws`'s: `1.45× (12.1 paced)`. */
 const rawCell = (us: number | undefined, raw: { us: number; paced: boolean } | undefined) =>
   us !== undefined && raw
     ? `${n(us / raw.us, 2)}× (${n(raw.us, 1)} ${raw.paced ? 'paced' : 'saturated'})`
     : '–';
 
+/** The S3 section of docs/benchmarks.md: one row per step, then what limited the ramp. */
 export function s3Section(r: BenchReport): string[] {
   if (!r.s3) return [];
   const s = r.s3;
@@ -89,6 +89,7 @@ export function s3Section(r: BenchReport): string[] {
       ],
       s.steps.map((x) => {
         const caveat = s3Caveat(x, r);
+        const us = perMessageUs(x);
         return [
           x.wanted !== undefined && x.clients < x.wanted
             ? `**${n(x.clients)} of ${n(x.wanted)}**`
@@ -111,8 +112,8 @@ export function s3Section(r: BenchReport): string[] {
           n(x.latency.max, 1),
           n(x.pubSubLatency?.p99, 1),
           n(x.gatewayCpuPct ?? x.usage.processes.gateway?.cpuPct),
-          n(perMessageUs(x), 1),
-          rawCell(perMessageUs(x), rawFor(x.clients)),
+          n(us, 1),
+          rawCell(us, rawFor(x.clients)),
           n(x.clientsCpuPct ?? x.usage.processes['bench clients']?.cpuPct),
           `${n(x.usage.machineBusyPct)} (${n(x.usage.otherPct)})`,
           n(x.gatewayRssMiB),

@@ -1,5 +1,5 @@
 import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
-import { type MilestoneSettings } from '@fleetstream/backend/domain/milestones';
+import type { MilestoneSettings } from '@fleetstream/backend/domain/milestones';
 import {
   applyPartition,
   type PartitionRecord,

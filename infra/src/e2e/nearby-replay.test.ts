@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LocationRecord } from '@fleetstream/contracts';
+import type { LocationRecord } from '@fleetstream/contracts';
 import { polylineLength, toPolyline } from '@fleetstream/geo';
 import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
 import {

@@ -78,12 +78,10 @@ export async function measureKafkaCeiling(
   log(`kafkajs produce: ${Math.round(produce.recordsPerS).toLocaleString('en-US')} records/s`);
 
   const read = await emptyConsume(kafka, topic, `${topic}-reader`, acked, o.consumeTimeoutS);
-  const consumed = read.consumed;
-  const seconds = read.seconds;
   const consume = {
-    records: consumed,
-    seconds,
-    recordsPerS: consumed / seconds,
+    records: read.consumed,
+    seconds: read.seconds,
+    recordsPerS: read.consumed / read.seconds,
     joinSeconds: read.joinSeconds,
   };
   log(`kafkajs consume: ${Math.round(consume.recordsPerS).toLocaleString('en-US')} records/s`);

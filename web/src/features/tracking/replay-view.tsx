@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { type LatLng } from '@fleetstream/contracts';
+import type { LatLng } from '@fleetstream/contracts';
 import { project } from '@fleetstream/geo';
 import { MapView } from '../../components/map-view.js';
 import { formatReplayTime } from '../../components/replay-controls.js';

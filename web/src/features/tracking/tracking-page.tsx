@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { type LatLng } from '@fleetstream/contracts';
+import type { LatLng } from '@fleetstream/contracts';
 import { project } from '@fleetstream/geo';
 import { MapView } from '../../components/map-view.js';
 import { MilestoneSteps, NotificationList, reachedSteps } from './milestone-steps.js';

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef } from 'react';
 import { messageOrder, type PositionMessage, type PublicConfig } from '@fleetstream/contracts';
-import { type Polyline } from '@fleetstream/geo';
+import type { Polyline } from '@fleetstream/geo';
 import type { DriverView } from '../../components/map-view.js';
 import { isCorrection, planSegment, positionAt, type Segment } from './motion.js';
 
