@@ -88,8 +88,7 @@ export default tseslint.config(
     // kafkajs and ioredis stay behind the adapters (STYLE.md §4), everywhere. The adapter
     // folders: the backend's; the simulator's producer (and its test); the launcher's broker
     // admin; the raw-client ceilings of the benchmarks, which measure the bare clients; the
-    // test kit's door to the clients and its transaction-resolving reader; the image's health
-    // check, a standalone script.
+    // test kit's door to the clients; the image's health check, a standalone script.
     files: ['**/*.{ts,tsx,js,mjs}'],
     ignores: [
       'backend/src/infra/**',
@@ -98,8 +97,6 @@ export default tseslint.config(
       'infra/src/kafka/**',
       'infra/src/bench/ceilings/**',
       'infra/src/testing/clients.ts',
-      'infra/src/testing/kafka-readback.ts',
-      'infra/src/testing/kafka-readback.int.test.ts',
       'infra/docker/healthcheck.mjs',
     ],
     rules: {

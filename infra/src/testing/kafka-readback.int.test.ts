@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { quietKafka } from './clients.js';
 import { expect, inject, it } from 'vitest';
 import { createKafka } from '@fleetstream/backend/infra/kafka';
 import { startBatchConsumer } from '@fleetstream/backend/infra/kafka-consumer';
@@ -17,7 +17,7 @@ const log = testLogger();
 it('returns only committed records when aborted transactions overlap', async () => {
   const brokers = inject('kafkaBrokers');
   const topic = `readback-txn-${randomUUID()}`;
-  const kafka = new Kafka({ brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = quietKafka('readback-int-test', brokers);
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });

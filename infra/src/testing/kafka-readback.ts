@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assertReadCommittedFixed } from '@fleetstream/backend/infra/kafka-read-committed';
-import { Kafka, logLevel } from 'kafkajs';
+import { quietKafka } from './clients.js';
 
 export interface ReadRecord {
   partition: number;
@@ -10,12 +10,7 @@ export interface ReadRecord {
   headers: Record<string, Buffer | undefined>;
 }
 
-const client = (brokers: string) =>
-  new Kafka({
-    clientId: 'fleetstream-test-readback',
-    brokers: brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
+const client = (brokers: string) => quietKafka('fleetstream-test-readback', brokers);
 
 /**
  * Every committed record of a topic, in partition and offset order, read through the same
