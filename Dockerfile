@@ -18,6 +18,10 @@ COPY infra/package.json infra/
 COPY backend/package.json backend/
 COPY driver-simulator/package.json driver-simulator/
 COPY web/package.json web/
+# The test kit, end-to-end suites and benchmarks are workspaces too: npm ci needs their manifests.
+COPY testkit/package.json testkit/
+COPY e2e/package.json e2e/
+COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json ./
 COPY contracts contracts
@@ -46,6 +50,9 @@ COPY infra/package.json infra/
 COPY backend/package.json backend/
 COPY driver-simulator/package.json driver-simulator/
 COPY web/package.json web/
+COPY testkit/package.json testkit/
+COPY e2e/package.json e2e/
+COPY bench/package.json bench/
 RUN npm ci --omit=dev --no-audit --no-fund \
       -w contracts -w geo -w backend -w driver-simulator \
     && npm cache clean --force

@@ -2,10 +2,13 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import fs from 'node:fs';
 import path from 'node:path';
 
-/** The npm workspaces: each imports another only by its package name (@fleetstream/<name>). */
-const WORKSPACES = ['backend', 'contracts', 'driver-simulator', 'geo', 'infra', 'web'];
+/** The npm workspaces (the root package.json's list): each imports another only by its package name (@fleetstream/<name>). */
+const WORKSPACES = JSON.parse(
+  fs.readFileSync(path.join(import.meta.dirname, 'package.json'), 'utf8'),
+).workspaces;
 const workspaceOf = (file) => {
   const top = path.relative(import.meta.dirname, file).split(path.sep)[0];
   return WORKSPACES.includes(top) ? top : null;
@@ -95,8 +98,8 @@ export default tseslint.config(
       'driver-simulator/src/publish.ts',
       'driver-simulator/src/simulator.int.test.ts',
       'infra/src/kafka/**',
-      'infra/src/bench/ceilings/**',
-      'infra/src/testing/clients.ts',
+      'bench/src/ceilings/**',
+      'testkit/src/clients.ts',
       'infra/docker/healthcheck.mjs',
     ],
     rules: {
@@ -117,7 +120,14 @@ export default tseslint.config(
   },
   {
     // CLIs and launch scripts talk to a person on the terminal.
-    files: ['infra/**', 'driver-simulator/src/cli.ts', '**/*.test.ts', '**/bench/**'],
+    files: [
+      'infra/**',
+      'bench/**',
+      'e2e/**',
+      'testkit/**',
+      'driver-simulator/src/cli.ts',
+      '**/*.test.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

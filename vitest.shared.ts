@@ -13,7 +13,7 @@ export function fleetstreamTestProject(dir: string): UserWorkspaceConfig {
       name: path.basename(dir),
       root: dir,
       include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
-      globalSetup: [path.join(import.meta.dirname, 'infra/src/testing/global-setup.ts')],
+      globalSetup: [path.join(import.meta.dirname, 'infra/src/test-global-setup.ts')],
       // Before any test file loads kafkajs: its consumers get the corrected read_committed filter.
       setupFiles: [path.join(import.meta.dirname, 'backend/src/infra/kafka-read-committed.ts')],
       testTimeout: 60_000,

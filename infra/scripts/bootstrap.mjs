@@ -12,11 +12,11 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const [command = 'start', ...args] = process.argv.slice(2);
 const scripts = {
-  start: 'start.ts',
-  test: 'test.ts',
-  simulate: 'simulate.ts',
-  bench: 'bench.ts',
-  chaos: 'chaos.ts',
+  start: 'infra/src/scripts/start.ts',
+  test: 'infra/src/scripts/test.ts',
+  simulate: 'infra/src/scripts/simulate.ts',
+  bench: 'bench/src/main.ts',
+  chaos: 'infra/src/scripts/chaos.ts',
 };
 
 function fail(line) {
@@ -96,13 +96,7 @@ if (!isInstalled()) {
 // wait for it to finish its orderly shutdown and pass its exit code on.
 const child = spawn(
   process.execPath,
-  [
-    '--import',
-    'tsx',
-    '--conditions=source',
-    path.join(root, 'infra', 'src', 'scripts', scripts[command]),
-    ...args,
-  ],
+  ['--import', 'tsx', '--conditions=source', path.join(root, scripts[command]), ...args],
   { cwd: root, stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

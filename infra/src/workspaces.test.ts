@@ -100,12 +100,12 @@ describe('lint', () => {
   it('refuses kafkajs and ioredis outside the adapters', async () => {
     const code = "import { Kafka } from 'kafkajs';\nexport const client = Kafka;\n";
     // Anywhere in the repository: the backend's domain, an end-to-end test.
-    for (const file of ['backend/src/domain/nearby.ts', 'infra/src/e2e/analytics.int.test.ts'])
+    for (const file of ['backend/src/domain/nearby.ts', 'e2e/src/analytics.int.test.ts'])
       expect(await messages(code, file), file).toEqual([
         expect.stringMatching(/^no-restricted-imports: .*kafkajs/),
       ]);
     // Adapter folders: the backend's, and the test kit's door to the clients.
-    for (const file of ['backend/src/infra/kafka-probe.ts', 'infra/src/testing/clients.ts'])
+    for (const file of ['backend/src/infra/kafka-probe.ts', 'testkit/src/clients.ts'])
       expect(await messages(code, file), file).toEqual([]);
   }, 60_000);
 });

@@ -11,7 +11,7 @@ import { clearLedger, ledgerReport } from '@fleetstream/backend/testing/reliabil
 const say = (line: string) => console.error(`fleetstream chaos: ${line}`);
 
 /**
- * `npm run test:chaos`: the long fault tests (infra/src/chaos/*.chaos.ts) in their own vitest
+ * `npm run test:chaos`: the long fault tests (e2e/src/chaos/*.chaos.ts) in their own vitest
  * run. Each starts its own Kafka (one broker, or a 3-broker cluster) and Redis on free ports,
  * kills parts of it, checks the ground truth, and stops everything afterwards. Extra arguments
  * go to vitest. Prints the reliability table (fault, runs, records checked, lost, duplicated).
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
     [
       'run',
       '--config',
-      path.join(repoRoot, 'infra', 'src', 'chaos', 'vitest.config.ts'),
+      path.join(repoRoot, 'e2e', 'src', 'chaos', 'vitest.config.ts'),
       '--reporter=default',
       '--reporter=json',
       `--outputFile.json=${path.join(repoRoot, 'artifacts', 'chaos.json')}`,

@@ -6,7 +6,7 @@ import { LaunchError } from '../launch-error.js';
 import { run } from '../node-tasks.js';
 import { checkRules, ensurePrometheus } from '../prometheus.js';
 import { repoRoot } from '../paths.js';
-import { startTestEnvironment, type TestEnvironment } from '../testing/global-setup.js';
+import { startTestEnvironment, type TestEnvironment } from '../test-environment.js';
 import { clearLedger, ledgerReport } from '@fleetstream/backend/testing/reliability-ledger';
 
 const say = (line: string) => console.error(`fleetstream test: ${line}`);
@@ -35,7 +35,9 @@ async function main(): Promise<number> {
     starting.catch(() => undefined);
 
     say('type-checking…');
-    const workspaces = ['contracts', 'infra', 'backend', 'driver-simulator', 'web'];
+    const { workspaces } = JSON.parse(
+      fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'),
+    ) as { workspaces: string[] };
     for (const w of workspaces) {
       if ((await run(npx('tsc'), ['-p', path.join(w, 'tsconfig.json'), '--noEmit'])) !== 0)
         return fail(`type errors in ${w}`);
