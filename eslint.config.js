@@ -78,7 +78,7 @@ export default tseslint.config(
     // a promise that handles its own failures (loops that catch and log); anything that still
     // rejects reaches the backend's unhandledRejection policy (main.ts: log and exit).
     files: ['**/*.{ts,tsx}'],
-    ignores: ['vitest.config.ts', 'vitest.shared.ts'],
+    ignores: ['vitest.config.ts', 'vitest.shared.ts', 'vitest.setup.ts'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },

@@ -15,12 +15,16 @@ export function fleetstreamTestProject(dir: string): UserWorkspaceConfig {
       include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
       globalSetup: [path.join(import.meta.dirname, 'infra/src/test-global-setup.ts')],
       // Before any test file loads kafkajs: its consumers get the corrected read_committed filter.
-      setupFiles: [path.join(import.meta.dirname, 'backend/src/infra/kafka-read-committed.ts')],
-      testTimeout: 60_000,
+      setupFiles: [
+        path.join(import.meta.dirname, 'backend/src/infra/kafka-read-committed.ts'),
+        path.join(import.meta.dirname, 'vitest.setup.ts'),
+      ],
+      // Short for unit tests; vitest.setup.ts gives integration tests long ones.
+      testTimeout: 10_000,
+      hookTimeout: 10_000,
       // A page or a stack on a busy 2-core machine can take seconds to catch up: polls wait
       // up to 10 s (vitest's default of 1 s made browser tests flaky in CI).
       expect: { poll: { timeout: 10_000 } },
-      hookTimeout: 90_000,
       pool: 'forks',
     },
   };

@@ -75,7 +75,8 @@ describe('workspaces', () => {
   });
 });
 
-describe('lint', () => {
+// Type-aware lint of a file loads the TypeScript project: seconds, more than a unit test's default.
+describe('lint', { timeout: 60_000 }, () => {
   const eslint = new ESLint({ cwd: repoRoot });
   const messages = async (code: string, filePath: string) =>
     (await eslint.lintText(code, { filePath: path.join(repoRoot, filePath) }))
