@@ -1,7 +1,7 @@
 import { type LatLng, type LocationRecord, type Route } from '@fleetstream/contracts';
 import { polylineLength, project, toPolyline, type Polyline } from '@fleetstream/geo';
 import type { DeliveryState } from './milestones.js';
-import type { RoadNetwork } from './road-network.js';
+import type { RoadNetwork } from '@fleetstream/geo';
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 export const toRoute = (points: readonly LatLng[]): Route =>
