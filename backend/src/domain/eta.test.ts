@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { etaRange, pushSpeed } from './eta.js';
+import { etaRange, pushSpeed, speedOf } from './eta.js';
 
 describe('etaRange', () => {
   it('brackets the time at the recent mean speed', () => {
@@ -24,5 +24,13 @@ describe('etaRange', () => {
     for (let i = 0; i < 40; i++) h = pushSpeed(h, i, 30);
     expect(h).toHaveLength(30);
     expect(h[0]).toBe(10);
+  });
+
+  it('takes the reported speed, else measures it from the previous fix', () => {
+    const prev = { lat: 52.5, lng: 13.4, ts: 0 };
+    expect(speedOf({ lat: 52.5001, lng: 13.4, ts: 1000, speedMps: 3 }, prev)).toBe(3);
+    expect(speedOf({ lat: 52.5001, lng: 13.4, ts: 2000 }, prev)).toBeCloseTo(5.6, 1);
+    expect(speedOf({ lat: 52.5001, lng: 13.4, ts: 0 }, prev)).toBeUndefined();
+    expect(speedOf({ lat: 52.5001, lng: 13.4, ts: 0 }, null)).toBeUndefined();
   });
 });
