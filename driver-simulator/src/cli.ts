@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import fs from 'node:fs';
 import path from 'node:path';
-import { cityGeoJson } from './road-graph.js';
 import { openCity } from './open-city.js';
 import { createFleet } from './fleet.js';
 import { createProgram, parseOptions } from './options.js';
@@ -9,6 +8,7 @@ import { openAckedLog } from './acked-log.js';
 import { createProgress } from './progress.js';
 import { createPublisher } from './publish.js';
 import { PartialSendError, acceleratedClock, runSimulator } from './simulator.js';
+import { cityGeoJson } from '@fleetstream/geo';
 
 async function main(): Promise<number> {
   const o = parseOptions(createProgram(process.env), process.argv.slice(2));

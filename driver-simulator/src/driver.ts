@@ -1,8 +1,6 @@
 import type { LatLng } from '@fleetstream/contracts';
-import type { City } from './road-graph.js';
 import { createDevice, type Device, type FaultOptions } from './faults.js';
-import type { Route } from './route.js';
-import { deriveRng, uniform, type Rng } from './rng.js';
+import { type City, deriveRng, type Rng, type Route, uniform } from '@fleetstream/geo';
 
 export type Phase = 'idle' | 'to_pickup' | 'at_pickup' | 'to_dropoff' | 'at_dropoff';
 

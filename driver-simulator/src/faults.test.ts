@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationRecord, PositionRecord } from '@fleetstream/contracts';
-import { createCity } from './city.js';
 import { NO_FAULTS, type FaultOptions } from './faults.js';
 import { createFleet } from './fleet.js';
+import { createCity } from '@fleetstream/geo';
 
 const T0 = 1_700_000_000_000;
 const center = { lat: 52.52, lng: 13.405 };

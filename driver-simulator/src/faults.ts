@@ -1,5 +1,5 @@
 import type { LocationRecord } from '@fleetstream/contracts';
-import { gaussian, uniform, type Rng } from './rng.js';
+import { gaussian, type Rng, uniform } from '@fleetstream/geo';
 
 /** GPS and device faults, each on by default at a low rate. Rates are probabilities. */
 export interface FaultOptions {

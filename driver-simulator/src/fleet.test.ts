@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationRecord, PositionRecord } from '@fleetstream/contracts';
 import { decodeLocationRecord, encodeLocationRecord } from '@fleetstream/contracts';
-import { createCity, type City } from './city.js';
 import { NO_FAULTS, type FaultOptions } from './faults.js';
 import { createFleet, type FleetOptions } from './fleet.js';
-import { pointSegmentDistance } from '@fleetstream/geo';
+import { type City, createCity, pointSegmentDistance } from '@fleetstream/geo';
 
 const T0 = 1_700_000_000_000;
 const center = { lat: 52.52, lng: 13.405 };

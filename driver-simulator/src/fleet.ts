@@ -1,5 +1,4 @@
 import type { LatLng, LocationRecord, TripStatus } from '@fleetstream/contracts';
-import { createCity, type City } from './city.js';
 import {
   ARRIVED,
   CANCEL,
@@ -18,9 +17,6 @@ import {
   type FaultOptions,
   type FixError,
 } from './faults.js';
-import { round6 } from '@fleetstream/geo';
-import { createRouter } from './route.js';
-import { uniform } from './rng.js';
 import {
   DROPOFF_DISTANCE,
   PICKUP_DISTANCE,
@@ -28,6 +24,7 @@ import {
   sampleDistance,
   type DistanceDistribution,
 } from './trips.js';
+import { type City, createCity, createRouter, round6, uniform } from '@fleetstream/geo';
 
 export { driverId } from './driver.js';
 

@@ -1,8 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import { createCity } from './city.js';
-import { BUNDLED_CITIES, loadOsmCity } from './osm-city.js';
+import { createCity, type City, type DeliveryArea } from '@fleetstream/geo';
+import { loadOsmCity } from '@fleetstream/geo/osm';
 import type { SimulatorOptions } from './options.js';
-import type { City } from './road-graph.js';
+
+/** The OSM extracts shipped with the simulator, by name (see data/LICENSE.md). */
+export const BUNDLED_CITIES = {
+  monaco: {
+    file: new URL('../data/monaco.osm.pbf', import.meta.url),
+    // The principality from Fontvieille to Larvotto, with the streets of Beausoleil and
+    // Cap-d'Ail that run into it; the extract's hillside roads above stay for routing only.
+    area: { center: { lat: 43.737, lng: 7.426 }, radiusM: 1700 },
+  },
+} as const satisfies Record<string, { file: URL; area: DeliveryArea }>;
+export type BundledCity = keyof typeof BUNDLED_CITIES;
 
 /** The road network the options ask for, and a line saying what it is. */
 export function openCity(
@@ -13,7 +23,7 @@ export function openCity(
     const city = createCity({ center: o.center, radiusM: o.radiusM, seed: o.seed });
     return { city, summary: `synthetic city: ${city.nodeCount} intersections` };
   }
-  const bundled = BUNDLED_CITIES[o.city as keyof typeof BUNDLED_CITIES];
+  const bundled = BUNDLED_CITIES[o.city as BundledCity];
   const { city, stats } = o.osm
     ? loadOsmCity(o.osm)
     : loadOsmCity(fileURLToPath(bundled.file), bundled.area);

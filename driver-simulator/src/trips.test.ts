@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCity } from './city.js';
-import { createRng } from './rng.js';
 import { DROPOFF_DISTANCE, nodeAtDistance, sampleDistance } from './trips.js';
+import { createCity, createRng } from '@fleetstream/geo';
 
 describe('trip distances', () => {
   it('are lognormal around the median, clipped to the bounds, the same for the same seed', () => {

@@ -1,5 +1,4 @@
-import type { City } from './road-graph.js';
-import { gaussian, type Rng } from './rng.js';
+import { gaussian, type City, type Rng } from '@fleetstream/geo';
 
 /**
  * A distance distribution: lognormal, as delivery distances are (many short trips, a long tail),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pointAt, polylineLength, project, toPolyline } from './polyline.js';
+import { pointAt, polylineLength, progressAlong, project, toPolyline } from './polyline.js';
 
 // An L-shaped route: ~111 m north, then ~68 m east (at 52.5° N).
 const line = toPolyline([
@@ -38,5 +38,16 @@ describe('polyline', () => {
   it('searches only ahead of a hint', () => {
     // Near the start, but the vehicle is known to be past the corner already.
     expect(project(line, { lat: 52.5001, lng: 13.4 }, 120).s).toBeGreaterThanOrEqual(111);
+  });
+
+  it('tracks progress forward only, with the distance left', () => {
+    const total = polylineLength(line);
+    const a = progressAlong(line, { lat: 52.5005, lng: 13.40005 });
+    expect(a.remainingM).toBeCloseTo(total - 55.66, 0);
+    // A fix a little behind (GPS noise) keeps the progress made.
+    const b = progressAlong(line, { lat: 52.5004, lng: 13.4 }, a.s);
+    expect(b.s).toBe(a.s);
+    // Past the end: nothing left, never negative.
+    expect(progressAlong(line, { lat: 52.501, lng: 13.402 }, b.s).remainingM).toBe(0);
   });
 });

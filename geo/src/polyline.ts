@@ -81,6 +81,25 @@ export function project(p: Polyline, q: LatLng, fromS = 0): { s: number; offM: n
   return best;
 }
 
+/** How far back along the route a new fix is looked for: GPS noise, not a U-turn. */
+const BACKTRACK_M = 50;
+
+/**
+ * Progress along a route for a new fix: metres along it (never less than `prevS`: a courier
+ * does not un-drive a road, and a noisy fix must not add distance back), how far off it the fix
+ * is, and the metres left to its end. The one distance-left rule of the page and the
+ * notifications.
+ */
+export function progressAlong(
+  p: Polyline,
+  q: LatLng,
+  prevS = 0,
+): { s: number; offM: number; remainingM: number } {
+  const at = project(p, q, Math.max(0, prevS - BACKTRACK_M));
+  const s = Math.max(prevS, at.s);
+  return { s, offM: at.offM, remainingM: Math.max(0, polylineLength(p) - s) };
+}
+
 /** Compass heading from a to b, on the flat approximation. */
 function bearing(a: LatLng, b: LatLng): number {
   return headingOf(

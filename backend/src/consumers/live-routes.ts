@@ -4,15 +4,12 @@ import {
   type Route,
   type TripRecord,
 } from '@fleetstream/contracts';
-import { project, polylineLength, toPolyline, type Polyline } from '@fleetstream/geo';
-import { etaRange, pushSpeed } from '../domain/eta.js';
-import { fromRoute, toRoute } from '../domain/route-progress.js';
+import { polylineLength, toPolyline, type Polyline } from '@fleetstream/geo';
+import { etaRange, pushSpeed, speedOf } from '../domain/eta.js';
+import { followRoute, fromRoute, toRoute } from '../domain/route-progress.js';
 import type { Logger } from '../infra/logger.js';
 import { roadNetworkFile } from './road-network-file.js';
 
-/** Further off the planned route than this, the courier took another way: plan again. */
-const OFF_ROUTE_M = 120;
-const REPLAN_EVERY_MS = 30_000;
 const MAX_CACHED = 50_000;
 /** The restaurant wait still ahead while heading to the pickup. */
 const PICKUP_WAIT_S: readonly [number, number] = [20, 180];
@@ -24,6 +21,7 @@ interface Tracked {
   status: TripRecord['status'];
   s: number;
   speeds: number[];
+  /** Device time of the plan: replanning is paced by device time, as in the notifications. */
   plannedAt: number;
   target: LatLng | null;
   pickup: LatLng | null;
@@ -32,17 +30,27 @@ interface Tracked {
 /**
  * Planned routes and ETA ranges for live-push: a route is planned on the road network when a
  * delivery is assigned (via the pickup) and when it is picked up, stored with the delivery so
- * any worker can continue it, and every fix is projected onto it for the distance left.
- * Without a road network, routes are straight lines.
+ * any worker can continue it, and every fix is followed along it (`followRoute`, the rule the
+ * notifications group follows too) for the distance left. Without a road network, routes are
+ * straight lines. The clock arguments are unused: device time decides, as it does for the
+ * notifications, so both replan at the same fixes.
  */
 export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logger }) {
   const tracked = new Map<string, Tracked>();
-  const lastPosition = new Map<string, LatLng>();
+  const lastPosition = new Map<string, LatLng & { ts: number }>();
   /** Deliveries known to have no stored route, so they are not looked up on every chunk. */
   const unrouted = new Set<string>();
 
   const roads = roadNetworkFile(o.cityGeoJson, o.log);
   const leg = (from: LatLng, to: LatLng): LatLng[] => roads()?.route(from, to) ?? [from, to];
+  /** From here to the target by way of the pickup, and where on the way the pickup is. */
+  const viaPickup = (from: LatLng, pickup: LatLng, target: LatLng) => {
+    const first = leg(from, pickup);
+    return {
+      points: [...first, ...leg(pickup, target).slice(1)],
+      pickupS: polylineLength(toPolyline(first)),
+    };
+  };
 
   const remember = (id: string, t: Tracked) => {
     if (tracked.size >= MAX_CACHED) tracked.delete(tracked.keys().next().value!);
@@ -51,22 +59,23 @@ export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logg
 
   return {
     /** The route to store and announce for a trip event (null when the delivery is over). */
-    plan(t: TripRecord, now: number): Route | null {
+    plan(t: TripRecord, _now: number): Route | null {
       unrouted.delete(t.deliveryId);
       if (t.status === 'delivered' || t.status === 'cancelled') {
         tracked.delete(t.deliveryId);
         return null;
       }
-      const here = lastPosition.get(t.driverId) ?? t.pickup;
+      const last = lastPosition.get(t.driverId);
+      const here = last ? { lat: last.lat, lng: last.lng } : t.pickup;
       const pickup = t.pickup ?? tracked.get(t.deliveryId)?.pickup ?? null;
       const dropoff = t.dropoff ?? tracked.get(t.deliveryId)?.target ?? null;
       if (!dropoff) return null;
       let points: LatLng[];
       let pickupS = 0;
       if (t.status === 'assigned' && pickup) {
-        const first = here ? leg(here, pickup) : [pickup];
-        pickupS = polylineLength(toPolyline(first));
-        points = [...first, ...leg(pickup, dropoff).slice(1)];
+        ({ points, pickupS } = here
+          ? viaPickup(here, pickup, dropoff)
+          : { points: [pickup, ...leg(pickup, dropoff).slice(1)], pickupS: 0 });
       } else {
         points = leg(here ?? pickup ?? dropoff, dropoff);
       }
@@ -76,7 +85,7 @@ export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logg
         status: t.status,
         s: 0,
         speeds: [],
-        plannedAt: now,
+        plannedAt: t.ts,
         target: dropoff,
         pickup,
       });
@@ -99,7 +108,8 @@ export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logg
         status,
         s: 0,
         speeds: [],
-        plannedAt: Date.now(),
+        // When it was planned is not stored: off the route, plan again at once.
+        plannedAt: 0,
         target: points.at(-1)!,
         pickup: null,
       });
@@ -108,30 +118,38 @@ export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logg
     /** Progress and ETA range for a fix; replans (locally) when the courier left the route. */
     eta(
       p: PositionRecord & { deliveryId: string },
-      now: number,
+      _now: number,
     ): { remainingM: number; etaMinS: number; etaMaxS: number } | undefined {
-      lastPosition.set(p.driverId, { lat: p.lat, lng: p.lng });
+      const prev = lastPosition.get(p.driverId);
+      lastPosition.set(p.driverId, { lat: p.lat, lng: p.lng, ts: p.ts });
       const t = tracked.get(p.deliveryId);
       if (!t) return undefined;
-      let at = project(t.line, p, Math.max(0, t.s - 50));
-      if (at.offM > OFF_ROUTE_M && t.target && now - t.plannedAt > REPLAN_EVERY_MS) {
-        const heading =
-          t.status === 'assigned' && t.pickup && t.s < t.pickupS ? t.pickup : t.target;
-        const points =
-          heading === t.target
-            ? leg(p, t.target)
-            : [...leg(p, heading), ...leg(heading, t.target).slice(1)];
-        t.line = toPolyline(points);
-        t.pickupS = heading === t.target ? 0 : polylineLength(toPolyline(leg(p, heading)));
-        t.plannedAt = now;
-        at = project(t.line, p);
-      }
-      t.s = Math.max(t.s, at.s);
-      if (p.speedMps !== undefined) t.speeds = pushSpeed(t.speeds, p.speedMps);
-      const remainingM = Math.max(0, polylineLength(t.line) - t.s);
+      const { target, pickup } = t;
+      const towardPickup = t.status === 'assigned' && pickup !== null && t.s < t.pickupS;
+      const followed = followRoute(
+        t,
+        p,
+        target &&
+          ((from) => {
+            if (!towardPickup) {
+              t.pickupS = 0;
+              return leg(from, target);
+            }
+            const via = viaPickup(from, pickup, target);
+            t.pickupS = via.pickupS;
+            return via.points;
+          }),
+      );
+      Object.assign(t, { line: followed.line, s: followed.s, plannedAt: followed.plannedAt });
+      const speed = speedOf(p, prev);
+      if (speed !== undefined) t.speeds = pushSpeed(t.speeds, speed);
       const waitS = t.status === 'assigned' && t.s < t.pickupS ? PICKUP_WAIT_S : ([0, 0] as const);
-      const range = etaRange(remainingM, t.speeds, { waitS });
-      return { remainingM: Math.round(remainingM), etaMinS: range.minS, etaMaxS: range.maxS };
+      const range = etaRange(followed.remainingM, t.speeds, { waitS });
+      return {
+        remainingM: Math.round(followed.remainingM),
+        etaMinS: range.minS,
+        etaMaxS: range.maxS,
+      };
     },
   };
 }

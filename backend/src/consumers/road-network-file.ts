@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { createRoadNetwork, type RoadNetwork } from '../domain/road-network.js';
+import { createRoadNetwork, type RoadNetwork } from '@fleetstream/geo';
 import type { Logger } from '../infra/logger.js';
 
 /**

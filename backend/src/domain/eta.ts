@@ -1,7 +1,11 @@
+import { haversineMeters } from '@fleetstream/geo';
+
 /**
- * ETA as a range, from the remaining route distance and the courier's recent speeds: the fast
- * end assumes the best recent pace holds, the slow end the worst, each bounded to what city
- * couriers do. While still heading to the pickup, the wait there widens the range.
+ * The one ETA model: the customer page shows it as a range and the "nearby" notification
+ * decides on it, so the two cannot tell the customer different things. From the remaining route
+ * distance and the courier's recent speeds: the fast end assumes the best recent pace holds, the
+ * slow end the worst, each bounded to what city couriers do. While still heading to the pickup,
+ * the wait there widens the range.
  */
 export interface EtaOptions {
   /** Slowest and fastest plausible average speeds (m/s). @default [2.5, 12] */
@@ -15,6 +19,9 @@ export interface EtaRange {
   maxS: number;
 }
 
+/** The pace assumed before the courier has moved. */
+const DEFAULT_PACE_MPS = 6;
+
 export function etaRange(
   remainingM: number,
   recentSpeedsMps: readonly number[],
@@ -23,7 +30,8 @@ export function etaRange(
   const [lo, hi] = o.speedBoundsMps ?? [2.5, 12];
   const [waitMin, waitMax] = o.waitS ?? [0, 0];
   const moving = recentSpeedsMps.filter((v) => v > 0.5);
-  const mean = moving.length > 0 ? moving.reduce((a, b) => a + b, 0) / moving.length : 6;
+  const mean =
+    moving.length > 0 ? moving.reduce((a, b) => a + b, 0) / moving.length : DEFAULT_PACE_MPS;
   // Recent pace varies with lights and turns: ±25 % around the mean, within the bounds.
   const fast = Math.min(hi, Math.max(lo, mean * 1.25));
   const slow = Math.min(hi, Math.max(lo, mean * 0.75));
@@ -37,4 +45,18 @@ export function etaRange(
 export function pushSpeed(history: readonly number[], speed: number, n = 30): number[] {
   const next = [...history, speed];
   return next.length > n ? next.slice(next.length - n) : next;
+}
+
+/**
+ * The speed a fix adds to the history: what the device reports, else what the move from the
+ * previous fix measures; undefined when neither is known (first fix, or no time passed).
+ */
+export function speedOf(
+  fix: { lat: number; lng: number; ts: number; speedMps?: number | undefined },
+  prev: { lat: number; lng: number; ts: number } | null | undefined,
+): number | undefined {
+  if (fix.speedMps !== undefined) return fix.speedMps;
+  if (!prev || fix.ts <= prev.ts) return undefined;
+  // A tenth of a m/s is finer than GPS can tell, and keeps stored histories short.
+  return Math.round((haversineMeters(prev, fix) / ((fix.ts - prev.ts) / 1000)) * 10) / 10;
 }

@@ -147,11 +147,12 @@ describe('milestone detection', () => {
   it('sends nearby only within the radius, however good the ETA', () => {
     const t = trace();
     t.pickedUp(3000);
-    // 8 m/s: 1.5 km is about 3 minutes away, under the 5-minute ETA but outside the 1 km radius.
-    t.drive(3000, 1500);
-    t.at(1500, 70);
+    // 8 m/s: 1.1 km (1.43 km by road) is under 4 minutes away even at the slow end of the
+    // ETA range (6 m/s), under the 5-minute ETA but outside the 1 km radius.
+    t.drive(3000, 1100);
+    t.at(1100, 70);
     expect(run(t.records).out.map((n) => n.milestone)).toEqual(['picked_up']);
-    t.drive(1500, 600);
+    t.drive(1100, 600);
     const { out } = run(t.records);
     const nearby = out.find((n) => n.milestone === 'nearby')!;
     const at = t.records.find((r) => r.ts === nearby.ts && r.type === 'position')!;

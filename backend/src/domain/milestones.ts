@@ -8,6 +8,7 @@ import {
 } from '@fleetstream/contracts';
 import { DEFAULT_SESSION, isApplied, judgeRecord, type SessionCursor } from './driver-session.js';
 import { haversineMeters as distanceM } from '@fleetstream/geo';
+import { pushSpeed, speedOf } from './eta.js';
 import { isNearby } from './nearby.js';
 
 /**
@@ -30,8 +31,6 @@ export interface MilestoneSettings {
   stallS: number;
   /** Moving less than this since the last movement counts as standing still. @default 25 */
   stallRadiusM: number;
-  /** Speed assumed for the ETA until the courier has a recent speed. @default 6 */
-  defaultSpeedMps: number;
   /** Metres of road per metre of straight line when no road network is known. @default 1.3 */
   detourFactor: number;
 }
@@ -44,7 +43,6 @@ export const DEFAULT_MILESTONE_SETTINGS: MilestoneSettings = {
   arrivalDwellS: 20,
   stallS: 180,
   stallRadiusM: 25,
-  defaultSpeedMps: 6,
   detourFactor: 1.3,
 };
 
@@ -65,8 +63,8 @@ export interface DeliveryState {
   last: (LatLng & { ts: number }) | null;
   /** Where and when the courier last moved more than stallRadiusM. */
   anchor: (LatLng & { ts: number }) | null;
-  /** Smoothed ground speed (m/s). */
-  speedMps: number | null;
+  /** Recent speeds (m/s), oldest first: the pace the ETA model reads (eta.ts). */
+  speeds?: number[];
   /** Since when the courier has been inside the arrival radius, or null. */
   insideSince: number | null;
   /** Last fix inside the radius: a lone outlier outside does not restart the dwell. */
@@ -78,6 +76,8 @@ export interface DeliveryState {
   /** The road route to the dropoff once picked up ([lat, lng] pairs), and progress along it. */
   route?: [number, number][];
   routeS?: number;
+  /** Device time the route was planned (at pickup, or again off the route). */
+  routePlannedAt?: number;
 }
 
 export function newDeliveryState(deliveryId: string, driverId: string): DeliveryState {
@@ -89,7 +89,6 @@ export function newDeliveryState(deliveryId: string, driverId: string): Delivery
     lastSeq: -1,
     last: null,
     anchor: null,
-    speedMps: null,
     insideSince: null,
     lastInside: null,
     emitted: [],
@@ -172,11 +171,8 @@ export function applyRecord(
   }
 
   const here = { lat: r.lat, lng: r.lng, ts: r.ts };
-  if (s.last && r.ts > s.last.ts) {
-    const measured = distanceM(s.last, here) / ((r.ts - s.last.ts) / 1000);
-    const speed = r.speedMps ?? measured;
-    s.speedMps = s.speedMps === null ? speed : 0.7 * s.speedMps + 0.3 * speed;
-  }
+  const speed = speedOf(r, s.last);
+  if (speed !== undefined) s.speeds = pushSpeed(s.speeds ?? [], speed);
   if (!s.last || r.ts >= s.last.ts) s.last = here;
   if (!s.anchor || distanceM(s.anchor, here) > settings.stallRadiusM) {
     s.anchor = here;

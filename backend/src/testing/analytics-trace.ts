@@ -1,7 +1,6 @@
 import type { LocationRecord, TripStatus } from '@fleetstream/contracts';
 // The simulator's seeded PRNG: same seed, same trace.
-import { createRng as rng } from '@fleetstream/driver-simulator/rng';
-import { M_PER_DEG_LAT, mPerDegLng } from '@fleetstream/geo';
+import { createRng as rng, M_PER_DEG_LAT, mPerDegLng } from '@fleetstream/geo';
 
 export interface AnalyticsTraceOptions {
   drivers: number;

@@ -1,5 +1,5 @@
+import { headingOf } from './earth.js';
 import type { City } from './road-graph.js';
-import { headingOf } from '@fleetstream/geo';
 
 /**
  * A drivable path: nodes[0] → nodes[last], with per-segment speed limit and heading, and the

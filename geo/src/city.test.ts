@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cityGeoJson, createCity, roadGraphGeoJson } from './city.js';
+import { createCity, roadGraphGeoJson } from './city.js';
+import { cityGeoJson } from './road-geojson.js';
 
 const center = { lat: 52.52, lng: 13.405 };
 

@@ -1,17 +1,14 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { createProjection } from '@fleetstream/geo';
 import { cruiseSpeedMps, isDrivable, onewayOf, roadKindOf, type OsmTags } from './osm-tags.js';
 import {
-  adjacency,
-  indexCity,
-  keepNodes,
+  connectedCity,
   type City,
+  type ConnectedCityStats,
+  type DegreeRoad,
   type DeliveryArea,
-  type Road,
 } from './road-graph.js';
-import { largestStronglyConnected } from './scc.js';
 
 type OsmElement =
   | { type: 'node'; id: number; lat: number; lon: number }
@@ -37,14 +34,8 @@ export interface OsmRoads {
 export const OSM_ATTRIBUTION = '© OpenStreetMap contributors';
 
 /** What loading kept and left out, for the log line and the docs. */
-export interface OsmCityStats {
+export interface OsmCityStats extends ConnectedCityStats {
   drivableWays: number;
-  /** Graph nodes and directed roads before the largest strongly connected part was taken. */
-  nodes: number;
-  roads: number;
-  components: number;
-  keptNodes: number;
-  keptRoads: number;
 }
 
 /** Reads the ways tagged `highway` and every node position from an .osm.pbf file's bytes. */
@@ -104,50 +95,23 @@ export function buildOsmCity(
     return { way: w, oneway: dir !== 0, ids: refs.map(node) };
   });
   if (lat.length === 0) throw new Error(`${name}: no drivable roads in the extract`);
-  const center = {
-    lat: (Math.min(...lat) + Math.max(...lat)) / 2,
-    lng: (Math.min(...lon) + Math.max(...lon)) / 2,
-  };
-  const p = createProjection(center);
-  const xs = Float64Array.from(lon, (l) => p.x(l));
-  const ys = Float64Array.from(lat, (l) => p.y(l));
-  const roads: Road[] = [];
-  for (const { way, oneway, ids } of chains) {
+  const roads: DegreeRoad[] = chains.flatMap(({ way, oneway, ids }) => {
     const kind = roadKindOf(way.tags);
     const speedMps = cruiseSpeedMps(way.tags);
-    for (let k = 1; k < ids.length; k++) {
-      const [from, to] = [ids[k - 1]!, ids[k]!];
-      if (from < 0 || to < 0 || from === to) continue;
-      const lengthM = Math.hypot(xs[to]! - xs[from]!, ys[to]! - ys[from]!);
-      if (lengthM === 0) continue;
-      roads.push({ from, to, kind, oneway, closed: false, speedMps, lengthM, wayId: way.id });
-    }
-  }
-  const { fwd } = adjacency(lat.length, roads);
-  const largest = largestStronglyConnected(fwd);
-  const kept = keepNodes(xs, ys, roads, largest.keep);
-  let radiusM = 0;
-  for (let k = 0; k < kept.x.length; k++)
-    radiusM = Math.max(radiusM, Math.hypot(kept.x[k]!, kept.y[k]!));
-  const city = indexCity({
+    return ids.slice(1).map((to, k) => {
+      const from = ids[k]!;
+      return { from, to, kind, oneway, closed: false, speedMps, wayId: way.id };
+    });
+  });
+  const { city, stats } = connectedCity({
     name,
     attribution: OSM_ATTRIBUTION,
     ...(area ? { area } : {}),
-    center,
-    radiusM: Math.ceil(radiusM) + 1,
-    ...kept,
+    lat,
+    lng: lon,
+    roads,
   });
-  return {
-    city,
-    stats: {
-      drivableWays: drivable.length,
-      nodes: lat.length,
-      roads: roads.length,
-      components: largest.components,
-      keptNodes: city.nodeCount,
-      keptRoads: city.roads.length,
-    },
-  };
+  return { city, stats: { drivableWays: drivable.length, ...stats } };
 }
 
 /** Loads the drivable road graph of an .osm.pbf file, named after the file. */
@@ -158,14 +122,3 @@ export function loadOsmCity(
   const name = path.basename(file).replace(/\.osm\.pbf$/, '');
   return buildOsmCity(readOsmPbf(fs.readFileSync(file)), name, area);
 }
-
-/** The OSM extracts shipped with the simulator, by name (see data/LICENSE.md). */
-export const BUNDLED_CITIES = {
-  monaco: {
-    file: new URL('../data/monaco.osm.pbf', import.meta.url),
-    // The principality from Fontvieille to Larvotto, with the streets of Beausoleil and
-    // Cap-d'Ail that run into it; the extract's hillside roads above stay for routing only.
-    area: { center: { lat: 43.737, lng: 7.426 }, radiusM: 1700 },
-  },
-} as const satisfies Record<string, { file: URL; area: DeliveryArea }>;
-export type BundledCity = keyof typeof BUNDLED_CITIES;

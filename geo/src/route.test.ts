@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCity, type City } from './city.js';
+import { createCity } from './city.js';
+import type { City } from './road-graph.js';
 import { createRouter, turnSpeedMps } from './route.js';
 import { createRng } from './rng.js';
 

@@ -44,3 +44,45 @@ describe('createRoadNetwork', () => {
     expect(slowBack.route(at(A), at(B))).toEqual([at(A), at(A), at(D), at(C), at(B), at(B)]);
   });
 });
+
+describe('createRoadNetwork on a grid', () => {
+  // A 3×3 grid 0.001° apart; the middle row's east leg is one-way west, one road is closed.
+  const at = (r: number, c: number) => [13.4 + c * 0.001, 52.5 + r * 0.001];
+  const road = (a: number[], b: number[], p: Record<string, unknown> = {}) => ({
+    type: 'Feature',
+    geometry: { type: 'LineString', coordinates: [a, b] },
+    properties: { kind: 'street', oneway: false, closed: false, ...p },
+  });
+  const fc = {
+    type: 'FeatureCollection',
+    features: [
+      road(at(0, 0), at(0, 1)),
+      road(at(0, 1), at(0, 2)),
+      road(at(1, 0), at(1, 1)),
+      road(at(1, 2), at(1, 1), { oneway: true }),
+      road(at(2, 0), at(2, 1)),
+      road(at(2, 1), at(2, 2)),
+      road(at(0, 0), at(1, 0)),
+      road(at(1, 0), at(2, 0)),
+      road(at(0, 1), at(1, 1), { closed: true }),
+      road(at(1, 1), at(2, 1)),
+      road(at(0, 2), at(1, 2)),
+      road(at(1, 2), at(2, 2)),
+    ],
+  };
+  const net = createRoadNetwork(fc);
+  const pt = (r: number, c: number) => ({ lat: 52.5 + r * 0.001, lng: 13.4 + c * 0.001 });
+
+  it('routes along roads, respecting one-way and closed roads', () => {
+    expect(net.nodes).toBe(9);
+    // (1,1) → (1,2): the direct road is one-way the other way; go round by the bottom row.
+    const r = net.route(pt(1, 1), pt(1, 2))!;
+    const inner = r
+      .slice(1, -1)
+      .map((p) => `${Math.round((p.lat - 52.5) * 1000)},${Math.round((p.lng - 13.4) * 1000)}`);
+    expect(inner).toEqual(['1,1', '2,1', '2,2', '1,2']);
+    // (0,1) → (1,1): the closed road is not used.
+    const r2 = net.route(pt(0, 1), pt(1, 1))!.slice(1, -1);
+    expect(r2.length).toBeGreaterThan(2);
+  });
+});
