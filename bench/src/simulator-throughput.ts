@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import { startTestEnvironment } from '@fleetstream/infra/test-environment';
-import { createCity } from '@fleetstream/driver-simulator/city';
+import { createCity } from '@fleetstream/geo';
 import { createFleet } from '@fleetstream/driver-simulator/fleet';
 import { createPublisher } from '@fleetstream/driver-simulator/publish';
 import { runSimulator, type RunStatus } from '@fleetstream/driver-simulator/simulator';

@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { LocationRecord } from '@fleetstream/contracts';
-import { polylineLength, toPolyline } from '@fleetstream/geo';
+import { cityGeoJson, createRoadNetwork, polylineLength, toPolyline } from '@fleetstream/geo';
 import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
 import {
   applyPartition,
   type PartitionRecord,
 } from '@fleetstream/backend/domain/milestone-partition';
-import { createRoadNetwork } from '@fleetstream/backend/domain/road-network';
 import { createRouteProgress } from '@fleetstream/backend/domain/route-progress';
 import { createFleet } from '@fleetstream/driver-simulator/fleet';
 import { openCity } from '@fleetstream/driver-simulator/open-city';
-import { cityGeoJson } from '@fleetstream/driver-simulator/road-graph';
 
 const T0 = Date.UTC(2026, 0, 5, 12);
 const HOUR_S = 3600;

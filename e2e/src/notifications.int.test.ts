@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, inject, it, onTestFailed } from 'vitest';
 import { NotificationRecordSchema, type NotificationRecord } from '@fleetstream/contracts';
 import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
-import { createRng } from '@fleetstream/driver-simulator/rng';
+import { createRng } from '@fleetstream/geo';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { tailFile } from '@fleetstream/infra/managed-process';
 import { groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';

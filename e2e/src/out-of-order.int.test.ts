@@ -16,7 +16,7 @@ import { createKafka } from '@fleetstream/backend/infra/kafka';
 import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
-import { createRng as rng } from '@fleetstream/driver-simulator/rng';
+import { createRng as rng } from '@fleetstream/geo';
 import { groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';
 import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
 

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
 import { retryHintMs } from '@fleetstream/contracts';
-import { createRng, type Rng } from '@fleetstream/driver-simulator/rng';
+import { createRng, type Rng } from '@fleetstream/geo';
 
 /** One customer of the crowd: a tracking socket that comes back on its own, as the page does. */
 interface Member {

@@ -11,7 +11,7 @@ import {
 import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
 import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
 import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
-import { createRng } from '@fleetstream/driver-simulator/rng';
+import { createRng } from '@fleetstream/geo';
 import { recordFault, type FaultRow } from '@fleetstream/backend/testing/reliability-ledger';
 import { freePort } from '@fleetstream/infra/host';
 import { startKafkaCluster, type KafkaCluster } from '@fleetstream/infra/kafka/cluster';
