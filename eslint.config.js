@@ -5,7 +5,7 @@ import globals from 'globals';
 import path from 'node:path';
 
 /** The npm workspaces: each imports another only by its package name (@fleetstream/<name>). */
-const WORKSPACES = ['backend', 'contracts', 'driver-simulator', 'geo', 'infra', 'web'];
+const WORKSPACES = ['backend', 'contracts', 'driver-simulator', 'geo', 'infra', 'kafka', 'web'];
 const workspaceOf = (file) => {
   const top = path.relative(import.meta.dirname, file).split(path.sep)[0];
   return WORKSPACES.includes(top) ? top : null;
@@ -86,14 +86,13 @@ export default tseslint.config(
   },
   {
     // kafkajs and ioredis stay behind the adapters (STYLE.md §4), everywhere. The adapter
-    // folders: the backend's; the simulator's producer (and its test); the launcher's broker
+    // folders: the shared Kafka adapter (client, topics, producer); the backend's; the launcher's broker
     // admin; the raw-client ceilings of the benchmarks, which measure the bare clients; the
     // test kit's door to the clients; the image's health check, a standalone script.
     files: ['**/*.{ts,tsx,js,mjs}'],
     ignores: [
+      'kafka/src/**',
       'backend/src/infra/**',
-      'driver-simulator/src/publish.ts',
-      'driver-simulator/src/simulator.int.test.ts',
       'infra/src/kafka/**',
       'infra/src/bench/ceilings/**',
       'infra/src/testing/clients.ts',

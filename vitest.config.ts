@@ -3,6 +3,6 @@ import { defineConfig } from 'vitest/config';
 // `npm test` runs every workspace's tests in one vitest run (see infra/src/scripts/test.ts).
 export default defineConfig({
   test: {
-    projects: ['contracts', 'geo', 'infra', 'backend', 'driver-simulator', 'web'],
+    projects: ['contracts', 'geo', 'kafka', 'infra', 'backend', 'driver-simulator', 'web'],
   },
 });

@@ -15,7 +15,7 @@ export function fleetstreamTestProject(dir: string): UserWorkspaceConfig {
       include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
       globalSetup: [path.join(import.meta.dirname, 'infra/src/testing/global-setup.ts')],
       // Before any test file loads kafkajs: its consumers get the corrected read_committed filter.
-      setupFiles: [path.join(import.meta.dirname, 'backend/src/infra/kafka-read-committed.ts')],
+      setupFiles: [path.join(import.meta.dirname, 'kafka/src/read-committed.ts')],
       testTimeout: 60_000,
       // A page or a stack on a busy 2-core machine can take seconds to catch up: polls wait
       // up to 10 s (vitest's default of 1 s made browser tests flaky in CI).
