@@ -14,6 +14,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
 COPY geo/package.json geo/
+COPY kafka/package.json kafka/
 COPY infra/package.json infra/
 COPY backend/package.json backend/
 COPY driver-simulator/package.json driver-simulator/
@@ -26,11 +27,13 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json ./
 COPY contracts contracts
 COPY geo geo
+COPY kafka kafka
 COPY backend backend
 COPY driver-simulator driver-simulator
 COPY web web
-# contracts and geo first: the others import their dist/ at run time (package exports "default").
-RUN npm run build -w contracts -w geo -w backend -w driver-simulator -w web
+# contracts, geo and kafka first: the others import their dist/ at run time (package exports
+# "default").
+RUN npm run build -w contracts -w geo -w kafka -w backend -w driver-simulator -w web
 # The road network the demo fleet drives (its default city), for the backend to route on and
 # serve at /api/city.geojson: the same streets in every container.
 RUN node driver-simulator/dist/cli.js --geojson data/city.geojson --geojson-only
@@ -46,6 +49,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY contracts/package.json contracts/
 COPY geo/package.json geo/
+COPY kafka/package.json kafka/
 COPY infra/package.json infra/
 COPY backend/package.json backend/
 COPY driver-simulator/package.json driver-simulator/
@@ -54,10 +58,11 @@ COPY testkit/package.json testkit/
 COPY e2e/package.json e2e/
 COPY bench/package.json bench/
 RUN npm ci --omit=dev --no-audit --no-fund \
-      -w contracts -w geo -w backend -w driver-simulator \
+      -w contracts -w geo -w kafka -w backend -w driver-simulator \
     && npm cache clean --force
 COPY --from=build /app/contracts/dist contracts/dist
 COPY --from=build /app/geo/dist geo/dist
+COPY --from=build /app/kafka/dist kafka/dist
 COPY --from=build /app/backend/dist backend/dist
 COPY --from=build /app/driver-simulator/dist driver-simulator/dist
 # The bundled OpenStreetMap extract the demo fleet drives, with its licence notice.

@@ -89,14 +89,13 @@ export default tseslint.config(
   },
   {
     // kafkajs and ioredis stay behind the adapters (STYLE.md §4), everywhere. The adapter
-    // folders: the backend's; the simulator's producer (and its test); the launcher's broker
+    // folders: the shared Kafka adapter (client, topics, producer); the backend's; the launcher's broker
     // admin; the raw-client ceilings of the benchmarks, which measure the bare clients; the
     // test kit's door to the clients; the image's health check, a standalone script.
     files: ['**/*.{ts,tsx,js,mjs}'],
     ignores: [
+      'kafka/src/**',
       'backend/src/infra/**',
-      'driver-simulator/src/publish.ts',
-      'driver-simulator/src/simulator.int.test.ts',
       'infra/src/kafka/**',
       'bench/src/ceilings/**',
       'testkit/src/clients.ts',

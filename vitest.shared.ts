@@ -16,7 +16,7 @@ export function fleetstreamTestProject(dir: string): UserWorkspaceConfig {
       globalSetup: [path.join(import.meta.dirname, 'infra/src/test-global-setup.ts')],
       // Before any test file loads kafkajs: its consumers get the corrected read_committed filter.
       setupFiles: [
-        path.join(import.meta.dirname, 'backend/src/infra/kafka-read-committed.ts'),
+        path.join(import.meta.dirname, 'kafka/src/read-committed.ts'),
         path.join(import.meta.dirname, 'vitest.setup.ts'),
       ],
       // Short for unit tests; vitest.setup.ts gives integration tests long ones.

@@ -1,14 +1,14 @@
 import type { Config } from './config.js';
-import type { KafkaClient } from './infra/kafka.js';
+import type { Adapters } from './infra/adapters.js';
 import type { Logger } from './infra/logger.js';
-import type { RedisClient } from './infra/redis.js';
 
-/** What every module gets, as one argument (STYLE.md §2). */
-export interface AppContext {
+/**
+ * What every module gets, as one argument (STYLE.md §2): the config, the logger, and Kafka and
+ * Redis only through small adapters built once (§13), never the raw clients.
+ */
+export interface AppContext extends Adapters {
   readonly config: Config;
   readonly log: Logger;
-  readonly redis: RedisClient;
-  readonly kafka: KafkaClient;
   /** Ends the process for the supervisor to restart: for states we cannot recover from. */
   readonly fatal: (err: Error) => void;
 }

@@ -14,12 +14,9 @@ export interface RoleReport {
   detail: Record<string, unknown>;
 }
 
-const key = (ctx: AppContext) => `${ctx.config.redis.prefix}health`;
-
 /**
- * Publishes this role's readiness to Redis every couple of seconds, so /healthz on any gateway
- * can tell whether every role of the deployment is up. HSET of the same field is idempotent,
- * which matters because ioredis may resend it after a reconnect.
+ * Publishes this role's readiness every couple of seconds (ctx.stores.health), so /healthz on
+ * any gateway can tell whether every role of the deployment is up.
  */
 export function startHeartbeat(
   ctx: AppContext,
@@ -36,7 +33,7 @@ export function startHeartbeat(
       at: Date.now(),
       detail: p.detail ?? {},
     };
-    await ctx.redis.hset(key(ctx), field, JSON.stringify(report));
+    await ctx.stores.health.put(field, JSON.stringify(report));
   };
   const timer = setInterval(() => {
     beat().catch((err: unknown) => ctx.log.warn({ err }, 'heartbeat failed'));
@@ -44,13 +41,13 @@ export function startHeartbeat(
   void beat().catch(() => undefined);
   return async () => {
     clearInterval(timer);
-    await ctx.redis.hdel(key(ctx), field).catch(() => undefined);
+    await ctx.stores.health.remove(field).catch(() => undefined);
   };
 }
 
 /** Every fresh report, dropping (and deleting) those silent for too long. */
 export async function readRoleReports(ctx: AppContext, now = Date.now()): Promise<RoleReport[]> {
-  const all = await ctx.redis.hgetall(key(ctx));
+  const all = await ctx.stores.health.all();
   const fresh: RoleReport[] = [];
   const stale: string[] = [];
   for (const [field, raw] of Object.entries(all)) {
@@ -62,6 +59,6 @@ export async function readRoleReports(ctx: AppContext, now = Date.now()): Promis
       stale.push(field);
     }
   }
-  if (stale.length > 0) await ctx.redis.hdel(key(ctx), ...stale);
+  if (stale.length > 0) await ctx.stores.health.remove(...stale);
   return fresh;
 }

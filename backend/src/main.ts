@@ -1,15 +1,16 @@
 import { ROLES, loadConfig, type Role } from './config.js';
 import type { AppContext, Stop } from './context.js';
 import { AppError } from './errors.js';
-import { createKafka, ensureTopics } from './infra/kafka.js';
+import { createAdapters } from './infra/adapters.js';
+import { openKafka } from './infra/kafka-adapters.js';
 import { createLogger } from './infra/logger.js';
 import { createRedis } from './infra/redis.js';
+import { setupTopics } from './infra/topics.js';
 import * as gateway from './gateway/server.js';
 import * as livePush from './consumers/live-push.js';
 import * as analytics from './consumers/analytics.js';
 import * as notifications from './consumers/notifications.js';
 import * as ops from './ops/lag-monitor.js';
-import { topicSpecs } from './topics.js';
 
 const starters: Record<Exclude<Role, 'setup-topics'>, (ctx: AppContext) => Promise<Stop>> = {
   gateway: gateway.start,
@@ -33,16 +34,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig(roles);
   const log = createLogger({ ...config.log, name: roles.join('+') });
-  const kafka = createKafka({
-    brokers: config.kafka.brokers,
-    clientId: `${config.kafka.clientId}-${roles.join('+')}`,
-    log,
-    ssl: config.kafka.ssl,
-    sasl: config.kafka.sasl,
-  });
+  const kafka = openKafka(config, log, `${config.kafka.clientId}-${roles.join('+')}`);
 
   // Topics first, always: consumers and producers never rely on auto-creation.
-  await ensureTopics(kafka, topicSpecs(config), log);
+  await setupTopics(kafka, config, log);
   if (roles.length === 1 && roles[0] === 'setup-topics') return;
 
   const redis = await createRedis({ url: config.redis.url, log, name: roles.join('+') });
@@ -62,8 +57,7 @@ async function main(argv: string[]): Promise<void> {
   const ctx: AppContext = {
     config,
     log,
-    redis,
-    kafka,
+    ...createAdapters({ kafka, redis }, config, log),
     fatal: (err) => {
       log.fatal({ err }, 'fatal error, exiting for the supervisor to restart');
       void shutdown('fatal', 1);

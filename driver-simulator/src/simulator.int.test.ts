@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafka } from '@fleetstream/kafka/client';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
 import { createFleet } from './fleet.js';
@@ -12,7 +12,7 @@ const SPEEDUP = 10;
 
 describe('simulator against a real broker', () => {
   let publisher: Publisher | undefined;
-  const kafka = new Kafka({ clientId: 'sim-int-test', brokers, logLevel: logLevel.NOTHING });
+  const kafka = createKafka({ clientId: 'sim-int-test', brokers });
   const consumer = kafka.consumer({ groupId: `sim-int-${randomUUID()}` });
   afterAll(async () => {
     await publisher?.close();

@@ -2,12 +2,10 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { encodeLocationRecord } from '@fleetstream/contracts';
 import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
 import { avgSpeedKmh, computeGroundTruth } from '@fleetstream/backend/domain/analytics';
-import { createAnalyticsStore } from '@fleetstream/backend/infra/analytics-store';
-import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
 import { analyticsTrace } from '@fleetstream/backend/testing/analytics-trace';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { createTestContext } from '@fleetstream/backend/testing/test-context';
-import { analyticsStoreOptions, groupId } from '@fleetstream/backend/consumers/analytics';
+import { groupId } from '@fleetstream/backend/consumers/analytics';
 
 /**
  * Acceptance of the exactly-once effect with real processes: the analytics worker is killed
@@ -45,7 +43,7 @@ it(
   'counts every record exactly once across two kill -9s mid-stream',
   { timeout: 300_000 },
   async () => {
-    const { ctx } = observer;
+    const { ctx, kafka } = observer;
     const topic = ctx.config.topics.location;
     const group = groupId(ctx);
     const trace = analyticsTrace({
@@ -55,10 +53,10 @@ it(
       seed: 11,
     });
     const truth = computeGroundTruth(trace);
-    const store = createAnalyticsStore(ctx.redis, analyticsStoreOptions(ctx.config));
-    const admin = ctx.kafka.admin();
+    const store = ctx.stores.analytics();
+    const admin = kafka.admin();
     await admin.connect();
-    const producer = await startProducer(ctx.kafka);
+    const producer = await ctx.producers.start();
 
     // The trace streams in over ~60 s, so both kills and the second restart happen mid-stream.
     let sent = 0;

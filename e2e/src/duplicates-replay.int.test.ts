@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
 import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
-import { createKafka } from '@fleetstream/backend/infra/kafka';
-import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { createKafka } from '@fleetstream/kafka/client';
+import { startProducer } from '@fleetstream/kafka/producer';
 import { analyticsTrace } from '@fleetstream/backend/testing/analytics-trace';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';

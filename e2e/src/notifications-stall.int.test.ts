@@ -6,8 +6,8 @@ import {
 } from '@fleetstream/contracts';
 import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
 import { applyPartition } from '@fleetstream/backend/domain/milestone-partition';
-import { createKafka } from '@fleetstream/backend/infra/kafka';
-import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { createKafka } from '@fleetstream/kafka/client';
+import { startProducer } from '@fleetstream/kafka/producer';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';
 import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';

@@ -5,8 +5,8 @@ import {
   createDeliveryStore,
   type DeliveryUpdate,
 } from '@fleetstream/backend/infra/delivery-store';
-import { createKafka } from '@fleetstream/backend/infra/kafka';
-import { startProducer, type RecordProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { createKafka } from '@fleetstream/kafka/client';
+import { startProducer, type RecordProducer } from '@fleetstream/kafka/producer';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { saveScreenshot, useBrowserStack } from '@fleetstream/testkit/browser-stack';
 import { Redis } from '@fleetstream/testkit/clients';

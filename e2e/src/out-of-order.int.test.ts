@@ -12,8 +12,8 @@ import {
 } from '@fleetstream/contracts';
 import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
 import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
-import { createKafka } from '@fleetstream/backend/infra/kafka';
-import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { createKafka } from '@fleetstream/kafka/client';
+import { startProducer } from '@fleetstream/kafka/producer';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { createRng as rng } from '@fleetstream/geo';

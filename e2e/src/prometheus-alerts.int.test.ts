@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { encodeLocationRecord } from '@fleetstream/contracts';
-import { createKafka } from '@fleetstream/backend/infra/kafka';
-import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { createKafka } from '@fleetstream/kafka/client';
+import { startProducer } from '@fleetstream/kafka/producer';
 import { positionTrace, testLogger } from '@fleetstream/backend/testing/fixtures';
 import { GRAFANA_DASHBOARD } from '@fleetstream/infra/prometheus';
 import {

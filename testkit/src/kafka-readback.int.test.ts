@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { quietKafka } from './clients.js';
 import { expect, inject, it } from 'vitest';
-import { createKafka } from '@fleetstream/backend/infra/kafka';
+import { createKafka } from '@fleetstream/kafka/client';
+import { ensureTopics } from '@fleetstream/kafka/topics';
 import { startBatchConsumer } from '@fleetstream/backend/infra/kafka-consumer';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
 import { readTopic } from './kafka-readback.js';
@@ -12,16 +13,13 @@ const log = testLogger();
  * The readback the reliability checks rely on, and the platform's consumers, return committed
  * records only, also where kafkajs's own read_committed filter does not: two producers'
  * transactions overlap on one partition and the one that began first is aborted last, so the
- * broker lists it second (backend/src/infra/kafka-read-committed.ts).
+ * broker lists it second (kafka/src/read-committed.ts).
  */
 it('returns only committed records when aborted transactions overlap', async () => {
   const brokers = inject('kafkaBrokers');
   const topic = `readback-txn-${randomUUID()}`;
   const kafka = quietKafka('readback-int-test', brokers);
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
-  await admin.disconnect();
+  await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);
   const producer = (id: string) =>
     kafka.producer({ transactionalId: `${topic}-${id}`, idempotent: true, maxInFlightRequests: 1 });
   const [a, b, c] = [producer('a'), producer('b'), producer('c')];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertReadCommittedFixed } from '@fleetstream/backend/infra/kafka-read-committed';
+import { assertReadCommittedFixed } from '@fleetstream/kafka/read-committed';
 import { quietKafka } from './clients.js';
 
 export interface ReadRecord {
@@ -15,7 +15,7 @@ const client = (brokers: string) => quietKafka('fleetstream-test-readback', brok
 /**
  * Every committed record of a topic, in partition and offset order, read through the same
  * corrected read_committed filter as the platform's consumers (backend's
- * kafka-read-committed.ts; kafkajs 2.2.4's own lets some aborted transactions through).
+ * kafka/src/read-committed.ts; kafkajs 2.2.4's own lets some aborted transactions through).
  */
 export async function readTopic(
   brokers: string,

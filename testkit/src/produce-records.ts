@@ -1,6 +1,6 @@
 import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
-import { createKafka } from '@fleetstream/backend/infra/kafka';
-import { startProducer } from '@fleetstream/backend/infra/kafka-producers';
+import { createKafka } from '@fleetstream/kafka/client';
+import { startProducer } from '@fleetstream/kafka/producer';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
 
 /** Records per send: a produce request stays well under the broker's 1 MiB limit. */

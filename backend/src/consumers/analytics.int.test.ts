@@ -12,11 +12,7 @@ import {
 import { avgSpeedKmh, computeGroundTruth } from '../domain/analytics.js';
 import * as gateway from '../gateway/server.js';
 import { groupProgress, resetGroupOffsets } from '../infra/group-offsets.js';
-import {
-  startProducer,
-  type OutgoingRecord,
-  type RecordProducer,
-} from '../infra/kafka-producers.js';
+import type { OutgoingRecord, RecordProducer } from '@fleetstream/kafka/producer';
 import { analyticsTrace } from '../testing/analytics-trace.js';
 import { createTestContext, testNamespace, TEST_OPS_TOKEN } from '../testing/test-context.js';
 import * as analytics from './analytics.js';
@@ -46,7 +42,7 @@ const send = (records: LocationRecord[]) =>
     records.map((r) => ({ key: r.driverId, value: encodeLocationRecord(r) })),
   );
 const dlqSize = async () => {
-  const admin = worker.ctx.kafka.admin();
+  const admin = worker.kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(worker.ctx.config.topics.locationDlq);
   await admin.disconnect();
@@ -58,7 +54,7 @@ beforeAll(async () => {
   const g = await createTestContext(['gateway'], env, 'gateway');
   const stopGateway = await gateway.start(g.ctx);
   base = `http://127.0.0.1:${stopGateway.port}`;
-  producer = await startProducer(worker.ctx.kafka);
+  producer = await worker.ctx.producers.start();
   cleanups.push(stopGateway, () => producer.stop(), g.close, worker.close);
 });
 afterAll(async () => {
@@ -118,10 +114,10 @@ it(
     await cleanups.shift()!();
     const groupId = analytics.groupId(worker.ctx);
     const topic = worker.ctx.config.topics.location;
-    await resetGroupOffsets(worker.ctx.kafka, groupId, topic, 'earliest');
-    expect(
-      (await groupProgress(worker.ctx.kafka, groupId, topic)).every((p) => p.committed <= 0),
-    ).toBe(true);
+    await resetGroupOffsets(worker.kafka, groupId, topic, 'earliest');
+    expect((await groupProgress(worker.kafka, groupId, topic)).every((p) => p.committed <= 0)).toBe(
+      true,
+    );
     const resent = trace.filter((_, i) => i % 37 === 0);
     await send(resent);
     cleanups.unshift(await analytics.start(worker.ctx));
@@ -139,7 +135,7 @@ it(
     await expect
       .poll(
         async () =>
-          (await groupProgress(worker.ctx.kafka, groupId, topic)).filter(
+          (await groupProgress(worker.kafka, groupId, topic)).filter(
             (p) => Math.max(p.committed, 0) !== p.end,
           ),
         { timeout: 60_000 },

@@ -1,28 +1,15 @@
-import type { Config } from '../config.js';
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
-import {
-  createAnalyticsStore,
-  type AnalyticsStoreOptions,
-  type OffsetRecord,
-} from '../infra/analytics-store.js';
+import type { OffsetRecord } from '../infra/analytics-store.js';
 import { type RecordBatch } from '../infra/kafka-consumer.js';
 import { deadLetter } from '../infra/dead-letters.js';
-import { startProducer, type OutgoingRecord } from '../infra/kafka-producers.js';
+import type { OutgoingRecord } from '@fleetstream/kafka/producer';
 import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 
 export const role = 'analytics';
 export const groupId = (ctx: AppContext) => ctx.config.groups.analytics;
 export const topics = (ctx: AppContext) => [ctx.config.topics.location];
-
-/** The store options of a deployment: the gateway reads with the same ones the worker writes. */
-export const analyticsStoreOptions = (config: Config): AnalyticsStoreOptions => ({
-  prefix: config.redis.prefix,
-  retentionS: config.analytics.retentionS,
-  heatCellDeg: config.analytics.heatCellDeg,
-  maxSpeedMps: config.analytics.maxSpeedMps,
-});
 
 /**
  * Each chunk costs one script call whose work grows with the aggregates it touches, not with its
@@ -60,7 +47,7 @@ export interface AnalyticsStats {
  */
 export async function start(ctx: AppContext): Promise<Stop> {
   const log = ctx.log.child({ role });
-  const store = createAnalyticsStore(ctx.redis, analyticsStoreOptions(ctx.config));
+  const store = ctx.stores.analytics();
   const stats: AnalyticsStats = {
     consumed: 0,
     applied: 0,
@@ -70,7 +57,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     deadLettered: 0,
     chunks: 0,
   };
-  const dlq = await startProducer(ctx.kafka);
+  const dlq = await ctx.producers.start();
   let joined = false;
 
   const handleBatch = async (batch: RecordBatch) => {

@@ -1,5 +1,4 @@
 import type { AppContext, Stop } from '../context.js';
-import { createOpsStore } from '../infra/ops-store.js';
 
 export interface Pausable {
   pause(): void;
@@ -16,9 +15,8 @@ export async function followGroupControl(
   groupId: string,
   consumer: Pausable,
 ): Promise<Stop> {
-  const store = createOpsStore(ctx.redis, ctx.config.redis.prefix);
-  const subscriber = ctx.redis.duplicate();
-  subscriber.on('error', () => undefined);
+  const store = ctx.stores.ops;
+  const subscriber = ctx.pubsub.subscriber();
   const apply = (paused: boolean) => {
     ctx.log.info(
       { group: groupId, paused },
@@ -27,9 +25,9 @@ export async function followGroupControl(
     if (paused) consumer.pause();
     else consumer.resume();
   };
-  subscriber.on('message', (_channel: string, raw: string) => {
+  subscriber.onMessage((_channel, raw) => {
     try {
-      const m = JSON.parse(raw) as { groupId?: string; action?: string };
+      const m = JSON.parse(raw.toString()) as { groupId?: string; action?: string };
       if (m.groupId === groupId && (m.action === 'pause' || m.action === 'resume'))
         apply(m.action === 'pause');
     } catch {
@@ -39,6 +37,6 @@ export async function followGroupControl(
   await subscriber.subscribe(store.keys.control);
   if ((await store.pausedGroups()).has(groupId)) apply(true);
   return async () => {
-    subscriber.disconnect();
+    subscriber.close();
   };
 }

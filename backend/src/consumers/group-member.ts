@@ -1,9 +1,5 @@
 import type { AppContext, Stop } from '../context.js';
-import {
-  startBatchConsumer,
-  type BatchConsumer,
-  type BatchConsumerOptions,
-} from '../infra/kafka-consumer.js';
+import type { BatchConsumer, BatchConsumerOptions } from '../infra/kafka-consumer.js';
 import type { Logger } from '../infra/logger.js';
 import { followGroupControl } from './group-control.js';
 
@@ -51,7 +47,7 @@ export async function startGroupMember(
   o: GroupMemberOptions,
 ): Promise<{ consumer: BatchConsumer; stop: Stop }> {
   const k = ctx.config.kafka;
-  const consumer = await startBatchConsumer(ctx.kafka, {
+  const consumer = await ctx.groups.join({
     minBytes: FETCH_MIN_BYTES,
     maxWaitMs: FETCH_MAX_WAIT_MS,
     ...o,

@@ -1,20 +1,20 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDeliveryStore } from '../infra/delivery-store.js';
-import type { RedisClient } from '../infra/redis.js';
+import type { Subscriber } from '../infra/redis-pubsub.js';
 import { partitionPositions, testLogger } from '../testing/fixtures.js';
 import { listenToFeed } from '../testing/live-feed-listener.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createLivePartitions } from './live-partitions.js';
 
 let t: Awaited<ReturnType<typeof createTestContext>>;
-let subscriber: RedisClient;
+let subscriber: Subscriber;
 
 beforeAll(async () => {
   t = await createTestContext(['live-push'], testNamespace('live-partitions'));
-  subscriber = t.ctx.redis.duplicate();
+  subscriber = t.ctx.pubsub.subscriber();
 });
 afterAll(async () => {
-  subscriber.disconnect();
+  subscriber.close();
   await t.close();
 });
 
@@ -34,7 +34,7 @@ async function listen(prefix: string) {
 
 it('applies each offset once: a redelivered chunk, and a member the partition moved away from, publish nothing twice', async () => {
   const prefix = `${t.ctx.config.redis.prefix}fence:`;
-  const store = createDeliveryStore(t.ctx.redis, { prefix });
+  const store = createDeliveryStore(t.redis, { prefix });
   const revs = await listen(prefix);
   const log = testLogger();
   const a = createLivePartitions(store, log);
@@ -66,7 +66,7 @@ it('applies each offset once: a redelivered chunk, and a member the partition mo
 
 it('a member that gets a partition back reads it again instead of judging from what it had', async () => {
   const prefix = `${t.ctx.config.redis.prefix}retain:`;
-  const store = createDeliveryStore(t.ctx.redis, { prefix });
+  const store = createDeliveryStore(t.redis, { prefix });
   const a = createLivePartitions(store, testLogger());
   await a.apply('loc', 1, records('y', 0, [1, 2]), 1, Date.now());
   // Someone else applies the next records while a does not own the partition.
@@ -87,7 +87,7 @@ it('a member that gets a partition back reads it again instead of judging from w
 
 it('a delivery written through another partition meanwhile (partitions added) is read again, not overwritten', async () => {
   const prefix = `${t.ctx.config.redis.prefix}moved:`;
-  const store = createDeliveryStore(t.ctx.redis, { prefix });
+  const store = createDeliveryStore(t.redis, { prefix });
   const a = createLivePartitions(store, testLogger());
   const b = createLivePartitions(store, testLogger());
   // The driver's records went to partition 0, then (more partitions) to partition 1.

@@ -9,10 +9,10 @@ import { decodeConsumed } from './decode.js';
 import { startGroupMember } from './group-member.js';
 import { createLivePartitions } from './live-partitions.js';
 import { createLiveRoutes } from './live-routes.js';
-import { createDeliveryStore, type DeliveryUpdate } from '../infra/delivery-store.js';
+import type { DeliveryUpdate } from '../infra/delivery-store.js';
 import { type RecordBatch } from '../infra/kafka-consumer.js';
 import { deadLetter } from '../infra/dead-letters.js';
-import { startProducer, type OutgoingRecord } from '../infra/kafka-producers.js';
+import type { OutgoingRecord } from '@fleetstream/kafka/producer';
 
 export const role = 'live-push';
 /**
@@ -66,10 +66,10 @@ export async function start(ctx: AppContext): Promise<Stop> {
     published: 0,
     notifications: 0,
   };
-  const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
+  const store = ctx.stores.deliveries;
   const partitions = createLivePartitions(store, log);
   const routes = createLiveRoutes({ cityGeoJson: ctx.config.http.cityGeoJson, log });
-  const dlq = await startProducer(ctx.kafka);
+  const dlq = await ctx.producers.start();
   let joined = false;
 
   /** The update a record makes, with its planned route or ETA; null when it has no delivery. */
@@ -86,7 +86,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
 
   /**
    * delivery-notifications is transactional: the batch consumer passes committed records only
-   * (infra/kafka-read-committed.ts). A notification is still applied once per id, not once per
+   * (@fleetstream/kafka/read-committed). A notification is still applied once per id, not once per
    * record, because a record is consumed again after a crash before its offset was committed.
    */
   const forwardNotifications = async (batch: RecordBatch) => {

@@ -2,9 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { NotificationRecord } from '@fleetstream/contracts';
-import { startProducer } from '../infra/kafka-producers.js';
 import { createNotificationSink } from '../infra/notification-sinks.js';
-import { createParkedNotifications } from '../infra/parked-notifications.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { startSinkDispatcher, type DispatcherStats } from './notification-dispatcher.js';
 
@@ -56,14 +54,14 @@ const notification = (i: number, suffix = ''): NotificationRecord => ({
 
 it('parks what a dead webhook cannot take, without stalling, and delivers it once it is back', async () => {
   const stats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0, deadLettered: 0 };
-  const parked = createParkedNotifications(t.ctx.redis, t.ctx.config.redis.prefix);
+  const parked = t.ctx.stores.parked;
   const sink = createNotificationSink(t.ctx.config.notifications.sink, t.ctx.log);
   const stop = await startSinkDispatcher(t.ctx, {
     groupId: `${t.ctx.config.groups.notifications}-sink`,
     sink,
     stats,
   });
-  const producer = await startProducer(t.ctx.kafka);
+  const producer = await t.ctx.producers.start();
   try {
     const all = [
       ...Array.from({ length: 40 }, (_, i) => notification(i)),
@@ -110,13 +108,13 @@ it('dead-letters what stays undelivered past NOTIFY_PARKED_DEAD_AFTER_S, and a r
     sinkEnv('sink-dead', { NOTIFY_PARKED_DEAD_AFTER_S: '2' }),
   );
   const stats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0, deadLettered: 0 };
-  const parked = createParkedNotifications(d.ctx.redis, d.ctx.config.redis.prefix);
+  const parked = d.ctx.stores.parked;
   const stop = await startSinkDispatcher(d.ctx, {
     groupId: `${d.ctx.config.groups.notifications}-sink`,
     sink: createNotificationSink(d.ctx.config.notifications.sink, d.ctx.log),
     stats,
   });
-  const producer = await startProducer(d.ctx.kafka);
+  const producer = await d.ctx.producers.start();
   try {
     const all = Array.from({ length: 3 }, (_, i) => notification(200 + i));
     await producer.send(

@@ -2,8 +2,6 @@ import { NotificationRecordSchema, type NotificationRecord } from '@fleetstream/
 import type { AppContext, Stop } from '../context.js';
 import { AppError } from '../errors.js';
 import type { NotificationSink } from '../infra/notification-sinks.js';
-import { createNotificationStore } from '../infra/notification-store.js';
-import { createParkedNotifications } from '../infra/parked-notifications.js';
 import { startGroupMember } from './group-member.js';
 
 /** How often parked notifications are looked at. */
@@ -39,8 +37,8 @@ export async function startSinkDispatcher(
 ): Promise<Stop> {
   const { sink, stats } = o;
   const log = ctx.log.child({ component: 'notification-sink' });
-  const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
-  const parked = createParkedNotifications(ctx.redis, ctx.config.redis.prefix);
+  const store = ctx.stores.notifications;
+  const parked = ctx.stores.parked;
   let sinkDown = false;
   const deadAfterMs = ctx.config.notifications.parkedDeadAfterS * 1000;
 
@@ -100,7 +98,7 @@ export async function startSinkDispatcher(
           );
           continue;
         }
-        // Committed records only reach here (infra/kafka-read-committed.ts); one sunk before a
+        // Committed records only reach here (@fleetstream/kafka/read-committed); one sunk before a
         // crash, whose offset was not yet committed, comes again and is skipped by its id.
         if (await store.isSunk(n.id)) continue;
         if (sinkDown) {

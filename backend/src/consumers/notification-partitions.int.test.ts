@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { NotificationRecord } from '@fleetstream/contracts';
 import { newDeliveryState, type DeliveryState } from '../domain/milestones.js';
-import { createNotificationStore, type ChunkRequest } from '../infra/notification-store.js';
+import type { ChunkRequest } from '../infra/notification-store.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createNotificationPartitions } from './notification-partitions.js';
 
@@ -29,7 +29,7 @@ const note = (deliveryId: string): NotificationRecord => ({
 });
 
 it('a partition held in memory starts each chunk from what Redis holds, through commits and clears', async () => {
-  const store = createNotificationStore(t.ctx.redis, t.ctx.config.redis.prefix);
+  const store = t.ctx.stores.notifications;
   const partitions = createNotificationPartitions(store);
   const at = (deliveryIds: string[], silentBefore: number | null): ChunkRequest => ({
     topic: 'loc',

@@ -11,9 +11,9 @@ import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';
 import { COMMIT_PLAINLY, type RecordBatch } from '../infra/kafka-consumer.js';
 import { deadLetter } from '../infra/dead-letters.js';
-import { startTransactionalProducers, type OutgoingRecord } from '../infra/kafka-producers.js';
+import type { OutgoingRecord } from '@fleetstream/kafka/producer';
 import { createNotificationSink } from '../infra/notification-sinks.js';
-import { createNotificationStore, type OutboxEntry } from '../infra/notification-store.js';
+import type { OutboxEntry } from '../infra/notification-store.js';
 import { decodeConsumed } from './decode.js';
 import { partitionKey, startGroupMember } from './group-member.js';
 import { createNotificationPartitions } from './notification-partitions.js';
@@ -72,8 +72,8 @@ export async function start(ctx: AppContext): Promise<Stop> {
     arrivalDwellS: c.arrivalDwellS,
     stallS: c.stallS,
   };
-  const store = createNotificationStore(ctx.redis, ctx.config.redis.prefix);
-  const txns = startTransactionalProducers(ctx.kafka, groupId(ctx));
+  const store = ctx.stores.notifications;
+  const txns = ctx.producers.transactional(groupId(ctx));
   const partitions = createNotificationPartitions(store);
   /** Partitions with a committed transaction since the member last joined the group. */
   const transacted = new Set<string>();

@@ -7,7 +7,6 @@ import {
 } from '@fleetstream/contracts';
 import * as livePush from '../consumers/live-push.js';
 import { signTrackingToken } from '../domain/tracking-token.js';
-import { startProducer } from '../infra/kafka-producers.js';
 import { createTestContext, testNamespace, TEST_TRACKING_SECRET } from '../testing/test-context.js';
 import * as gateway from './server.js';
 
@@ -25,7 +24,7 @@ beforeAll(async () => {
   const stopB = await gateway.start(b.ctx);
   const stopW = await livePush.start(w.ctx);
   portB = stopB.port;
-  const producer = await startProducer(w.ctx.kafka);
+  const producer = await w.ctx.producers.start();
   produce = (records) =>
     producer.send(
       w.ctx.config.topics.location,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FleetSnapshotMessage, LocationRecord } from '@fleetstream/contracts';
-import { startProducer, type RecordProducer } from '../infra/kafka-producers.js';
+import type { RecordProducer } from '@fleetstream/kafka/producer';
 import { createTestContext, testNamespace, TEST_OPS_TOKEN } from '../testing/test-context.js';
 import * as gateway from './server.js';
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   t = await createTestContext(['gateway'], env);
   stopGateway = await gateway.start(t.ctx);
   url = `ws://127.0.0.1:${stopGateway.port}/ws/fleet`;
-  producer = await startProducer(t.ctx.kafka);
+  producer = await t.ctx.producers.start();
 }, 60_000);
 afterAll(async () => {
   await producer.stop();
@@ -101,7 +101,7 @@ describe('live fleet map', () => {
   }, 40_000);
 
   it('sends clusters instead of couriers past the per-view limit, and joins no group', async () => {
-    const admin = t.ctx.kafka.admin();
+    const admin = t.kafka.admin();
     await admin.connect();
     const groupsBefore = (await admin.listGroups()).groups.map((g) => g.groupId).sort();
     await send(Array.from({ length: 3000 }, (_, d) => fix(1000 + d, 1, null)));

@@ -1,8 +1,7 @@
 import { decodeLocationRecord, type FleetViewport, type TripStatus } from '@fleetstream/contracts';
 import type { Config } from '../config.js';
 import { createFleetView } from '../domain/fleet-view.js';
-import type { KafkaClient } from '../infra/kafka.js';
-import { createLogReader } from '../infra/kafka-log-reader.js';
+import type { LogReader } from '../infra/kafka-log-reader.js';
 import type { Logger } from '../infra/logger.js';
 
 /** How often each fleet map gets its viewport. */
@@ -19,7 +18,8 @@ const TAIL_POLL_MS = 250;
  * second.
  */
 export function createFleetWatch(o: {
-  kafka: KafkaClient;
+  /** A reader of the log of its own, closed with the tail. */
+  openReader(): LogReader;
   config: Config;
   log: Logger;
   send(id: number, data: string): void;
@@ -36,7 +36,7 @@ export function createFleetWatch(o: {
     o.send(id, JSON.stringify(view.snapshot(viewers.get(id) ?? null, now)));
 
   async function follow(): Promise<void> {
-    const reader = createLogReader(o.kafka);
+    const reader = o.openReader();
     const topic = o.config.topics.location;
     try {
       // Back far enough that every courier still online has sent a fix since.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { retryHintMs, type TrackServerMessage } from '@fleetstream/contracts';
 import { signTrackingToken } from '../domain/tracking-token.js';
-import { createDeliveryStore, type DeliveryStore } from '../infra/delivery-store.js';
+import type { DeliveryStore } from '../infra/delivery-store.js';
 import { createTestContext, testNamespace, TEST_TRACKING_SECRET } from '../testing/test-context.js';
 import { assignedTrip, deliveryPosition } from '../testing/fixtures.js';
 import * as gateway from './server.js';
@@ -19,7 +19,7 @@ beforeAll(async () => {
     testNamespace('handshake-storm', { WS_HANDSHAKES_PER_S: String(RATE) }),
   );
   close = t.close;
-  store = createDeliveryStore(t.ctx.redis, { prefix: t.ctx.config.redis.prefix });
+  store = t.ctx.stores.deliveries;
   stopGateway = await gateway.start(t.ctx);
   base = `ws://127.0.0.1:${stopGateway.port}/ws/track`;
   for (const id of ['dlv-s0', 'dlv-s1', 'dlv-s2', 'dlv-s3'])

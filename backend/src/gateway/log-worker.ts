@@ -7,8 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config.js';
-import { createKafka } from '../infra/kafka.js';
-import { createLogReader } from '../infra/kafka-log-reader.js';
+import { createClusterViews, openKafka } from '../infra/kafka-adapters.js';
 import { createLogger } from '../infra/logger.js';
 import {
   deliveryPlayer,
@@ -25,13 +24,7 @@ import type { FromWorker, ToWorker } from './log-worker-host.js';
 const port = parentPort!;
 const { config } = workerData as { config: Config };
 const log = createLogger({ ...config.log, name: 'gateway-replay' });
-const kafka = createKafka({
-  brokers: config.kafka.brokers,
-  clientId: `${config.kafka.clientId}-replay`,
-  log,
-  ssl: config.kafka.ssl,
-  sasl: config.kafka.sasl,
-});
+const cluster = createClusterViews(openKafka(config, log, `${config.kafka.clientId}-replay`));
 const post = (m: FromWorker) => port.postMessage(m);
 
 /** Stands in for the browser's socket: what is sent goes to the gateway, which sends it on. */
@@ -98,7 +91,7 @@ async function serve(
   request: ReplayRequest,
   delivery: ReplayDelivery | null,
 ): Promise<void> {
-  const reader = createLogReader(kafka);
+  const reader = cluster.logReader();
   try {
     const plan: ReplayPlan = { config, reader, request, log };
     const send = (m: string) => ws.send(m);
@@ -113,7 +106,7 @@ async function serve(
 let fleet: ReturnType<typeof createFleetWatch> | null = null;
 const fleetWatch = () =>
   (fleet ??= createFleetWatch({
-    kafka,
+    openReader: cluster.logReader,
     config,
     log,
     send: (id, data) => post({ type: 'send', id, data }),

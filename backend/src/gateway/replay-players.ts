@@ -9,7 +9,7 @@ import {
 } from '@fleetstream/contracts';
 import { createLiveRoutes } from '../consumers/live-routes.js';
 import type { Config } from '../config.js';
-import { partitionForKey } from '../domain/partitioner.js';
+import { partitionForKey } from '@fleetstream/kafka/partitioner';
 import {
   createDeliveryReplay,
   snapshotAt,

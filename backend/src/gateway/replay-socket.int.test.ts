@@ -7,8 +7,7 @@ import type {
   TripRecord,
 } from '@fleetstream/contracts';
 import { signTrackingToken } from '../domain/tracking-token.js';
-import { createDeliveryStore } from '../infra/delivery-store.js';
-import { startProducer, type RecordProducer } from '../infra/kafka-producers.js';
+import type { RecordProducer } from '@fleetstream/kafka/producer';
 import {
   createTestContext,
   testNamespace,
@@ -87,7 +86,7 @@ beforeAll(async () => {
   t = await createTestContext(['gateway'], env);
   stopGateway = await gateway.start(t.ctx);
   base = `ws://127.0.0.1:${stopGateway.port}/ws/replay`;
-  producer = await startProducer(t.ctx.kafka);
+  producer = await t.ctx.producers.start();
   const { records, other } = trace();
   const topic = t.ctx.config.topics.location;
   const asRecord = (r: LocationRecord) => ({ key: r.driverId, value: JSON.stringify(r) });
@@ -105,7 +104,7 @@ beforeAll(async () => {
   await producer.send(t.ctx.config.topics.notifications, [
     { key: DELIVERY, value: JSON.stringify(note) },
   ]);
-  const store = createDeliveryStore(t.ctx.redis, { prefix: t.ctx.config.redis.prefix });
+  const store = t.ctx.stores.deliveries;
   await store.applyTrip(trip(1, 'assigned', T0), Date.now());
   await store.applyTrip(trip(FIXES + 2, 'delivered', T0 + (FIXES + 1) * 1000), Date.now());
 }, 60_000);
@@ -210,7 +209,7 @@ describe('replay from the log', () => {
   }, 30_000);
 
   it('plays the fleet in frames with the ops token, joining no consumer group', async () => {
-    const admin = t.ctx.kafka.admin();
+    const admin = t.kafka.admin();
     await admin.connect();
     const groupsBefore = (await admin.listGroups()).groups.map((g) => g.groupId).sort();
     const c = open(`from=${T0}&to=${T0 + (FIXES + 1) * 1000}&speed=60`, true);

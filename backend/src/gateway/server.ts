@@ -3,9 +3,6 @@ import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
 import { createHttpApp } from '../http/app.js';
 import { createAuthLimiter } from '../http/auth-limiter.js';
-import { createDeliveryStore } from '../infra/delivery-store.js';
-import { createKafkaProbe } from '../infra/kafka-probe.js';
-import { createOpsStore } from '../infra/ops-store.js';
 import { createOpsSocket } from './ops-socket.js';
 import { feedPattern } from '../domain/live-feed.js';
 import { createSubscriptions } from './subscriptions.js';
@@ -19,17 +16,12 @@ export const role = 'gateway';
 /** The gateway: HTTP API, health, metrics and the web app on config.http.port. */
 export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   const log = ctx.log.child({ role });
-  const probe = createKafkaProbe(ctx.kafka);
-  const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
-  // Pub/sub needs a connection of its own: a subscribed connection takes no other commands.
-  // No ready check on it: ioredis writes a SUBSCRIBE issued between connect and ready at once,
-  // and the ready check's INFO then fails in subscriber mode and takes the process down
-  // (customers connecting together at start-up or after a reconnect did that under load).
-  const subscriber = ctx.redis.duplicate({ enableReadyCheck: false });
-  subscriber.on('error', () => undefined); // the main connection logs Redis errors
+  const probe = ctx.cluster.probe();
+  const store = ctx.stores.deliveries;
+  const subscriber = ctx.pubsub.subscriber();
   const subscriptions = createSubscriptions(subscriber, feedPattern(ctx.config.redis.prefix), log);
   const track = createTrackSocket({ ctx, store, subscriptions });
-  const opsStore = createOpsStore(ctx.redis, ctx.config.redis.prefix);
+  const opsStore = ctx.stores.ops;
   const authLimiter = createAuthLimiter({
     maxFailures: ctx.config.http.authMaxFailures,
     windowMs: ctx.config.http.authWindowS * 1000,
@@ -77,7 +69,7 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await probe.stop();
-    subscriber.disconnect();
+    subscriber.close();
   };
   return Object.assign(stop, { port });
 }

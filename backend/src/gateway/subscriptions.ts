@@ -1,6 +1,6 @@
 import { readFeed } from '../domain/live-feed.js';
 import type { Logger } from '../infra/logger.js';
-import type { RedisClient } from '../infra/redis.js';
+import type { Subscriber } from '../infra/redis-pubsub.js';
 import { Outgoing } from './outgoing.js';
 
 /** A published message as Redis delivered its bytes: encoded once, sent as-is to every socket. */
@@ -41,19 +41,19 @@ function listenerSets<L>() {
   };
 }
 
-export function createSubscriptions(subscriber: RedisClient, feedPattern: string, log: Logger) {
+export function createSubscriptions(subscriber: Subscriber, feedPattern: string, log: Logger) {
   const channels = listenerSets<ChannelListener>();
   const subscribed = new Map<string, Promise<unknown>>();
   const deliveries = listenerSets<DeliveryListener>();
   const feed = subscriber.psubscribe(feedPattern);
   // Awaited by each customer; a failure here is theirs to see (their set-up fails and closes).
   feed.catch((err: unknown) => log.warn({ err }, 'live feed subscription failed'));
-  subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+  subscriber.onMessage((channel, message) => {
     const set = channels.sets.get(channel.toString());
     if (!set) return;
     for (const l of set) l(message);
   });
-  subscriber.on('pmessageBuffer', (_pattern: Buffer, _channel: Buffer, frame: Buffer) => {
+  subscriber.onPatternMessage((_pattern, _channel, frame) => {
     if (deliveries.sets.size === 0) return;
     readFeed(frame, (deliveryId, json) => {
       const set = deliveries.sets.get(deliveryId);

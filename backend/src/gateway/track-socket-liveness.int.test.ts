@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { TrackServerMessage } from '@fleetstream/contracts';
 import { signTrackingToken } from '../domain/tracking-token.js';
-import { createDeliveryStore, type DeliveryStore } from '../infra/delivery-store.js';
+import type { DeliveryStore } from '../infra/delivery-store.js';
 import { recordFault } from '../testing/reliability-ledger.js';
 import {
   createTestContext,
@@ -40,7 +40,7 @@ async function startGateway(label: string, env: Record<string, string>): Promise
   return {
     port: stop.port,
     instanceId: t.ctx.config.instanceId,
-    store: createDeliveryStore(t.ctx.redis, { prefix: t.ctx.config.redis.prefix }),
+    store: t.ctx.stores.deliveries,
     maxBufferedBytes: t.ctx.config.ws.maxBufferedBytes,
     pingIntervalMs: t.ctx.config.ws.pingIntervalMs,
   };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { TrackServerMessage } from '@fleetstream/contracts';
 import { signTrackingToken } from '../domain/tracking-token.js';
-import { createDeliveryStore, type DeliveryStore } from '../infra/delivery-store.js';
+import type { DeliveryStore } from '../infra/delivery-store.js';
 import { recordFault } from '../testing/reliability-ledger.js';
 import {
   createTestContext,
@@ -23,7 +23,7 @@ let base: string;
 beforeAll(async () => {
   const t = await createTestContext(['gateway'], env);
   close = t.close;
-  store = createDeliveryStore(t.ctx.redis, { prefix: t.ctx.config.redis.prefix });
+  store = t.ctx.stores.deliveries;
   stopGateway = await gateway.start(t.ctx);
   base = `ws://127.0.0.1:${stopGateway.port}/ws/track`;
   await store.applyTrip(assignedTrip('dlv-a', 1), Date.now());

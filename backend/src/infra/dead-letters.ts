@@ -1,7 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import { DLQ_HEADERS } from '@fleetstream/contracts';
 import type { ConsumedRecord } from './kafka-consumer.js';
-import type { OutgoingRecord } from './kafka-producers.js';
+import type { OutgoingRecord } from '@fleetstream/kafka/producer';
 
 /** Dead-lettered values are cut to this; the original size goes in a header. */
 const MAX_DEAD_LETTER_BYTES = 64 * 1024;

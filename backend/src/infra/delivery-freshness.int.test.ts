@@ -35,7 +35,7 @@ const rules: FreshnessRules = {
 };
 
 it('counts active deliveries by why their position is old: the pipeline, a silent or a quiet courier', async () => {
-  const store = createDeliveryStore(t.ctx.redis, { prefix: `${t.ctx.config.redis.prefix}f:` });
+  const store = createDeliveryStore(t.redis, { prefix: `${t.ctx.config.redis.prefix}f:` });
   const now = Date.now();
   await store.applyUpdates(
     [
@@ -71,8 +71,8 @@ it('counts active deliveries by why their position is old: the pipeline, a silen
 
 it('drops abandoned deliveries once, with an event; a finished one is listed in the finished set', async () => {
   const prefix = `${t.ctx.config.redis.prefix}a:`;
-  const store = createDeliveryStore(t.ctx.redis, { prefix });
-  const abandoned = createAbandonedDeliveries(t.ctx.redis, store.keys, {
+  const store = createDeliveryStore(t.redis, { prefix });
+  const abandoned = createAbandonedDeliveries(t.redis, store.keys, {
     log: testLogger(),
     abandonAfterS: rules.abandonAfterMs / 1000,
   });
@@ -89,7 +89,7 @@ it('drops abandoned deliveries once, with an event; a finished one is listed in 
     ],
     now,
   );
-  expect(await t.ctx.redis.zrange(store.keys.finished, 0, -1, 'WITHSCORES')).toEqual([
+  expect(await t.redis.zrange(store.keys.finished, 0, -1, 'WITHSCORES')).toEqual([
     'old-done',
     String(now - 3 * 3600_000),
     'done',
@@ -107,8 +107,8 @@ it('drops abandoned deliveries once, with an event; a finished one is listed in 
     },
   ]);
   expect(await abandoned.sweep(now, bounds.abandonBefore, now - 2 * 3600_000)).toEqual([]);
-  expect((await t.ctx.redis.zrange(store.keys.active, 0, -1)).sort()).toEqual(['live']);
-  expect(await t.ctx.redis.zrange(store.keys.finished, 0, -1)).toEqual(['done']);
+  expect((await t.redis.zrange(store.keys.active, 0, -1)).sort()).toEqual(['live']);
+  expect(await t.redis.zrange(store.keys.finished, 0, -1)).toEqual(['done']);
   expect(await abandoned.recent()).toEqual({ abandoned: events, total: 1 });
 
   // Live-push 10 min behind: a delivery silent for 31 min is not abandoned (its news may be
@@ -118,6 +118,6 @@ it('drops abandoned deliveries once, with an event; a finished one is listed in 
   expect(await abandoned.sweep(now, lagging.abandonBefore, 0)).toEqual([]);
   // Re-assigned after delivery: back in the active set, out of the finished one.
   await store.applyUpdates([trip('done', now - 1_000, 3, 'assigned')], now);
-  expect(await t.ctx.redis.zscore(store.keys.finished, 'done')).toBeNull();
-  expect(await t.ctx.redis.zscore(store.keys.active, 'done')).toBe(String(now - 1_000));
+  expect(await t.redis.zscore(store.keys.finished, 'done')).toBeNull();
+  expect(await t.redis.zscore(store.keys.active, 'done')).toBe(String(now - 1_000));
 });

@@ -4,16 +4,16 @@ import { tripUpdate } from '../testing/fixtures.js';
 import { listenToFeed } from '../testing/live-feed-listener.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createDeliveryStore, type DeliveryUpdate } from './delivery-store.js';
-import type { RedisClient } from './redis.js';
+import type { Subscriber } from './redis-pubsub.js';
 
 let t: Awaited<ReturnType<typeof createTestContext>>;
-let subscriber: RedisClient;
+let subscriber: Subscriber;
 const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   t = await createTestContext(['live-push'], testNamespace('delivery-store'));
-  subscriber = t.ctx.redis.duplicate();
-  cleanups.push(t.close, async () => void subscriber.disconnect());
+  subscriber = t.ctx.pubsub.subscriber();
+  cleanups.push(t.close, async () => subscriber.close());
 });
 afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
@@ -39,7 +39,7 @@ const trip = (deliveryId: string, seq: number, status: TripRecord['status']) =>
 
 /** Everything the store keeps about these deliveries, TTLs as present or not. */
 async function stateOf(prefix: string, ids: string[]) {
-  const r = t.ctx.redis;
+  const r = t.redis;
   const out: Record<string, unknown> = {};
   for (const id of ids) {
     const hash = await r.hgetall(`${prefix}dlv:${id}`);
@@ -112,8 +112,8 @@ describe('applyUpdates', () => {
   it("applies a chunk like one update at a time, publishing each new one in its delivery's order", async () => {
     const one = `${t.ctx.config.redis.prefix}one:`;
     const many = `${t.ctx.config.redis.prefix}many:`;
-    const single = createDeliveryStore(t.ctx.redis, { prefix: one, trailLength: 3 });
-    const batched = createDeliveryStore(t.ctx.redis, { prefix: many, trailLength: 3 });
+    const single = createDeliveryStore(t.redis, { prefix: one, trailLength: 3 });
+    const batched = createDeliveryStore(t.redis, { prefix: many, trailLength: 3 });
     const now = Date.now();
     const singly: boolean[] = [];
     for (const u of chunk) singly.push((await single.applyUpdates([u], now))[0]!);
@@ -127,7 +127,7 @@ describe('applyUpdates', () => {
         b: { hash: { seq: '5', status: 'delivered' }, active: null, hashExpires: true },
         c: { hash: { seq: '3', status: 'cancelled' }, active: null, trailExpires: true },
       });
-      expect(await t.ctx.redis.zrange(`${many}dlv:a:trail`, -3, -1)).toHaveLength(3);
+      expect(await t.redis.zrange(`${many}dlv:a:trail`, -3, -1)).toHaveLength(3);
       const published = chunk.flatMap((u, i) =>
         expected[i]
           ? [
@@ -155,7 +155,7 @@ describe('applyUpdates', () => {
 
   it('changes and publishes nothing when a chunk is applied again (a resend or redelivery)', async () => {
     const prefix = `${t.ctx.config.redis.prefix}again:`;
-    const store = createDeliveryStore(t.ctx.redis, { prefix, trailLength: 3 });
+    const store = createDeliveryStore(t.redis, { prefix, trailLength: 3 });
     const now = Date.now();
     await store.applyUpdates(chunk, now);
     const before = await stateOf(prefix, ['a', 'b']);
@@ -174,7 +174,7 @@ describe('applyUpdates', () => {
 
   it('keeps the single-update API for callers with one record', async () => {
     const prefix = `${t.ctx.config.redis.prefix}single:`;
-    const store = createDeliveryStore(t.ctx.redis, { prefix });
+    const store = createDeliveryStore(t.redis, { prefix });
     const now = Date.now();
     const assigned = chunk[0]!;
     if (assigned.type !== 'trip') throw new Error('fixture');
@@ -198,7 +198,7 @@ describe('applyUpdates', () => {
 describe('trail', () => {
   it('keeps at most trailLength + 32 points, and a snapshot shows the newest trailLength', async () => {
     const prefix = `${t.ctx.config.redis.prefix}trail:`;
-    const store = createDeliveryStore(t.ctx.redis, { prefix, trailLength: 10 });
+    const store = createDeliveryStore(t.redis, { prefix, trailLength: 10 });
     const now = Date.now();
     await store.applyUpdates([trip('l', 1, 'assigned')], now);
     let seq = 1;
@@ -207,7 +207,7 @@ describe('trail', () => {
     for (let n = 1; seq < 300; n = (n % 7) + 1) {
       const chunk = Array.from({ length: n }, () => position('l', ++seq));
       await store.applyUpdates(chunk, now);
-      most = Math.max(most, await t.ctx.redis.zcard(`${prefix}dlv:l:trail`));
+      most = Math.max(most, await t.redis.zcard(`${prefix}dlv:l:trail`));
       const snap = await store.snapshot('l');
       expect(snap?.trail.map((p) => p.seq)).toEqual(
         Array.from(
@@ -230,7 +230,7 @@ describe('driver sessions', () => {
 
   it('follows a restarted app (seq from 1) and skips the dead one, across chunks and replays', async () => {
     const prefix = `${t.ctx.config.redis.prefix}reboot:`;
-    const store = createDeliveryStore(t.ctx.redis, { prefix, trailLength: 50 });
+    const store = createDeliveryStore(t.redis, { prefix, trailLength: 50 });
     const now = Date.now();
     // Default session up to seq 22, then session "b" from seq 1 with later device times.
     const before = [
@@ -275,7 +275,7 @@ describe('driver sessions', () => {
 
   it('publishes each applied update with the rev it got, so customers can order them', async () => {
     const prefix = `${t.ctx.config.redis.prefix}rev:`;
-    const store = createDeliveryStore(t.ctx.redis, { prefix });
+    const store = createDeliveryStore(t.redis, { prefix });
     const revs: number[] = [];
     const stop = await listenToFeed(subscriber, prefix, (_id, json) =>
       revs.push((JSON.parse(json) as { rev: number }).rev),

@@ -1,4 +1,4 @@
-import type { KafkaClient } from './kafka.js';
+import type { KafkaClient } from '@fleetstream/kafka/client';
 
 /** A partition's committed offset of a group (-1 = none) and its end offset. */
 export interface PartitionProgress {

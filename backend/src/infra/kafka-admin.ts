@@ -1,6 +1,6 @@
-import './kafka-read-committed.js';
+import '@fleetstream/kafka/read-committed';
 import { AssignerProtocol, type Admin } from 'kafkajs';
-import type { KafkaClient } from './kafka.js';
+import type { KafkaClient } from '@fleetstream/kafka/client';
 
 /** What the broker says about one group on one topic, read in a fixed order (see inspect). */
 export interface GroupObservation {

@@ -1,8 +1,8 @@
 // First: kafkajs's consumer must load the corrected read_committed filter.
-import { assertReadCommittedFixed } from './kafka-read-committed.js';
+import { assertReadCommittedFixed } from '@fleetstream/kafka/read-committed';
 import type { EachBatchPayload } from 'kafkajs';
 import { AppError } from '../errors.js';
-import type { KafkaClient } from './kafka.js';
+import type { KafkaClient } from '@fleetstream/kafka/client';
 import { setIdleFetchWait } from './kafka-idle-fetch.js';
 import { CommitOutcomeUnknown } from './kafka-producers.js';
 import type { Logger } from './logger.js';

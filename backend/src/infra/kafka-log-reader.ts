@@ -1,7 +1,7 @@
 // First: fetched batches must go through the corrected read_committed filter.
-import './kafka-read-committed.js';
+import '@fleetstream/kafka/read-committed';
 import { createRequire } from 'node:module';
-import type { KafkaClient } from './kafka.js';
+import type { KafkaClient } from '@fleetstream/kafka/client';
 
 /** A committed record read from the log (transaction markers and aborted records left out). */
 export interface LogRecord {

@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import type { KafkaClient } from './kafka.js';
+import type { KafkaClient } from '@fleetstream/kafka/client';
 
 /**
  * A cheap liveness check of the cluster for /healthz: one admin connection kept open, a

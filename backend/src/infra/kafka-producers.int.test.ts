@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testLogger, uniqueName } from '../testing/fixtures.js';
-import { createKafka, ensureTopics, type KafkaClient } from './kafka.js';
+import { createKafka, type KafkaClient } from '@fleetstream/kafka/client';
+import { ensureTopics } from '@fleetstream/kafka/topics';
 import { startTransactionalProducers } from './kafka-producers.js';
 
 const log = testLogger();

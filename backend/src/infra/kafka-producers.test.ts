@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
-import type { KafkaClient } from './kafka.js';
+import type { KafkaClient } from '@fleetstream/kafka/client';
 import { startTransactionalProducers } from './kafka-producers.js';
 
 /**

@@ -1,49 +1,15 @@
-import './kafka-read-committed.js';
-import { Partitioners, type IHeaders, type Producer } from 'kafkajs';
-import { partitionForKey } from '../domain/partitioner.js';
+import '@fleetstream/kafka/read-committed';
+import { Partitioners, type Producer } from 'kafkajs';
+import type { KafkaClient } from '@fleetstream/kafka/client';
+import { partitionAssigner, sendVerified, type OutgoingRecord } from '@fleetstream/kafka/producer';
 import { AppError } from '../errors.js';
-import type { KafkaClient } from './kafka.js';
 
 /**
- * Our producers: idempotent (acks=all) for plain records, transactional for records that commit
- * with consumed offsets. Both assign partitions themselves and send each partition on its own
- * (see sendVerified), so that a leader failing mid-send neither loses nor doubles a record.
+ * The backend's transactional producers, for records that commit with consumed offsets. Like
+ * the plain producer (@fleetstream/kafka/producer) they assign partitions themselves and send
+ * each partition on its own (sendVerified), so that a leader failing mid-send neither loses nor
+ * doubles a record.
  */
-
-export interface OutgoingRecord {
-  key: string | null;
-  value: Buffer | string;
-  headers?: IHeaders;
-}
-
-export interface RecordProducer {
-  /** One produce request for many records (kafkajs has no linger: callers batch). */
-  send(topic: string, records: readonly OutgoingRecord[]): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** An idempotent producer (acks=all) that never auto-creates topics. */
-export async function startProducer(kafka: KafkaClient): Promise<RecordProducer> {
-  const withPartitions = partitionAssigner(kafka);
-  const producer: Producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    idempotent: true,
-    maxInFlightRequests: 1,
-    // The Java-compatible partitioner, so a driver lands on the same partition from any client.
-    createPartitioner: Partitioners.DefaultPartitioner,
-    // The idempotent producer keeps its guarantees only if it never gives up on a batch.
-    retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 5_000 },
-  });
-  await producer.connect();
-  return {
-    async send(topic, records) {
-      if (records.length === 0) return;
-      const messages = await withPartitions(topic, records);
-      await sendVerified(topic, messages, (m) => producer.send({ topic, acks: -1, messages: m }));
-    },
-    stop: () => producer.disconnect(),
-  };
-}
 
 /**
  * A transaction whose commit failed without an answer: it may have committed. The consumer that
@@ -153,96 +119,4 @@ export function startTransactionalProducers(kafka: KafkaClient, baseId: string) 
       );
     },
   };
-}
-
-interface PartitionedMessage {
-  key: string | null;
-  value: Buffer | string;
-  headers?: IHeaders;
-  partition: number;
-}
-
-/**
- * Assigns each record its partition ourselves, with the same Java-compatible murmur2 the
- * producer would use (records without a key are spread by value size), so that we know which
- * partitions a send must cover. Partition counts are read once per topic.
- */
-function partitionAssigner(kafka: KafkaClient) {
-  const counts = new Map<string, Promise<number>>();
-  const count = (topic: string) => {
-    let c = counts.get(topic);
-    if (!c) {
-      c = (async () => {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
-          const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
-          return Math.max(1, topics[0]?.partitions.length ?? 1);
-        } finally {
-          await admin.disconnect();
-        }
-      })();
-      c.catch(() => counts.delete(topic));
-      counts.set(topic, c);
-    }
-    return c;
-  };
-  return async (
-    topic: string,
-    records: readonly OutgoingRecord[],
-  ): Promise<PartitionedMessage[]> => {
-    const n = await count(topic);
-    return records.map((r, i) => ({
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      partition: partitionForKey(r.key ?? String(i), n),
-    }));
-  };
-}
-
-/**
- * Sends each partition's records in its own produce call, all at once (kafkajs still sends them
- * one request per broker at a time), and waits for every call to settle before it answers.
- * A kafkajs 2.2.4 send that spans several leaders is not safe across a leader failure: its
- * retry goes out while the request to another leader still waits for replicas, and sends that
- * leader's partitions again under new sequence numbers once the first answer arrives, so they
- * are written twice. It can also resolve without partitions whose leader moved mid-request
- * (tulios/kafkajs#1303): every partition must be in its answer, the missing ones are sent
- * again, and after 5 tries the send fails (and is retried by the caller) rather than pretending.
- */
-async function sendVerified(
-  topic: string,
-  messages: readonly PartitionedMessage[],
-  send: (
-    m: PartitionedMessage[],
-  ) => Promise<{ topicName: string; partition: number; errorCode: number }[]>,
-): Promise<void> {
-  let pending = new Map<number, PartitionedMessage[]>();
-  for (const m of messages) {
-    const list = pending.get(m.partition);
-    if (list) list.push(m);
-    else pending.set(m.partition, [m]);
-  }
-  for (let attempt = 1; pending.size > 0; attempt++) {
-    const results = await Promise.allSettled(
-      [...pending].map(async ([partition, list]) => {
-        const answered = await send(list);
-        return answered.some(
-          (a) => a.topicName === topic && a.partition === partition && a.errorCode === 0,
-        );
-      }),
-    );
-    const failure = results.find((r) => r.status === 'rejected');
-    if (failure) throw failure.reason;
-    const acked = results.map((r) => r.status === 'fulfilled' && r.value);
-    pending = new Map([...pending].filter((_, i) => !acked[i]));
-    if (pending.size > 0 && attempt >= 5) {
-      throw new AppError(
-        'KAFKA_UNAVAILABLE',
-        `Kafka did not acknowledge ${topic} partitions ${[...pending.keys()].join(', ')}`,
-        { retriable: true },
-      );
-    }
-  }
 }

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeLocationRecord, encodeLocationRecord } from '@fleetstream/contracts';
 import { positionTrace, testLogger, uniqueName } from '../testing/fixtures.js';
-import { createKafka, ensureTopics, type KafkaClient } from './kafka.js';
+import { createKafka, type KafkaClient } from '@fleetstream/kafka/client';
+import { ensureTopics } from '@fleetstream/kafka/topics';
 import { startBatchConsumer, type ConsumedRecord } from './kafka-consumer.js';
-import { startProducer } from './kafka-producers.js';
+import { startProducer } from '@fleetstream/kafka/producer';
 
 const log = testLogger();
 let kafka: KafkaClient;

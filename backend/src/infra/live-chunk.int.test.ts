@@ -19,7 +19,7 @@ const records = (id: string, from: number, seqs: number[]) =>
 
 /** Script calls that mention `prefix`, as Redis saw them. */
 async function scriptCalls(prefix: string) {
-  const monitor = await t.ctx.redis.monitor();
+  const monitor = await t.redis.monitor();
   const calls: string[] = [];
   monitor.on('monitor', (_time: string, args: string[]) => {
     if (/^evalsha$/i.test(args[0] ?? '') && args.includes(prefix)) calls.push(args.join(' '));
@@ -29,7 +29,7 @@ async function scriptCalls(prefix: string) {
 
 it('writes the chunks of one event-loop turn (a fetch of several partitions) in one script call', async () => {
   const prefix = `${t.ctx.config.redis.prefix}merge:`;
-  const store = createDeliveryStore(t.ctx.redis, { prefix });
+  const store = createDeliveryStore(t.redis, { prefix });
   const member = createLivePartitions(store, testLogger());
   const now = Date.now();
   // The partitions' states are read first, so that the next chunks meet at the write.
@@ -56,7 +56,7 @@ it('writes the chunks of one event-loop turn (a fetch of several partitions) in 
 
 it('gives each chunk its own answer when a merged call meets a partition that moved on', async () => {
   const prefix = `${t.ctx.config.redis.prefix}moved:`;
-  const store = createDeliveryStore(t.ctx.redis, { prefix });
+  const store = createDeliveryStore(t.redis, { prefix });
   const log = testLogger();
   const a = createLivePartitions(store, log);
   const b = createLivePartitions(store, log);

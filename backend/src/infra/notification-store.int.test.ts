@@ -23,7 +23,7 @@ const note = (deliveryId: string, milestone: Milestone): NotificationRecord => (
 });
 
 it('reads the outbox back in the order it was decided, across chunks', async () => {
-  const store = createNotificationStore(t.ctx.redis, t.ctx.config.redis.prefix);
+  const store = t.ctx.stores.notifications;
   const chunk = (
     expectedApplied: string,
     newApplied: string,
@@ -68,7 +68,7 @@ it('reads the outbox back in the order it was decided, across chunks', async () 
 });
 
 it('loads what a chunk starts from in one call', async () => {
-  const store = createNotificationStore(t.ctx.redis, t.ctx.config.redis.prefix);
+  const store = t.ctx.stores.notifications;
   const state = (deliveryId: string, lastTs: number) => ({
     ...newDeliveryState(deliveryId, 'drv-1'),
     status: 'picked_up' as const,
@@ -119,7 +119,7 @@ it('loads what a chunk starts from in one call', async () => {
 
 it('keeps a state route apart, written once, and reads states of older writers with theirs', async () => {
   const prefix = `${t.ctx.config.redis.prefix}routes:`;
-  const store = createNotificationStore(t.ctx.redis, prefix);
+  const store = createNotificationStore(t.redis, prefix);
   const route: [number, number][] = [
     [43.73, 7.42],
     [43.731, 7.421],
@@ -137,16 +137,16 @@ it('keeps a state route apart, written once, and reads states of older writers w
       watch: new Map(),
     });
   expect(await commit('-1', '0')).toEqual([]);
-  const stored = JSON.parse((await t.ctx.redis.get(`${prefix}nt:d:dlv-r`))!) as object;
+  const stored = JSON.parse((await t.redis.get(`${prefix}nt:d:dlv-r`))!) as object;
   expect(stored).not.toHaveProperty('route');
-  expect(JSON.parse((await t.ctx.redis.get(`${prefix}nt:r:dlv-r`))!)).toEqual(route);
+  expect(JSON.parse((await t.redis.get(`${prefix}nt:r:dlv-r`))!)).toEqual(route);
   // The same route again (the next fix's state) is not written again.
-  await t.ctx.redis.del(`${prefix}nt:r:dlv-r`);
+  await t.redis.del(`${prefix}nt:r:dlv-r`);
   expect(await commit('0', '1')).toEqual([]);
-  expect(await t.ctx.redis.exists(`${prefix}nt:r:dlv-r`)).toBe(0);
+  expect(await t.redis.exists(`${prefix}nt:r:dlv-r`)).toBe(0);
   // Another member (a store of its own) reads state and route back together.
-  await t.ctx.redis.set(`${prefix}nt:r:dlv-r`, JSON.stringify(route));
-  const other = createNotificationStore(t.ctx.redis, prefix);
+  await t.redis.set(`${prefix}nt:r:dlv-r`, JSON.stringify(route));
+  const other = createNotificationStore(t.redis, prefix);
   expect((await other.states(['dlv-r'])).get('dlv-r')).toEqual(state);
   const loaded = await other.load({
     topic: 'loc',
@@ -156,9 +156,6 @@ it('keeps a state route apart, written once, and reads states of older writers w
   });
   expect(loaded.states.get('dlv-r')).toEqual(state);
   // A state an older writer stored with its route inside.
-  await t.ctx.redis.set(
-    `${prefix}nt:d:dlv-old`,
-    JSON.stringify({ ...state, deliveryId: 'dlv-old' }),
-  );
+  await t.redis.set(`${prefix}nt:d:dlv-old`, JSON.stringify({ ...state, deliveryId: 'dlv-old' }));
   expect((await other.states(['dlv-old'])).get('dlv-old')?.route).toEqual(route);
 });

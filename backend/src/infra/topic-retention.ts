@@ -1,5 +1,5 @@
 import kafkajs, { type Admin } from 'kafkajs';
-import type { KafkaClient } from './kafka.js';
+import type { KafkaClient } from '@fleetstream/kafka/client';
 
 // kafkajs is CommonJS, and Node's ESM loader does not see this export by name.
 const { ConfigResourceTypes } = kafkajs;

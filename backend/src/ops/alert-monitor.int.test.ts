@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { AppContext } from '../context.js';
+import type { TestContext } from '../testing/test-context.js';
 import { startAlertPipeline, startAlertReceiver, waitFor } from '../testing/alert-harness.js';
 
 let hook: Awaited<ReturnType<typeof startAlertReceiver>>;
@@ -70,8 +70,8 @@ it(
 );
 
 /** Sets the topic's retention.ms, as an operator would with kafka-configs. */
-async function shortRetention(topic: string, ctx: AppContext) {
-  const admin = ctx.kafka.admin();
+async function shortRetention(topic: string, t: TestContext) {
+  const admin = t.kafka.admin();
   await admin.connect();
   try {
     await admin.alterConfigs({

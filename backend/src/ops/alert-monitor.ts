@@ -17,10 +17,8 @@ import {
 import { ratePerSec } from '../domain/lag.js';
 import { groupRetentionRiskS } from '../domain/retention-risk.js';
 import { AppError } from '../errors.js';
-import { createAlertStore } from '../infra/alert-store.js';
 import type { Logger } from '../infra/logger.js';
 import { createWebhookSink, type Sink } from '../infra/notification-sinks.js';
-import { createTopicRetentionReader } from '../infra/topic-retention.js';
 
 /**
  * The ops role's alerting, run on each lag snapshot by the polling leader: adds each group's
@@ -31,8 +29,8 @@ import { createTopicRetentionReader } from '../infra/topic-retention.js';
  */
 export function createAlertMonitor(ctx: AppContext, log: Logger, topic: string) {
   const a = ctx.config.alerts;
-  const store = createAlertStore(ctx.redis, ctx.config.redis.prefix);
-  const retention = createTopicRetentionReader(ctx.kafka);
+  const store = ctx.stores.alerts;
+  const retention = ctx.cluster.topicRetention();
   const sink: Sink<AlertEvent> = a.webhook
     ? createWebhookSink<AlertEvent>({ url: a.webhook.url, attempts: a.webhook.attempts, log })
     : {

@@ -7,7 +7,6 @@ import {
   type LocationRecord,
 } from '@fleetstream/contracts';
 import * as livePush from '../consumers/live-push.js';
-import { startProducer } from '../infra/kafka-producers.js';
 import { startOpsApi } from '../testing/ops-api-server.js';
 import { createTestContext, testNamespace, TEST_OPS_TOKEN } from '../testing/test-context.js';
 import * as ops from './lag-monitor.js';
@@ -38,7 +37,7 @@ beforeAll(async () => {
   const stopO = await ops.start(o.ctx);
   base = api.base;
   // Every courier not silenced sends a fix a second; a delivery's first record assigns it.
-  const producer = await startProducer(w.ctx.kafka);
+  const producer = await w.ctx.producers.start();
   const seqs = new Array<number>(COURIERS).fill(0);
   const done = (async () => {
     while (producing) {

@@ -1,7 +1,6 @@
 import type { LagSnapshot } from '@fleetstream/contracts';
 import type { AppContext } from '../context.js';
 import { freshnessBounds, freshnessRulesOf } from '../domain/delivery-freshness.js';
-import { createAbandonedDeliveries } from '../infra/abandoned-deliveries.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
 
 /** How long a finished delivery stays listed: as long as its state stays readable. */
@@ -15,10 +14,7 @@ const FINISHED_LISTED_MS = 2 * 3600_000;
  */
 export function createDeliveryImpact(ctx: AppContext, deliveries: DeliveryStore) {
   const rules = freshnessRulesOf(ctx.config);
-  const abandoned = createAbandonedDeliveries(ctx.redis, deliveries.keys, {
-    log: ctx.log.child({ role: 'ops' }),
-    abandonAfterS: ctx.config.deliveries.abandonAfterS,
-  });
+  const abandoned = ctx.stores.abandoned;
   /** `pipelineLagMs`: live-push's time lag in this poll (its slowest partition's). */
   return async function impact(now: number, pipelineLagMs: number): Promise<LagSnapshot['impact']> {
     const bounds = freshnessBounds(now, rules, pipelineLagMs);

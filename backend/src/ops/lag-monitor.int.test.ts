@@ -8,7 +8,6 @@ import {
 import * as analytics from '../consumers/analytics.js';
 import * as livePush from '../consumers/live-push.js';
 import * as gateway from '../gateway/server.js';
-import { startProducer } from '../infra/kafka-producers.js';
 import { positionTrace } from '../testing/fixtures.js';
 import { createTestContext, testNamespace, TEST_OPS_TOKEN } from '../testing/test-context.js';
 import * as ops from './lag-monitor.js';
@@ -36,7 +35,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${stopG.port}`;
   wsUrl = `ws://127.0.0.1:${stopG.port}/ws/ops`;
   // A steady fleet: 50 drivers at 4 Hz, for as long as the test runs.
-  const producer = await startProducer(w.ctx.kafka);
+  const producer = await w.ctx.producers.start();
   const trace = positionTrace(50, 2000);
   producerDone = (async () => {
     for (let i = 0; producing && i < trace.length; i += 50) {

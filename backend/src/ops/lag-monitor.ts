@@ -1,8 +1,5 @@
 import type { AppContext, Stop } from '../context.js';
 import { startHeartbeat } from '../health.js';
-import { createDeliveryStore } from '../infra/delivery-store.js';
-import { createGroupInspector } from '../infra/kafka-admin.js';
-import { createOpsStore } from '../infra/ops-store.js';
 import { createAlertMonitor } from './alert-monitor.js';
 import { createDeliveryImpact } from './delivery-impact.js';
 import { createLagTracker } from './lag-tracker.js';
@@ -24,16 +21,16 @@ export async function start(ctx: AppContext): Promise<Stop> {
     ctx.config.groups.notifications,
   ];
   const topic = ctx.config.topics.location;
-  const inspector = createGroupInspector(ctx.kafka);
+  const inspector = ctx.cluster.groupInspector();
   const tracker = createLagTracker({
     topic,
     windowSamples: s.windowSamples,
     warnMinLag: s.warnMinLag,
     historyMs: s.historyMinutes * 60_000,
   });
-  const store = createOpsStore(ctx.redis, ctx.config.redis.prefix);
+  const store = ctx.stores.ops;
   const alerts = createAlertMonitor(ctx, log, topic);
-  const deliveries = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
+  const deliveries = ctx.stores.deliveries;
   const historyPoints = Math.ceil((s.historyMinutes * 60_000) / s.pollIntervalMs);
   let polls = 0;
   let lastError = '';

@@ -9,12 +9,16 @@ import {
   type LagSnapshot,
 } from '@fleetstream/contracts';
 import * as analytics from '../consumers/analytics.js';
-import type { AppContext, Stop } from '../context.js';
+import type { Stop } from '../context.js';
 import * as gateway from '../gateway/server.js';
-import { startProducer } from '../infra/kafka-producers.js';
 import * as ops from '../ops/lag-monitor.js';
 import { positionTrace } from './fixtures.js';
-import { TEST_OPS_TOKEN, createTestContext, testNamespace } from './test-context.js';
+import {
+  TEST_OPS_TOKEN,
+  createTestContext,
+  testNamespace,
+  type TestContext,
+} from './test-context.js';
 
 /** An alert webhook on a free port: every call, with its Idempotency-Key, in arrival order. */
 export async function startAlertReceiver() {
@@ -53,7 +57,7 @@ const auth = { Authorization: `Bearer ${TEST_OPS_TOKEN}` };
 export async function startAlertPipeline(
   label: string,
   env: Record<string, string>,
-  beforeOps?: (topic: string, ctx: AppContext) => Promise<void>,
+  beforeOps?: (topic: string, t: TestContext) => Promise<void>,
 ) {
   const e = testNamespace(label, { OPS_POLL_INTERVAL_MS: '500', OPS_WINDOW_SAMPLES: '6', ...env });
   const stops: Array<() => Promise<void>> = [];
@@ -62,7 +66,7 @@ export async function startAlertPipeline(
   const topic = a.ctx.config.topics.location;
   const stopG = await gateway.start(g.ctx);
   stops.push(await analytics.start(a.ctx), stopG, a.close, g.close);
-  if (beforeOps) await beforeOps(topic, a.ctx);
+  if (beforeOps) await beforeOps(topic, a);
   let o = await createTestContext(['ops'], e, 'ops');
   let stopO: Stop = await ops.start(o.ctx);
   const base = `http://127.0.0.1:${stopG.port}`;
@@ -79,7 +83,7 @@ export async function startAlertPipeline(
     return !!gl && gl.partitions.every((p) => p.owner !== null);
   }, 'analytics owning every partition');
 
-  const producer = await startProducer(a.ctx.kafka);
+  const producer = await a.ctx.producers.start();
   let producing = true;
   const produced = (async () => {
     for (let seq = 1; producing; seq++) {

@@ -1,12 +1,12 @@
 import { feedPattern, readFeed } from '../domain/live-feed.js';
-import type { RedisClient } from '../infra/redis.js';
+import type { Subscriber } from '../infra/redis-pubsub.js';
 
 /**
  * Follows the live feed under `prefix` on a subscriber connection of the test's own, handing
  * each customer message to `each` with its delivery id, as a gateway would get it.
  */
 export async function listenToFeed(
-  subscriber: RedisClient,
+  subscriber: Subscriber,
   prefix: string,
   each: (deliveryId: string, json: string) => void,
 ): Promise<() => Promise<void>> {
@@ -14,10 +14,10 @@ export async function listenToFeed(
   const handler = (p: Buffer, _channel: Buffer, frame: Buffer) => {
     if (p.toString() === pattern) readFeed(frame, (id, json) => each(id, json.toString()));
   };
-  subscriber.on('pmessageBuffer', handler);
+  const off = subscriber.onPatternMessage(handler);
   await subscriber.psubscribe(pattern);
   return async () => {
     await subscriber.punsubscribe(pattern);
-    subscriber.off('pmessageBuffer', handler);
+    off();
   };
 }

@@ -8,16 +8,14 @@ import { deliveryRoutes } from '../http/routes/deliveries.js';
 import { metricsRoutes } from '../http/routes/metrics.js';
 import { opsRoutes } from '../http/routes/ops.js';
 import type { DeliveryIndexOptions } from '../infra/delivery-index.js';
-import { createDeliveryStore } from '../infra/delivery-store.js';
-import { createOpsStore } from '../infra/ops-store.js';
 
 /**
  * The gateway's ops HTTP API alone (deliveries, ops, metrics, behind the ops token, with the
  * error middleware), on port 0: for tests of those routes without the WebSocket servers.
  */
 export async function startOpsApi(ctx: AppContext, index: DeliveryIndexOptions = {}) {
-  const store = createDeliveryStore(ctx.redis, { prefix: ctx.config.redis.prefix });
-  const opsStore = createOpsStore(ctx.redis, ctx.config.redis.prefix);
+  const store = ctx.stores.deliveries;
+  const opsStore = ctx.stores.ops;
   const auth = requireOpsToken(ctx.config.opsToken ?? '', createAuthLimiter());
   const app = express()
     .use(metricsRoutes(ctx, { opsStore, connections: () => ({}) }))

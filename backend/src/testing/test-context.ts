@@ -1,9 +1,10 @@
 import { inject } from 'vitest';
 import { loadConfig, type Role } from '../config.js';
 import type { AppContext } from '../context.js';
-import { createKafka, ensureTopics } from '../infra/kafka.js';
+import { createAdapters } from '../infra/adapters.js';
+import { openKafka } from '../infra/kafka-adapters.js';
 import { createRedis } from '../infra/redis.js';
-import { topicSpecs } from '../topics.js';
+import { setupTopics } from '../infra/topics.js';
 import { testLogger, uniqueName } from './fixtures.js';
 
 export const TEST_OPS_TOKEN = 'test-ops-token-0123456789';
@@ -36,7 +37,11 @@ export function testNamespace(
   };
 }
 
-/** A context like main.ts builds, for one role instance; close() releases its connections. */
+/**
+ * A context like main.ts builds, for one role instance; close() releases its connections.
+ * `kafka` and `redis` are the raw clients under its adapters, for a test to look at or set up
+ * state with what no role is allowed (admin calls, keys of its own): never part of the context.
+ */
 export async function createTestContext(
   roles: Role[],
   env: Record<string, string>,
@@ -47,10 +52,17 @@ export async function createTestContext(
     INSTANCE_ID: `${env.INSTANCE_ID ?? 'test'}-${instance}`,
   });
   const log = testLogger();
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: `test-${instance}`, log });
-  await ensureTopics(kafka, topicSpecs(config), log);
+  const kafka = openKafka(config, log, `test-${instance}`);
+  await setupTopics(kafka, config, log);
   const redis = await createRedis({ url: config.redis.url, log, name: instance });
   const fatalErrors: Error[] = [];
-  const ctx: AppContext = { config, log, redis, kafka, fatal: (err) => fatalErrors.push(err) };
-  return { ctx, fatalErrors, close: async () => void (await redis.quit()) };
+  const ctx: AppContext = {
+    config,
+    log,
+    ...createAdapters({ kafka, redis }, config, log),
+    fatal: (err) => fatalErrors.push(err),
+  };
+  return { ctx, kafka, redis, fatalErrors, close: async () => void (await redis.quit()) };
 }
+
+export type TestContext = Awaited<ReturnType<typeof createTestContext>>;

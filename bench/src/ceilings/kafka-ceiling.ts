@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { samplePositionRecords } from './sample-records.js';
+import { ensureTopics } from '@fleetstream/kafka/topics';
 
 export interface KafkaCeiling {
   produce: {
@@ -35,13 +36,7 @@ export async function measureKafkaCeiling(
     logLevel: logLevel.NOTHING,
   });
   const topic = `bench-ceiling-${randomUUID().slice(0, 8)}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic, numPartitions: 12, replicationFactor: 1 }],
-  });
-  await admin.disconnect();
+  await ensureTopics(kafka, [{ topic, numPartitions: 12 }]);
 
   const records = samplePositionRecords(20_000);
   const bytesPerRecord =

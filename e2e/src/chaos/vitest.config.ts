@@ -15,8 +15,6 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     // Before any test file loads kafkajs: its consumers get the corrected read_committed filter.
-    setupFiles: [
-      new URL('../../../backend/src/infra/kafka-read-committed.ts', import.meta.url).pathname,
-    ],
+    setupFiles: [new URL('../../../kafka/src/read-committed.ts', import.meta.url).pathname],
   },
 });

@@ -1,7 +1,6 @@
 import client from 'prom-client';
 import { LAG_STATUSES, type LagSnapshot } from '@fleetstream/contracts';
 import type { AppContext } from '../../context.js';
-import { createAlertStore } from '../../infra/alert-store.js';
 
 /**
  * Per-group gauges the alert rules read, for Prometheus and Grafana (infra/prometheus/,
@@ -14,7 +13,7 @@ export function registerAlertMetrics(
   ctx: AppContext,
   snapshot: () => LagSnapshot | null,
 ): void {
-  const store = createAlertStore(ctx.redis, ctx.config.redis.prefix);
+  const store = ctx.stores.alerts;
   const groupGauge = (
     name: string,
     help: string,

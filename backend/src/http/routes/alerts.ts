@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { AlertList } from '@fleetstream/contracts';
 import type { AppContext } from '../../context.js';
-import { createAlertStore } from '../../infra/alert-store.js';
 
 /**
  * GET /api/ops/alerts (ops token): the ops role's alerts, firing ones and their history,
@@ -9,7 +8,7 @@ import { createAlertStore } from '../../infra/alert-store.js';
  */
 export function alertRoutes(ctx: AppContext): Router {
   const router = Router();
-  const store = createAlertStore(ctx.redis, ctx.config.redis.prefix);
+  const store = ctx.stores.alerts;
   router.get('/ops/alerts', async (_req, res) => {
     const body: AlertList = { alerts: await store.list(ctx.config.alerts.history * 2) };
     res.setHeader('Cache-Control', 'no-store');

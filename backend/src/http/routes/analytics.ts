@@ -1,8 +1,6 @@
 import { Router, type Request } from 'express';
 import type { AppContext } from '../../context.js';
-import { analyticsStoreOptions } from '../../consumers/analytics.js';
 import { AppError } from '../../errors.js';
-import { createAnalyticsStore } from '../../infra/analytics-store.js';
 
 /** An integer query parameter within [min, max], or its default when absent. */
 function intParam(req: Request, name: string, fallback: number, min: number, max: number): number {
@@ -26,7 +24,7 @@ function intParam(req: Request, name: string, fallback: number, min: number, max
  * Windows end now and cannot reach past the retention of the series.
  */
 export function analyticsRoutes(ctx: AppContext): Router {
-  const store = createAnalyticsStore(ctx.redis, analyticsStoreOptions(ctx.config));
+  const store = ctx.stores.analytics();
   const maxMinutes = Math.floor(ctx.config.analytics.retentionS / 60);
   const router = Router();
   router.get('/analytics/summary', async (_req, res) => {

@@ -16,10 +16,8 @@ import {
 } from '../../domain/delivery-query.js';
 import { trackingPath } from '../../domain/tracking-token.js';
 import { AppError } from '../../errors.js';
-import { createAbandonedDeliveries } from '../../infra/abandoned-deliveries.js';
-import { createDeliveryIndex, type DeliveryIndexOptions } from '../../infra/delivery-index.js';
+import type { DeliveryIndexOptions } from '../../infra/delivery-index.js';
 import type { DeliveryStore } from '../../infra/delivery-store.js';
-import { createOpsStore } from '../../infra/ops-store.js';
 
 /** A customer tracking link: `/track/<deliveryId>?t=<token>`, valid for TRACKING_TOKEN_TTL_S. */
 export function trackingUrl(ctx: AppContext, deliveryId: string, now = Date.now()): string {
@@ -42,12 +40,9 @@ export function deliveryRoutes(
   o: DeliveryIndexOptions = {},
 ): Router {
   const router = Router();
-  const index = createDeliveryIndex(ctx.redis, store.keys, o);
-  const opsStore = createOpsStore(ctx.redis, ctx.config.redis.prefix);
-  const abandoned = createAbandonedDeliveries(ctx.redis, store.keys, {
-    log: ctx.log,
-    abandonAfterS: ctx.config.deliveries.abandonAfterS,
-  });
+  const index = ctx.stores.deliveryIndex(o);
+  const opsStore = ctx.stores.ops;
+  const abandoned = ctx.stores.abandoned;
   const rules = freshnessRulesOf(ctx.config);
 
   // The bounds are those of the index's read (live-push's lag read with it), so the sorted rows

@@ -1,8 +1,6 @@
 import client from 'prom-client';
 import type { LagSnapshot } from '@fleetstream/contracts';
 import type { AppContext } from '../../context.js';
-import { createAbandonedDeliveries } from '../../infra/abandoned-deliveries.js';
-import { deliveryKeys } from '../../infra/delivery-keys.js';
 
 /**
  * Delivery metrics of GET /metrics, the same on every gateway: abandoned deliveries (a counter
@@ -14,10 +12,7 @@ export function registerDeliveryMetrics(
   /** The ops role's latest lag snapshot, read once per scrape by metrics.ts. */
   snapshot: () => LagSnapshot | null,
 ): void {
-  const abandoned = createAbandonedDeliveries(ctx.redis, deliveryKeys(ctx.config.redis.prefix), {
-    log: ctx.log,
-    abandonAfterS: ctx.config.deliveries.abandonAfterS,
-  });
+  const abandoned = ctx.stores.abandoned;
   let counted = 0;
   new client.Counter({
     name: 'fleetstream_deliveries_abandoned_total',

@@ -11,7 +11,7 @@ export interface HealthDeps {
 export function healthRoutes({ ctx, kafkaCheck }: HealthDeps): Router {
   const router = Router();
   router.get('/healthz', async (_req, res) => {
-    const [kafka, redis] = await Promise.all([kafkaCheck(), redisCheck(ctx)]);
+    const [kafka, redis] = await Promise.all([kafkaCheck(), ctx.stores.health.check()]);
     const reports = redis.ok ? await readRoleReports(ctx).catch(() => []) : [];
     const roles: Record<string, { ok: boolean; instances: number; ready: number }> = {};
     for (const role of ctx.config.healthRoles) {
@@ -25,28 +25,4 @@ export function healthRoutes({ ctx, kafkaCheck }: HealthDeps): Router {
       .json({ status: ok ? 'ok' : 'unavailable', components: { kafka, redis, roles } });
   });
   return router;
-}
-
-/**
- * Redis as /healthz reports it: down at once while the client is not connected (commands then
- * wait in ioredis's queue until it is back, so a ping would hang the health check), and down
- * when a ping takes longer than a second.
- */
-async function redisCheck(ctx: AppContext): Promise<{ ok: boolean; error?: string }> {
-  if (ctx.redis.status !== 'ready') return { ok: false, error: `redis ${ctx.redis.status}` };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<{ ok: boolean; error?: string }>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, error: 'redis ping timed out' }), 1_000);
-  });
-  try {
-    return await Promise.race([
-      ctx.redis.ping().then(
-        () => ({ ok: true }),
-        (err: Error) => ({ ok: false, error: err.message }),
-      ),
-      timeout,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

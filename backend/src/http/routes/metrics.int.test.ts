@@ -4,7 +4,6 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { LagSnapshot } from '@fleetstream/contracts';
 import { startHeartbeat } from '../../health.js';
 import type { OpsStore } from '../../infra/ops-store.js';
-import { createParkedNotifications } from '../../infra/parked-notifications.js';
 import { createTestContext, testNamespace } from '../../testing/test-context.js';
 import { metricsRoutes } from './metrics.js';
 
@@ -38,7 +37,7 @@ beforeAll(async () => {
     },
   } as unknown as OpsStore;
   // Two notifications the sink could not take, one of them given up on (no retry time).
-  const parked = createParkedNotifications(t.ctx.redis, t.ctx.config.redis.prefix);
+  const parked = t.ctx.stores.parked;
   const parkedAt = Date.now() - 60_000;
   for (const [i, retryAt] of [
     [1, Date.now() + 5_000],

@@ -3,7 +3,6 @@ import client from 'prom-client';
 import type { AppContext } from '../../context.js';
 import { readRoleReports } from '../../health.js';
 import type { OpsStore } from '../../infra/ops-store.js';
-import { createParkedNotifications } from '../../infra/parked-notifications.js';
 import { registerAlertMetrics } from './alert-metrics.js';
 import { registerDeliveryMetrics } from './delivery-metrics.js';
 
@@ -20,7 +19,7 @@ export interface MetricsSources {
 export function metricsRoutes(ctx: AppContext, sources: MetricsSources): Router {
   const registry = new client.Registry();
   // Role heartbeats and the ops snapshot are read once per scrape, before the gauges collect.
-  const parked = createParkedNotifications(ctx.redis, ctx.config.redis.prefix);
+  const parked = ctx.stores.parked;
   let scrape: {
     roles: Awaited<ReturnType<typeof readRoleReports>>;
     snapshot: Awaited<ReturnType<OpsStore['snapshot']>> | null;

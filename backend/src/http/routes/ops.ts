@@ -2,7 +2,6 @@ import { Router } from 'express';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import type { OpsStore } from '../../infra/ops-store.js';
-import { createParkedNotifications } from '../../infra/parked-notifications.js';
 
 /**
  * Ops endpoints (ops token): GET /api/ops/lag, the latest lag snapshot of every group;
@@ -25,7 +24,7 @@ export function opsRoutes(ctx: AppContext, store: OpsStore): Router {
     res.json(snapshot);
   });
 
-  const parked = createParkedNotifications(ctx.redis, ctx.config.redis.prefix);
+  const parked = ctx.stores.parked;
   router.get('/ops/notifications/parked', async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json(await parked.summary(Date.now()));

@@ -1,6 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { expect, it } from 'vitest';
-import { partitionForKey } from '../domain/partitioner.js';
+import { partitionForKey } from './partitioner.js';
 
 it('picks the same partition as the producer (Java-compatible default partitioner)', () => {
   const kafkajs = Partitioners.DefaultPartitioner();

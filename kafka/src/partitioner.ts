@@ -1,7 +1,8 @@
 /**
  * The partition Kafka's Java client (and kafkajs' default partitioner) picks for a key:
- * murmur2 of the UTF-8 key, made positive, modulo the partition count. The ops role uses it to
- * tell which deliveries a lagging partition affects.
+ * murmur2 of the UTF-8 key, made positive, modulo the partition count. Our producers assign
+ * partitions with it, and the ops role uses it to tell which deliveries a lagging partition
+ * affects.
  */
 export function murmur2(key: string): number {
   const data = Buffer.from(key, 'utf8');

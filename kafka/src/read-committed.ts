@@ -141,7 +141,7 @@ export function assertReadCommittedFixed(): void {
     throw new Error(
       `kafkajs ${version}'s read_committed filter is not the corrected one (kept offsets ${offsets} of a probe, expected 5): ` +
         (version === KAFKAJS_VERSION
-          ? 'kafkajs was loaded before backend/src/infra/kafka-read-committed.ts; import that first'
+          ? 'kafkajs was loaded before @fleetstream/kafka/read-committed; import that first'
           : `the fix was written for kafkajs ${KAFKAJS_VERSION}`),
     );
   verified = true;

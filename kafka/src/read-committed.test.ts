@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertReadCommittedFixed, withoutAborted } from './kafka-read-committed.js';
+import { assertReadCommittedFixed, withoutAborted } from './read-committed.js';
 
 const rec = (offset: number, producerId: string, marker?: 'abort' | 'commit', txn = true) => ({
   offset: String(offset),

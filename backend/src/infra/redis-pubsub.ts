@@ -1,0 +1,50 @@
+import type { RedisClient } from './redis.js';
+
+/** A Redis connection of its own in subscriber mode, with messages as the bytes Redis sent. */
+export interface Subscriber {
+  subscribe(channel: string): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  psubscribe(pattern: string): Promise<unknown>;
+  punsubscribe(pattern: string): Promise<unknown>;
+  /** Each message on a subscribed channel; returns the remover. */
+  onMessage(listener: (channel: Buffer, message: Buffer) => void): () => void;
+  /** Each message on a channel matched by a subscribed pattern; returns the remover. */
+  onPatternMessage(
+    listener: (pattern: Buffer, channel: Buffer, message: Buffer) => void,
+  ): () => void;
+  close(): void;
+}
+
+export interface PubSub {
+  /** A new subscriber connection; its owner closes it. */
+  subscriber(): Subscriber;
+}
+
+export function createPubSub(redis: RedisClient): PubSub {
+  return {
+    subscriber() {
+      // Pub/sub needs a connection of its own: a subscribed connection takes no other commands.
+      // No ready check on it: ioredis writes a SUBSCRIBE issued between connect and ready at
+      // once, and the ready check's INFO then fails in subscriber mode and takes the process
+      // down (customers connecting together at start-up or after a reconnect did that under
+      // load).
+      const sub = redis.duplicate({ enableReadyCheck: false });
+      sub.on('error', () => undefined); // the main connection logs Redis errors
+      return {
+        subscribe: (channel) => sub.subscribe(channel),
+        unsubscribe: (channel) => sub.unsubscribe(channel),
+        psubscribe: (pattern) => sub.psubscribe(pattern),
+        punsubscribe: (pattern) => sub.punsubscribe(pattern),
+        onMessage(listener) {
+          sub.on('messageBuffer', listener);
+          return () => void sub.off('messageBuffer', listener);
+        },
+        onPatternMessage(listener) {
+          sub.on('pmessageBuffer', listener);
+          return () => void sub.off('pmessageBuffer', listener);
+        },
+        close: () => sub.disconnect(),
+      };
+    },
+  };
+}
