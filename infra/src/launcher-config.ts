@@ -1,57 +1,75 @@
 import path from 'node:path';
+import { z } from 'zod';
+import { formatIssues } from '@fleetstream/contracts';
 import { loadConfig, ROLES, type Config } from '@fleetstream/backend/config';
 import { LaunchError } from './launch-error.js';
 import { repoRoot } from './paths.js';
 
-/** What `npm start` reads from the environment; the only place in infra/ that does. */
-export interface LauncherConfig {
-  /** Existing cluster; unset → we start a local broker. */
-  kafkaBrokers: string | undefined;
-  kafkaPort: number;
-  kafkaControllerPort: number;
-  /** Existing Redis; unset → we start a local redis-server. */
-  redisUrl: string | undefined;
-  redisPort: number;
-  port: number;
-  fleetSize: number;
-  opsToken: string | undefined;
-  trackingSecret: string | undefined;
-  dataDir: string;
-  ci: boolean;
-  /** Everything else is passed through to the roles untouched. */
-  env: NodeJS.ProcessEnv;
-}
+/** Empty counts as unset, as the roles' schema does it (`VAR= npm start` clears a variable). */
+const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
+const int = (min: number, max: number, fallback: number) =>
+  z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).max(max).default(fallback));
+const port = (fallback: number) => int(1, 65535, fallback);
+const optional = z.preprocess(unsetIfEmpty, z.string().optional());
 
-function intVar(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new LaunchError(`${name}=${raw} is invalid: expected an integer from ${min} to ${max}.`);
-  return n;
-}
+/**
+ * What `npm start` itself reads from the environment (the roles' variables are checked by the
+ * backend's schema, validateRoleEnv below); the only place in infra/ that reads it. Its type is
+ * inferred, and every bad variable is reported at once.
+ */
+const launcherSchema = z
+  .object({
+    /** Existing cluster; unset → we start a local broker. */
+    KAFKA_BROKERS: optional,
+    KAFKA_PORT: port(9092),
+    KAFKA_CONTROLLER_PORT: port(9093),
+    /** Existing Redis; unset → we start a local redis-server. */
+    REDIS_URL: optional,
+    REDIS_PORT: port(6379),
+    PORT: port(8080),
+    FLEET_SIZE: int(0, 1_000_000, 50),
+    OPS_TOKEN: optional,
+    TRACKING_SECRET: optional,
+    FLEETSTREAM_DATA_DIR: optional,
+    CI: optional,
+  })
+  .superRefine(
+    (e, ctx) => {
+      // The local broker listens on both; the same port twice fails later, less clearly.
+      if (!e.KAFKA_BROKERS && e.KAFKA_PORT === e.KAFKA_CONTROLLER_PORT)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['KAFKA_CONTROLLER_PORT'],
+          message: `must differ from KAFKA_PORT (${e.KAFKA_PORT})`,
+        });
+    },
+    // Also when another variable is bad: one run reports every problem.
+    { when: () => true },
+  )
+  .transform((e) => ({
+    kafkaBrokers: e.KAFKA_BROKERS,
+    kafkaPort: e.KAFKA_PORT,
+    kafkaControllerPort: e.KAFKA_CONTROLLER_PORT,
+    redisUrl: e.REDIS_URL,
+    redisPort: e.REDIS_PORT,
+    port: e.PORT,
+    fleetSize: e.FLEET_SIZE,
+    opsToken: e.OPS_TOKEN,
+    trackingSecret: e.TRACKING_SECRET,
+    dataDir: path.resolve(e.FLEETSTREAM_DATA_DIR ?? path.join(repoRoot, '.fleetstream')),
+    ci: Boolean(e.CI && e.CI !== 'false'),
+  }));
+
+export type LauncherConfig = z.infer<typeof launcherSchema> & {
+  /** Everything, passed through to the roles untouched. */
+  env: NodeJS.ProcessEnv;
+};
 
 export function loadLauncherConfig(env: NodeJS.ProcessEnv = process.env): LauncherConfig {
-  return {
-    kafkaBrokers: env.KAFKA_BROKERS || undefined,
-    kafkaPort: intVar(env, 'KAFKA_PORT', 9092, 1, 65535),
-    kafkaControllerPort: intVar(env, 'KAFKA_CONTROLLER_PORT', 9093, 1, 65535),
-    redisUrl: env.REDIS_URL || undefined,
-    redisPort: intVar(env, 'REDIS_PORT', 6379, 1, 65535),
-    port: intVar(env, 'PORT', 8080, 1, 65535),
-    fleetSize: intVar(env, 'FLEET_SIZE', 50, 0, 1_000_000),
-    opsToken: env.OPS_TOKEN || undefined,
-    trackingSecret: env.TRACKING_SECRET || undefined,
-    dataDir: path.resolve(env.FLEETSTREAM_DATA_DIR || path.join(repoRoot, '.fleetstream')),
-    ci: Boolean(env.CI && env.CI !== 'false'),
-    env,
-  };
+  const parsed = launcherSchema.safeParse(env);
+  if (!parsed.success)
+    throw new LaunchError(`invalid environment: ${formatIssues(parsed.error, Infinity)}`);
+  return { ...parsed.data, env };
 }
 
 /**
