@@ -1,18 +1,11 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { freePort, startKafkaBroker, startRedisServer } from '@fleetstream/infra';
 import { runStep } from '@fleetstream/infra/child-step';
 import { ensureKafkaJars } from '@fleetstream/infra/kafka/jars';
+import { startTestEnvironment, type TestEnvironment } from '@fleetstream/infra/test-environment';
 
-export interface BenchEnvironment {
-  brokers: string;
-  redisUrl: string;
-  /** Process ids of the broker JVM and redis-server, for CPU and memory figures. */
-  pids: { kafka: number; redis: number };
+export interface BenchEnvironment extends TestEnvironment {
   versions: { kafka: string; redis: string };
   kafkaHeap: string;
-  stop(): Promise<void>;
 }
 
 /** The Kafka version of the jars the broker runs, from the kafka_2.13 jar's file name. */
@@ -34,31 +27,19 @@ async function redisVersion(): Promise<string> {
 }
 
 /**
- * A throw-away Kafka broker and redis-server on free ports, like the test environment, but
- * exposing their process ids so the benchmark can report their CPU and memory.
+ * The test run's throw-away Kafka and Redis, with the broker's heap the benchmark asks for and
+ * the versions its report names.
  */
 export async function startBenchEnvironment(o: { kafkaHeap: string }): Promise<BenchEnvironment> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-bench-'));
-  const [port, controllerPort, redisPort] = [await freePort(), await freePort(), await freePort()];
-  const started = await Promise.allSettled([
-    startKafkaBroker({ port, controllerPort, dataDir: path.join(dir, 'kafka'), heap: o.kafkaHeap }),
-    startRedisServer({ port: redisPort, dataDir: path.join(dir, 'redis') }),
-  ]);
-  const [kafka, redis] = started;
-  if (kafka.status === 'rejected' || redis.status === 'rejected') {
-    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw kafka.status === 'rejected' ? kafka.reason : (redis as PromiseRejectedResult).reason;
+  const env = await startTestEnvironment({ kafkaHeap: o.kafkaHeap, purpose: 'bench' });
+  try {
+    return {
+      ...env,
+      versions: { kafka: await kafkaVersion(), redis: await redisVersion() },
+      kafkaHeap: o.kafkaHeap,
+    };
+  } catch (err) {
+    await env.stop();
+    throw err;
   }
-  return {
-    brokers: kafka.value.brokers.join(','),
-    redisUrl: redis.value.url,
-    pids: { kafka: kafka.value.process.pid, redis: redis.value.process.pid },
-    versions: { kafka: await kafkaVersion(), redis: await redisVersion() },
-    kafkaHeap: o.kafkaHeap,
-    async stop() {
-      await Promise.all([kafka.value.stop(), redis.value.stop()]);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }

@@ -8,15 +8,29 @@ import { freePort } from './host.js';
 export interface TestEnvironment {
   brokers: string;
   redisUrl: string;
+  /** Process ids of the broker JVM and redis-server (the benchmarks report their CPU). */
+  pids: { kafka: number; redis: number };
   stop(): Promise<void>;
 }
 
-/** A throw-away Kafka and Redis in a temporary dir, removed on stop. */
-export async function startTestEnvironment(): Promise<TestEnvironment> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-test-'));
+/** A throw-away Kafka and Redis on free ports, in a temporary dir removed on stop. */
+export async function startTestEnvironment(
+  o: {
+    /** @default '1g' */
+    kafkaHeap?: string;
+    /** Names the temporary dir. @default 'test' */
+    purpose?: string;
+  } = {},
+): Promise<TestEnvironment> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fleetstream-${o.purpose ?? 'test'}-`));
   const [port, controllerPort, redisPort] = [await freePort(), await freePort(), await freePort()];
   const started = await Promise.allSettled([
-    startKafkaBroker({ port, controllerPort, dataDir: path.join(dir, 'kafka'), heap: '1g' }),
+    startKafkaBroker({
+      port,
+      controllerPort,
+      dataDir: path.join(dir, 'kafka'),
+      heap: o.kafkaHeap ?? '1g',
+    }),
     startRedisServer({ port: redisPort, dataDir: path.join(dir, 'redis') }),
   ]);
   const [kafka, redis] = started;
@@ -28,6 +42,7 @@ export async function startTestEnvironment(): Promise<TestEnvironment> {
   return {
     brokers: kafka.value.brokers.join(','),
     redisUrl: redis.value.url,
+    pids: { kafka: kafka.value.process.pid, redis: redis.value.process.pid },
     async stop() {
       await Promise.all([kafka.value.stop(), redis.value.stop()]);
       if (!process.env.FLEETSTREAM_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll } from 'vitest';
+import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
+import type { DeliveryUpdate } from '../infra/delivery-store.js';
+import type { Subscriber } from '../infra/redis-pubsub.js';
+import { tripUpdate } from './fixtures.js';
+import { listenToFeed } from './live-feed-listener.js';
+import { createTestContext, testNamespace, type TestContext } from './test-context.js';
+
+/**
+ * What the delivery store's integration tests share: a test context with a feed subscriber
+ * (opened before and closed after the file's tests), updates of made-up deliveries, and
+ * readers of what the store left in Redis and published.
+ */
+export function useDeliveryStoreContext(name: string) {
+  const h = {} as { t: TestContext; subscriber: Subscriber };
+  beforeAll(async () => {
+    h.t = await createTestContext(['live-push'], testNamespace(name));
+    h.subscriber = h.t.ctx.pubsub.subscriber();
+  });
+  afterAll(async () => {
+    await h.subscriber?.close();
+    await h.t?.close();
+  });
+  return h;
+}
+
+export const ts0 = Date.now() - 60_000;
+export const position = (deliveryId: string, seq: number): DeliveryUpdate => ({
+  type: 'position',
+  position: {
+    type: 'position',
+    v: 1,
+    driverId: `drv-${deliveryId}`,
+    deliveryId,
+    seq,
+    ts: ts0 + seq * 1000,
+    lat: 52.5 + seq * 1e-4,
+    lng: 13.4,
+    speedMps: 8,
+  } satisfies PositionRecord & { deliveryId: string },
+});
+export const trip = (deliveryId: string, seq: number, status: TripRecord['status']) =>
+  tripUpdate(deliveryId, seq, ts0 + seq * 1000, status);
+
+/** Everything the store keeps about these deliveries, TTLs as present or not. */
+export async function stateOf(t: TestContext, prefix: string, ids: string[]) {
+  const r = t.redis;
+  const out: Record<string, unknown> = {};
+  for (const id of ids) {
+    const hash = await r.hgetall(`${prefix}dlv:${id}`);
+    delete hash.updatedAt;
+    out[id] = {
+      hash,
+      // What a snapshot shows (these tests keep 3 points): older ones are trimmed now and then.
+      trail: await r.zrange(`${prefix}dlv:${id}:trail`, -3, -1, 'WITHSCORES'),
+      hashExpires: (await r.ttl(`${prefix}dlv:${id}`)) > 0,
+      trailExpires: (await r.ttl(`${prefix}dlv:${id}:trail`)) > 0,
+      active: await r.zscore(`${prefix}active`, id),
+    };
+  }
+  return out;
+}
+
+/** Follows the live feed; returns the messages received so far, by delivery channel name. */
+export async function listen(subscriber: Subscriber, prefix: string) {
+  const got: { channel: string; seq: number; type: string }[] = [];
+  const stop = await listenToFeed(subscriber, prefix, (id, json) => {
+    const m = JSON.parse(json) as { seq: number; type: string };
+    got.push({ channel: `live:${id}`, seq: m.seq, type: m.type });
+  });
+  return {
+    got,
+    async waitFor(n: number) {
+      for (let i = 0; i < 200 && got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+      return got;
+    },
+    stop,
+  };
+}
