@@ -13,6 +13,12 @@ import { tailFile, type ManagedProcess } from '@fleetstream/infra/managed-proces
 import { startRedisServer, type RedisServer } from '@fleetstream/infra/redis/server';
 import { groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';
 import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
+import {
+  isPositionFrame,
+  openTrackSocket,
+  trackTarget,
+  type TrackTarget,
+} from '@fleetstream/testkit/track-socket';
 import { Crowd } from './crowd.js';
 import { superviseRoles, type RoleSupervisor } from './supervision.js';
 
@@ -121,16 +127,13 @@ async function getJson(base: string, pathname: string): Promise<unknown> {
 }
 
 /** Active deliveries with their tracking tokens, as ops lists them. */
-async function activeDeliveries(): Promise<{ deliveryId: string; token: string }[]> {
+async function activeDeliveries(): Promise<TrackTarget[]> {
   const body = (await getJson(stack.baseUrl, '/api/deliveries?limit=1000')) as {
     deliveries: { deliveryId: string; status: string; trackingUrl: string }[];
   } | null;
   return (body?.deliveries ?? [])
     .filter((d) => d.status !== 'delivered' && d.status !== 'cancelled')
-    .map((d) => ({
-      deliveryId: d.deliveryId,
-      token: new URL(d.trackingUrl, stack.baseUrl).searchParams.get('t') ?? '',
-    }));
+    .map((d) => trackTarget(d.trackingUrl, stack.baseUrl));
 }
 
 const parkedNow = async () => {
@@ -221,16 +224,14 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
     const churn = async (i: number, kind: 'track' | 'ops') => {
       while (!stopped) {
         const d = deliveries[i % deliveries.length]!;
-        const url =
+        const socket =
           kind === 'track'
-            ? `${stack.baseUrl.replace('http', 'ws')}/ws/track?deliveryId=${encodeURIComponent(d.deliveryId)}&t=${encodeURIComponent(d.token)}`
-            : `${stack.baseUrl.replace('http', 'ws')}/ws/ops`;
-        const socket = new WebSocket(url, {
-          headers: kind === 'ops' ? { Authorization: `Bearer ${stack.opsToken}` } : {},
-        });
-        socket.on('error', () => undefined);
+            ? openTrackSocket(stack.baseUrl, d)
+            : new WebSocket(`${stack.baseUrl.replace('http', 'ws')}/ws/ops`, {
+                headers: { Authorization: `Bearer ${stack.opsToken}` },
+              }).on('error', () => undefined);
         socket.on('message', (data: Buffer) => {
-          if (kind === 'track' && data.toString().startsWith('{"type":"position"')) {
+          if (kind === 'track' && isPositionFrame(data)) {
             received++;
             receivedAfter.set(i, Date.now());
           }
@@ -341,7 +342,7 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
       const backS = since(tKill);
       const gapB = others.maxGapMs();
       console.log(
-        `gateway kill -9 under 2,000 customers: all back ${backS} s after the kill (${crowd.toldToRetry} told to retry later); regressions ${crowd.regressions}; the other gateway's 50 customers: longest silence ${gapB} ms (${gapBefore} ms at the start), ${others.drops} drops`,
+        `gateway kill -9 under 2,000 customers: all back ${backS} s after the kill (${crowd.toldToRetry} told to retry later); regressions ${crowd.regressions}, repeats ${crowd.repeats}, malformed ${crowd.malformed}; the other gateway's 50 customers: longest silence ${gapB} ms (${gapBefore} ms at the start), ${others.drops} drops`,
       );
       recordFault({
         fault:
