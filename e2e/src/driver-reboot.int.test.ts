@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import {
-  NotificationRecordSchema,
   type AnalyticsSummary,
   type LocationRecord,
-  type NotificationRecord,
   type PositionRecord,
   type SnapshotMessage,
 } from '@fleetstream/contracts';
@@ -13,7 +11,8 @@ import { applyPartition } from '@fleetstream/backend/domain/milestone-partition'
 import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
 import { analyticsTrace } from '@fleetstream/backend/testing/analytics-trace';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
-import { groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';
+import { readNotificationsById } from '@fleetstream/testkit/ground-truth';
+import { groupLag } from '@fleetstream/testkit/kafka-readback';
 import { produceRecords } from '@fleetstream/testkit/produce-records';
 import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
 import { followDelivery, type TrackFollower } from '@fleetstream/testkit/track-socket';
@@ -207,11 +206,7 @@ it(
       { ...DEFAULT_MILESTONE_SETTINGS, stallS: STALL_S },
     );
     const want = new Map(decided.map((d) => [d.notification.id, d.notification]));
-    const got = new Map<string, { count: number; record: NotificationRecord }>();
-    for (const r of await readTopic(brokers, `${stack.namespace}delivery-notifications`)) {
-      const n = NotificationRecordSchema.parse(JSON.parse(r.value!.toString()));
-      got.set(n.id, { count: (got.get(n.id)?.count ?? 0) + 1, record: n });
-    }
+    const got = await readNotificationsById(brokers, `${stack.namespace}delivery-notifications`);
     for (const [id, n] of want) {
       const g = got.get(id);
       if (!g) {

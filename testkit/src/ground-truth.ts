@@ -213,3 +213,14 @@ export async function readNotifications(
     NotificationRecordSchema.parse(JSON.parse(r.value!.toString())),
   );
 }
+
+/** The notifications topic as stored, by id: how many copies it holds, and the last one. */
+export async function readNotificationsById(
+  brokers: string,
+  topic: string,
+): Promise<Map<string, { count: number; record: NotificationRecord }>> {
+  const byId = new Map<string, { count: number; record: NotificationRecord }>();
+  for (const n of await readNotifications(brokers, topic))
+    byId.set(n.id, { count: (byId.get(n.id)?.count ?? 0) + 1, record: n });
+  return byId;
+}
