@@ -1,25 +1,12 @@
 import { WebSocket } from 'ws';
+import {
+  frameInteger,
+  isPositionFrame,
+  trackSocketUrl,
+  trackSocketOptions,
+  trackTarget,
+} from '@fleetstream/testkit/track-socket';
 import { LatencyRecorder, preciseWallClock } from './histogram.js';
-
-const TS = Buffer.from('"ts":');
-const APPLIED_AT = Buffer.from('"appliedAt":');
-/** Positions start {"type":"position": compared as bytes 9–11, "pos". */
-const POS = [0x70, 0x6f, 0x73] as const;
-
-/** The unsigned integer after the first `key` in `data`, or NaN: a byte scan, no string made. */
-function integerAfter(data: Buffer, key: Buffer): number {
-  const at = data.indexOf(key);
-  if (at < 0) return NaN;
-  const start = at + key.length;
-  let n = 0;
-  let i = start;
-  for (; i < data.length; i++) {
-    const digit = data[i]! - 0x30;
-    if (digit < 0 || digit > 9) break;
-    n = n * 10 + digit;
-  }
-  return i === start ? NaN : n;
-}
 
 export interface TrackClientCounts {
   /** Sockets open now. */
@@ -119,10 +106,10 @@ export class TrackClients {
         (url) =>
           new Promise<void>((resolve) => {
             const t0 = performance.now();
-            const ws = new WebSocket(this.wsUrl(url), {
-              perMessageDeflate: false,
-              handshakeTimeout: timeoutMs,
-            });
+            const ws = new WebSocket(
+              this.wsUrl(url),
+              trackSocketOptions(this.baseUrl, { asBrowser: false, handshakeTimeoutMs: timeoutMs }),
+            );
             ws.on('open', () => {
               ms.push(performance.now() - t0);
               ws.terminate();
@@ -145,12 +132,7 @@ export class TrackClients {
 
   /** The /ws/track URL of a tracking URL (`/track/<id>?t=…`). */
   private wsUrl(trackingUrl: string): URL {
-    const u = new URL(trackingUrl, this.baseUrl);
-    const deliveryId = decodeURIComponent(u.pathname.split('/').pop() ?? '');
-    const wsUrl = new URL('/ws/track', this.baseUrl.replace(/^http/, 'ws'));
-    wsUrl.searchParams.set('deliveryId', deliveryId);
-    wsUrl.searchParams.set('t', u.searchParams.get('t') ?? '');
-    return wsUrl;
+    return trackSocketUrl(this.baseUrl, trackTarget(trackingUrl, this.baseUrl));
   }
 
   private open(trackingUrl: string): Promise<void> {
@@ -159,11 +141,14 @@ export class TrackClients {
       // A handshake the gateway never answers fails instead of holding a connect slot forever.
       // Text frames are not checked for valid UTF-8: the gateway is not what is tested here,
       // and the check would be the clients' largest cost per message.
-      const ws = new WebSocket(wsUrl, {
-        perMessageDeflate: false,
-        handshakeTimeout: 10_000,
-        skipUTF8Validation: true,
-      });
+      const ws = new WebSocket(
+        wsUrl,
+        trackSocketOptions(this.baseUrl, {
+          asBrowser: false,
+          handshakeTimeoutMs: 10_000,
+          skipUTF8Validation: true,
+        }),
+      );
       let settled = false;
       const settle = (reason?: string) => {
         if (settled) return;
@@ -197,13 +182,13 @@ export class TrackClients {
   private onMessage(data: Buffer): void {
     const received = this.now();
     this.counts.messages++;
-    if (data[9] !== POS[0] || data[10] !== POS[1] || data[11] !== POS[2]) return;
-    const ts = integerAfter(data, TS);
+    if (!isPositionFrame(data)) return;
+    const ts = frameInteger(data, 'ts');
     if (!Number.isFinite(ts)) return;
     this.counts.positions++;
     if (ts >= this.windowStart) this.counts.freshPositions++;
     this.fixToClient.record(received - ts);
-    const appliedAt = integerAfter(data, APPLIED_AT);
+    const appliedAt = frameInteger(data, 'appliedAt');
     if (Number.isFinite(appliedAt)) {
       this.fixToApplied.record(appliedAt - ts);
       this.appliedToClient.record(received - appliedAt);

@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { WebSocket } from 'ws';
 import {
-  messageOrder,
-  NotificationRecordSchema,
   type AnalyticsSummary,
   type LocationRecord,
-  type NotificationRecord,
   type PositionRecord,
   type SnapshotMessage,
-  type TrackServerMessage,
 } from '@fleetstream/contracts';
 import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
 import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
@@ -16,9 +11,11 @@ import { applyPartition } from '@fleetstream/backend/domain/milestone-partition'
 import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
 import { analyticsTrace } from '@fleetstream/backend/testing/analytics-trace';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
-import { groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';
+import { readNotificationsById } from '@fleetstream/testkit/ground-truth';
+import { groupLag } from '@fleetstream/testkit/kafka-readback';
 import { produceRecords } from '@fleetstream/testkit/produce-records';
 import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
+import { followDelivery, type TrackFollower } from '@fleetstream/testkit/track-socket';
 
 /**
  * Reliability (issue #21): 50 drivers' apps restart mid-delivery, between picked_up and
@@ -66,39 +63,38 @@ function splitAtReboots(trace: LocationRecord[]): [LocationRecord[], LocationRec
   return [before, after];
 }
 
-interface Customer {
+interface Customer extends TrackFollower {
   deliveryId: string;
-  socket: WebSocket;
   /** `seq/ts` of every position message received, in order. */
   positions: string[];
-  /** Updates shown out of order (`messageOrder` not above the last one). */
-  regressions: number;
   statuses: string[];
 }
 
-function follow(deliveryId: string): Promise<Customer> {
+/** A customer on `deliveryId`, once its snapshot arrived. */
+async function follow(deliveryId: string): Promise<Customer> {
   const token = signTrackingToken(stack.env.TRACKING_SECRET!, deliveryId, Date.now() + 600_000);
-  const url = `ws://127.0.0.1:${stack.port}/ws/track?deliveryId=${deliveryId}&t=${token}`;
-  const socket = new WebSocket(url);
-  const c: Customer = { deliveryId, socket, positions: [], regressions: 0, statuses: [] };
-  let last = -Infinity;
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString()) as TrackServerMessage;
-      if (m.type === 'snapshot') {
-        last = messageOrder(m);
-        resolve(c);
-        return;
-      }
-      if (m.type !== 'position' && m.type !== 'status') return;
-      if (messageOrder(m) <= last) c.regressions++;
-      last = Math.max(last, messageOrder(m));
-      if (m.type === 'position') c.positions.push(`${m.seq}/${m.ts}`);
-      else c.statuses.push(m.status);
-    });
-  });
+  const positions: string[] = [];
+  const statuses: string[] = [];
+  const follower = followDelivery(
+    stack.baseUrl,
+    { deliveryId, token },
+    {
+      onMessage: (m) => {
+        if (m.type === 'position') positions.push(`${m.seq}/${m.ts}`);
+        else if (m.type === 'status') statuses.push(m.status);
+      },
+    },
+  );
+  await follower.snapshot;
+  return { ...follower, deliveryId, positions, statuses };
 }
+
+/**
+ * Updates shown out of order: a live update not above the delivery's order so far (`rev`, so
+ * across sessions), a position older than one shown, the same one twice, or not the contract's.
+ */
+const outOfOrder = ({ order: o }: Customer) =>
+  o.outOfOrder + o.regressions + o.repeats + o.malformed;
 
 async function drained(): Promise<void> {
   const brokers = inject('kafkaBrokers');
@@ -182,9 +178,9 @@ it(
       const extra = [...shown].reduce((n, [p, k]) => n + (expected.includes(p) ? k - 1 : k), 0);
       tally.lost += missing;
       tally.duplicated += extra;
-      if (missing + extra + c.regressions > 0)
+      if (missing + extra + outOfOrder(c) > 0)
         mismatch(
-          `${c.deliveryId}: ${missing} positions missing, ${extra} extra, ${c.regressions} out of order`,
+          `${c.deliveryId}: ${missing} positions missing, ${extra} extra, ${outOfOrder(c)} out of order`,
         );
       const snapshot = await snapshotOf(c.deliveryId);
       const last = after.filter(ofDelivery).at(-1)!;
@@ -210,11 +206,7 @@ it(
       { ...DEFAULT_MILESTONE_SETTINGS, stallS: STALL_S },
     );
     const want = new Map(decided.map((d) => [d.notification.id, d.notification]));
-    const got = new Map<string, { count: number; record: NotificationRecord }>();
-    for (const r of await readTopic(brokers, `${stack.namespace}delivery-notifications`)) {
-      const n = NotificationRecordSchema.parse(JSON.parse(r.value!.toString()));
-      got.set(n.id, { count: (got.get(n.id)?.count ?? 0) + 1, record: n });
-    }
+    const got = await readNotificationsById(brokers, `${stack.namespace}delivery-notifications`);
     for (const [id, n] of want) {
       const g = got.get(id);
       if (!g) {

@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import {
-  NotificationRecordSchema,
-  encodeLocationRecord,
-  type LocationRecord,
-} from '@fleetstream/contracts';
+import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
 import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
 import { applyPartition } from '@fleetstream/backend/domain/milestone-partition';
 import { createKafka } from '@fleetstream/kafka/client';
 import { startProducer } from '@fleetstream/kafka/producer';
 import { testLogger } from '@fleetstream/backend/testing/fixtures';
-import { groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';
+import { readNotifications } from '@fleetstream/testkit/ground-truth';
+import { groupLag } from '@fleetstream/testkit/kafka-readback';
 import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
 
 /**
@@ -115,9 +112,7 @@ it(
     // The pure replay: one delay, at the idle driver's fix 61 s after the courier's last one.
     expect(expected.map((n) => [n.id, n.ts - T0])).toEqual([['dlv-stall-1:delayed:1', 71_000]]);
 
-    const onTopic = (await readTopic(brokers, `${stack.namespace}delivery-notifications`)).map(
-      (r) => NotificationRecordSchema.parse(JSON.parse(r.value!.toString())),
-    );
+    const onTopic = await readNotifications(brokers, `${stack.namespace}delivery-notifications`);
     expect(onTopic).toEqual(expected);
   },
 );

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { WebSocket } from 'ws';
 import {
   DLQ_HEADERS,
   decodeLocationRecord,
@@ -7,8 +6,6 @@ import {
   type AnalyticsSummary,
   type LocationRecord,
   type PositionRecord,
-  type SnapshotMessage,
-  type TrackServerMessage,
 } from '@fleetstream/contracts';
 import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
 import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
@@ -19,6 +16,17 @@ import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { createRng as rng } from '@fleetstream/geo';
 import { groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';
 import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
+import { followDelivery, type TrackFollower } from '@fleetstream/testkit/track-socket';
+import {
+  deliveryId,
+  driverFixes,
+  driverId,
+  DRIVERS,
+  MAX_AGE_MS,
+  MAX_FUTURE_MS,
+  MAX_VALID_SEQ,
+  OUT_OF_TOLERANCE,
+} from './out-of-order-fixes.js';
 
 /**
  * Reliability (issue #9, item 6): drivers whose fixes reach the broker out of seq order, some
@@ -28,21 +36,7 @@ import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
  * is the newest accepted fix; every out-of-tolerance fix is dead-lettered once by each group,
  * with its error, and nothing within tolerance is.
  */
-const MAX_FUTURE_MS = 120_000;
-const MAX_AGE_MS = 3_600_000;
 const GROUPS = ['live-push', 'analytics', 'notifications'] as const;
-const DRIVERS = 6;
-const LAST_SEQ = 64;
-/** Seqs dead-lettered for their device time (relative to now): too old or too far ahead. */
-const OUT_OF_TOLERANCE = new Map([
-  [20, -3 * 3_600_000],
-  [30, 3_600_000],
-  [40, -26 * 3_600_000],
-  [63, 30 * 60_000],
-  [64, 2 * 3_600_000],
-]);
-/** The newest accepted fix of each driver. */
-const MAX_VALID_SEQ = 62;
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -59,98 +53,31 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => stack?.stop());
 
-const driverId = (d: number) => `drv-ooo-${d}`;
-const deliveryId = (d: number) => `dlv-ooo-${d}`;
-
-/**
- * One driver's fixes. In tolerance, device time runs from 50 min ago (past-dated, under the
- * 1 h limit) to 90 s ahead (under the 2 min tolerance), increasing with seq; the seqs of
- * OUT_OF_TOLERANCE carry times far outside. Sent in shuffled windows of 8, with one fix in 8
- * sent again a few records later and one out-of-tolerance fix sent twice.
- */
-function driverFixes(d: number, now: number, random: () => number): PositionRecord[] {
-  const start = now - 50 * 60_000;
-  const step = (50 * 60_000 + 90_000) / (MAX_VALID_SEQ - 3);
-  const fixes: PositionRecord[] = [];
-  for (let seq = 3; seq <= LAST_SEQ; seq++) {
-    const skew = OUT_OF_TOLERANCE.get(seq);
-    fixes.push({
-      type: 'position',
-      v: 1,
-      driverId: driverId(d),
-      deliveryId: deliveryId(d),
-      seq,
-      ts: skew === undefined ? Math.round(start + (seq - 3) * step) : now + skew,
-      lat: 52.5 + d * 0.01 + seq * 1e-4,
-      lng: 13.4 + seq * 1e-4,
-      speedMps: 6,
-      headingDeg: 0,
-      accuracyM: 5,
-    });
-  }
-  const order: PositionRecord[] = [];
-  for (let i = 0; i < fixes.length; i += 8) {
-    const window = fixes.slice(i, i + 8);
-    for (let j = window.length - 1; j > 0; j--) {
-      const k = Math.floor(random() * (j + 1));
-      [window[j], window[k]] = [window[k]!, window[j]!];
-    }
-    order.push(...window);
-  }
-  for (let i = order.length - 1; i >= 0; i--)
-    if (random() < 1 / 8)
-      order.splice(Math.min(order.length, i + 3 + Math.floor(random() * 12)), 0, order[i]!);
-  order.push(fixes.find((f) => f.seq === 63)!);
-  return order;
-}
-
-interface Customer {
-  socket: WebSocket;
-  snapshot: Promise<SnapshotMessage>;
-  /** Seq and device time of the newest position shown. */
-  last: { seq: number; ts: number };
-  positions: number;
-  /** A position older than (or as old as) one already shown. */
-  regressions: number;
-  /** The same position shown twice. */
-  repeats: number;
+interface Customer extends TrackFollower {
   /** Out-of-tolerance fixes shown. */
   shownInvalid: number;
 }
 
 function follow(d: number): Customer {
   const token = signTrackingToken(stack.env.TRACKING_SECRET!, deliveryId(d), Date.now() + 600_000);
-  const url = `ws://127.0.0.1:${stack.port}/ws/track?deliveryId=${deliveryId(d)}&t=${token}`;
-  const socket = new WebSocket(url);
   const c: Customer = {
-    socket,
-    snapshot: new Promise((resolve, reject) => {
-      socket.once('error', reject);
-      socket.once('close', (code) => reject(new Error(`closed ${code} before a snapshot`)));
-      socket.on('message', (data: Buffer) => {
-        const m = JSON.parse(data.toString()) as TrackServerMessage;
-        if (m.type === 'snapshot') resolve(m);
-      });
-    }),
-    last: { seq: -1, ts: -Infinity },
-    positions: 0,
-    regressions: 0,
-    repeats: 0,
+    ...followDelivery(
+      stack.baseUrl,
+      { deliveryId: deliveryId(d), token },
+      {
+        onMessage: (m) => {
+          const p = m.type === 'snapshot' ? m.position : m.type === 'position' ? m : null;
+          if (p && OUT_OF_TOLERANCE.has(p.seq)) c.shownInvalid++;
+        },
+      },
+    ),
     shownInvalid: 0,
   };
-  socket.on('error', () => undefined); // a failed socket shows as a missing snapshot or seq
-  socket.on('message', (data: Buffer) => {
-    const m = JSON.parse(data.toString()) as TrackServerMessage;
-    const p = m.type === 'snapshot' ? m.position : m.type === 'position' ? m : null;
-    if (!p) return;
-    if (m.type === 'position') c.positions++;
-    if (p.seq === c.last.seq) c.repeats++;
-    else if (p.seq < c.last.seq || p.ts < c.last.ts) c.regressions++;
-    if (OUT_OF_TOLERANCE.has(p.seq)) c.shownInvalid++;
-    if (p.seq > c.last.seq) c.last = { seq: p.seq, ts: p.ts };
-  });
   return c;
 }
+
+/** The seq of the newest position a customer was shown, -1 before any. */
+const newestSeq = (c: Customer) => c.order.newest?.seq ?? -1;
 
 it(
   'shows positions in seq order only and dead-letters fixes outside the clock-skew tolerance once',
@@ -229,11 +156,13 @@ it(
     await Promise.all(
       customers.map((c) =>
         eventually(
-          expect.poll(() => c.last.seq, { timeout: 20_000 }).toBeGreaterThanOrEqual(MAX_VALID_SEQ),
+          expect
+            .poll(() => newestSeq(c), { timeout: 20_000 })
+            .toBeGreaterThanOrEqual(MAX_VALID_SEQ),
         ),
       ),
     );
-    const wrongLive = customers.filter((c) => c.last.seq !== MAX_VALID_SEQ).length;
+    const wrongLive = customers.filter((c) => newestSeq(c) !== MAX_VALID_SEQ).length;
     for (const c of customers) c.socket.close();
     const reopened = drivers.map(follow);
     const snapshots = await Promise.all(reopened.map((c) => c.snapshot));
@@ -294,9 +223,10 @@ it(
       })
     ).json()) as AnalyticsSummary;
 
-    const shown = customers.reduce((n, c) => n + c.positions, 0);
-    const regressions = customers.reduce((n, c) => n + c.regressions, 0);
-    const repeats = customers.reduce((n, c) => n + c.repeats, 0);
+    const shown = customers.reduce((n, c) => n + c.order.positions, 0);
+    const regressions = customers.reduce((n, c) => n + c.order.regressions, 0);
+    const repeats = customers.reduce((n, c) => n + c.order.repeats, 0);
+    const malformed = customers.reduce((n, c) => n + c.order.malformed, 0);
     const shownInvalid = customers.reduce((n, c) => n + c.shownInvalid, 0);
     recordFault({
       fault: 'out-of-order, past- and future-dated fixes',
@@ -305,7 +235,14 @@ it(
       lost: missing + deadLetteredValid + Math.max(0, truth.fixes - summary.fixes),
       duplicated: repeated + repeats + Math.max(0, summary.fixes - truth.fixes),
       ok:
-        regressions + shownInvalid + wrongLive + wrongLatest + badTrails + wrongError === 0 &&
+        regressions +
+          malformed +
+          shownInvalid +
+          wrongLive +
+          wrongLatest +
+          badTrails +
+          wrongError ===
+          0 &&
         stuckGroups.length === 0 &&
         summary.duplicatesSkipped === truth.duplicatesSkipped,
       note:
@@ -319,8 +256,17 @@ it(
         `analytics ${summary.fixes} fixes, ${summary.duplicatesSkipped} skipped as old or repeated`,
     );
     expect(stuckGroups).toEqual([]);
-    expect({ regressions, repeats, shownInvalid, wrongLive, wrongLatest, badTrails }).toEqual({
+    expect({
+      regressions,
+      repeats,
+      malformed,
+      shownInvalid,
+      wrongLive,
+      wrongLatest,
+      badTrails,
+    }).toEqual({
       regressions: 0,
+      malformed: 0,
       wrongLive: 0,
       repeats: 0,
       shownInvalid: 0,

@@ -1,11 +1,10 @@
 import {
-  NotificationRecordSchema,
   type AnalyticsSummary,
   type NotificationRecord,
   type SnapshotMessage,
 } from '@fleetstream/contracts';
 import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
-import { readTopic } from '@fleetstream/testkit/kafka-readback';
+import { readNotificationsById } from '@fleetstream/testkit/ground-truth';
 import type { TestStack } from '@fleetstream/testkit/stack';
 
 /**
@@ -31,12 +30,10 @@ export async function readOutputs(stack: TestStack, deliveryIds: string[]): Prom
     if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
     return res.json() as Promise<unknown>;
   };
-  const notifications: Outputs['notifications'] = new Map();
-  const topic = `${stack.namespace}delivery-notifications`;
-  for (const r of await readTopic(stack.env.KAFKA_BROKERS!, topic)) {
-    const n = NotificationRecordSchema.parse(JSON.parse(r.value!.toString()));
-    notifications.set(n.id, { count: (notifications.get(n.id)?.count ?? 0) + 1, record: n });
-  }
+  const notifications: Outputs['notifications'] = await readNotificationsById(
+    stack.env.KAFKA_BROKERS!,
+    `${stack.namespace}delivery-notifications`,
+  );
   const live: Outputs['live'] = new Map();
   const expires = Date.now() + 3_600_000;
   for (let i = 0; i < deliveryIds.length; i += 25) {

@@ -1,4 +1,11 @@
-import { decodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
+import {
+  decodeLocationRecord,
+  NotificationRecordSchema,
+  type AnalyticsSummary,
+  type LocationRecord,
+  type NotificationRecord,
+} from '@fleetstream/contracts';
+import type { AnalyticsTruth } from '@fleetstream/backend/domain/analytics';
 import type { MilestoneSettings } from '@fleetstream/backend/domain/milestones';
 import {
   applyPartition,
@@ -173,4 +180,47 @@ export async function readLocationTopic(
     list.push({ offset: r.offset, record: d.value });
   }
   return { records, stored, partitions };
+}
+
+/** The analytics totals a recount of the same records must reproduce exactly. */
+export type CountedTotal =
+  'fixes' | 'tripEvents' | 'tripsCompleted' | 'cancellations' | 'drivers' | 'duplicatesSkipped';
+
+/**
+ * Where GET /api/analytics/summary differs from a recount ({@link computeGroundTruth}) of the
+ * records it was computed from: each of `totals`, and the distance (to within 1 m). Empty when
+ * the summary is exact.
+ */
+export function analyticsDifferences(
+  summary: AnalyticsSummary,
+  truth: AnalyticsTruth,
+  totals: readonly CountedTotal[],
+): string[] {
+  const out = totals
+    .filter((k) => summary[k] !== truth[k])
+    .map((k) => `${k}: ${summary[k]} ≠ ${truth[k]}`);
+  if (Math.abs(summary.distanceKm * 1000 - truth.distanceM) >= 1)
+    out.push(`distance: ${summary.distanceKm * 1000} m ≠ ${truth.distanceM} m`);
+  return out;
+}
+
+/** The notifications topic as stored, in partition and offset order. */
+export async function readNotifications(
+  brokers: string,
+  topic: string,
+): Promise<NotificationRecord[]> {
+  return (await readTopic(brokers, topic)).map((r) =>
+    NotificationRecordSchema.parse(JSON.parse(r.value!.toString())),
+  );
+}
+
+/** The notifications topic as stored, by id: how many copies it holds, and the last one. */
+export async function readNotificationsById(
+  brokers: string,
+  topic: string,
+): Promise<Map<string, { count: number; record: NotificationRecord }>> {
+  const byId = new Map<string, { count: number; record: NotificationRecord }>();
+  for (const n of await readNotifications(brokers, topic))
+    byId.set(n.id, { count: (byId.get(n.id)?.count ?? 0) + 1, record: n });
+  return byId;
 }

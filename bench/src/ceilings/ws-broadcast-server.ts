@@ -1,18 +1,28 @@
 // Child process of the benchmark: a bare `ws` server that broadcasts one message to every
 // client as fast as they take it, for the fan-out ceiling. Driven over IPC by ws-ceiling.ts.
+import { once } from 'node:events';
 import { WebSocketServer } from 'ws';
+import { serveParent } from '../child-rpc.js';
+
+export type BroadcastCommand =
+  | { type: 'port' }
+  | { type: 'broadcast'; seconds: number; payload: string }
+  | { type: 'paced'; seconds: number; payload: string; groups: number; hz: number }
+  | { type: 'stop' };
+
+/** The port (to 'port' and 'stop'), or what a broadcast sent and skipped. */
+export type BroadcastReply = { port: number } | { sent: number; skipped: number };
 
 /** Past this much queued, a client is skipped for a round (as the gateway conflates). */
 const MAX_BUFFERED = 64 * 1024;
 
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
-wss.on('listening', () => {
+const listening = once(wss, 'listening');
+const port = async () => {
+  await listening;
   const address = wss.address();
-  process.send?.({
-    type: 'listening',
-    port: typeof address === 'object' && address ? address.port : 0,
-  });
-});
+  return { port: typeof address === 'object' && address ? address.port : 0 };
+};
 
 /** Ticks of the paced broadcast: a delivery's message goes out on its own tick of the period. */
 const TICK_MS = 10;
@@ -23,7 +33,10 @@ const TICK_MS = 10;
  * period. What a bare `ws` server costs a message when each socket gets a few a second, which
  * a saturating broadcast hides (its backed-up sockets take many messages per write).
  */
-function paced(m: { seconds: number; payload: string; groups: number; hz: number }) {
+function paced(
+  m: { seconds: number; payload: string; groups: number; hz: number },
+  done: (r: { sent: number; skipped: number }) => void,
+) {
   const data = Buffer.from(m.payload);
   const clients = [...wss.clients];
   const ticksPerPeriod = Math.max(1, Math.round(1000 / m.hz / TICK_MS));
@@ -35,7 +48,7 @@ function paced(m: { seconds: number; payload: string; groups: number; hz: number
     const now = performance.now();
     if (now - started >= m.seconds * 1000) {
       clearInterval(timer);
-      process.send?.({ type: 'done', sent, skipped });
+      done({ sent, skipped });
       return;
     }
     // Catch up on ticks a slow turn missed, so the offered rate holds.
@@ -56,22 +69,18 @@ function paced(m: { seconds: number; payload: string; groups: number; hz: number
   }, TICK_MS);
 }
 
-process.on('message', (raw) => {
-  const m = raw as
-    | { type: 'broadcast'; seconds: number; payload: string }
-    | { type: 'paced'; seconds: number; payload: string; groups: number; hz: number };
-  if (m.type === 'paced') return paced(m);
-  if (m.type !== 'broadcast') return;
+/** Every client one message per round, as fast as they take them, for `seconds`. */
+function broadcast(
+  m: { seconds: number; payload: string },
+  done: (r: { sent: number; skipped: number }) => void,
+) {
   // Serialised once, framed per client: the usual ws broadcast.
   const data = Buffer.from(m.payload);
   const end = performance.now() + m.seconds * 1000;
   let sent = 0;
   let skipped = 0;
   const round = () => {
-    if (performance.now() >= end) {
-      process.send?.({ type: 'done', sent, skipped });
-      return;
-    }
+    if (performance.now() >= end) return done({ sent, skipped });
     for (const ws of wss.clients) {
       if (ws.bufferedAmount > MAX_BUFFERED) {
         skipped++;
@@ -83,5 +92,19 @@ process.on('message', (raw) => {
     setImmediate(round);
   };
   round();
-});
-process.on('disconnect', () => process.exit(0));
+}
+
+serveParent<BroadcastCommand, BroadcastReply>(
+  (c) => {
+    switch (c.type) {
+      case 'port':
+      case 'stop':
+        return port();
+      case 'broadcast':
+        return new Promise((resolve) => broadcast(c, resolve));
+      case 'paced':
+        return new Promise((resolve) => paced(c, resolve));
+    }
+  },
+  (c) => c.type === 'stop',
+);

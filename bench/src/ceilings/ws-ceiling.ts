@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { WebSocket } from 'ws';
-import { tsNodeArgs } from '@fleetstream/infra/node-tasks';
+import { startChild } from '../child-rpc.js';
 import { cpuSeconds } from '../proc-stats.js';
+import type { BroadcastCommand, BroadcastReply } from './ws-broadcast-server.js';
 import { samplePositionMessage } from './sample-records.js';
 
 export interface WsCeiling {
@@ -29,30 +29,13 @@ export async function measureWsCeiling(
   o: { clients: number; seconds: number; paced?: { groups: number; hz: number } },
   log: (line: string) => void,
 ): Promise<WsCeiling> {
-  const child = spawn(process.execPath, tsNodeArgs('bench/src/ceilings/ws-broadcast-server.ts'), {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const pid = child.pid ?? -1;
-  const kill = () => {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  };
-  process.once('exit', kill);
-  const next = <T>(type: string) =>
-    new Promise<T>((resolve, reject) => {
-      const onMessage = (m: { type: string }) => {
-        if (m.type !== type) return;
-        child.off('message', onMessage);
-        resolve(m as T);
-      };
-      child.on('message', onMessage);
-      child.once('exit', (code) => reject(new Error(`ws broadcast server exited (${code})`)));
-    });
+  const server = await startChild<BroadcastCommand, BroadcastReply>(
+    'ws broadcast server',
+    'bench/src/ceilings/ws-broadcast-server.ts',
+  );
+  const pid = server.pid;
   try {
-    const { port } = await next<{ port: number }>('listening');
+    const { port } = (await server.ask({ type: 'port' })) as { port: number };
     let received = 0;
     const sockets: WebSocket[] = [];
     for (let i = 0; i < o.clients; i += 100) {
@@ -68,12 +51,13 @@ export async function measureWsCeiling(
     const payload = samplePositionMessage();
     const cpu0 = cpuSeconds(pid) ?? 0;
     const started = performance.now();
-    child.send(
+    const done = (await server.ask(
       o.paced
         ? { type: 'paced', seconds: o.seconds, payload, ...o.paced }
         : { type: 'broadcast', seconds: o.seconds, payload },
-    );
-    const done = await next<{ sent: number; skipped: number }>('done');
+      // The broadcast's own length, and a margin for a machine it keeps busy.
+      o.seconds * 1000 + 30_000,
+    )) as { sent: number; skipped: number };
     const serverCpu = (cpuSeconds(pid) ?? 0) - cpu0;
     // What was still queued when the server stopped arrives in the next moments.
     const drainEnd = performance.now() + 3000;
@@ -99,8 +83,6 @@ export async function measureWsCeiling(
     );
     return r;
   } finally {
-    child.disconnect();
-    kill();
-    process.removeListener('exit', kill);
+    await server.stop({ type: 'stop' }, 10_000);
   }
 }

@@ -1,14 +1,14 @@
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { retryHintMs } from '@fleetstream/contracts';
 import { createRng, type Rng } from '@fleetstream/geo';
+import { followDelivery, ShownOrder, type TrackTarget } from '@fleetstream/testkit/track-socket';
 
 /** One customer of the crowd: a tracking socket that comes back on its own, as the page does. */
 interface Member {
-  deliveryId: string;
-  url: string;
+  target: TrackTarget;
   socket: WebSocket | null;
-  /** Newest position seq shown (snapshots included); a lower one later is a regression. */
-  newestSeq: number;
+  /** What this customer was shown, across its reconnects. */
+  order: ShownOrder;
   snapshots: number;
   lastSnapshotAt: number;
   lastPositionAt: number;
@@ -30,26 +30,21 @@ export class Crowd {
   private readonly members: Member[] = [];
   private stopped = false;
   private readonly rnd: Rng;
-  /** Positions older than one the same customer had shown. */
-  regressions = 0;
   /** 1013 closes (told to come back later). */
   toldToRetry = 0;
 
   constructor(
-    baseUrl: string,
-    deliveries: readonly { deliveryId: string; token: string }[],
+    private readonly baseUrl: string,
+    deliveries: readonly TrackTarget[],
     size: number,
     seed: number,
   ) {
     this.rnd = createRng(seed);
-    const ws = baseUrl.replace(/^http/, 'ws');
     for (let i = 0; i < size; i++) {
-      const d = deliveries[i % deliveries.length]!;
       this.members.push({
-        deliveryId: d.deliveryId,
-        url: `${ws}/ws/track?deliveryId=${encodeURIComponent(d.deliveryId)}&t=${encodeURIComponent(d.token)}`,
+        target: deliveries[i % deliveries.length]!,
         socket: null,
-        newestSeq: -1,
+        order: new ShownOrder(),
         snapshots: 0,
         lastSnapshotAt: 0,
         lastPositionAt: 0,
@@ -75,6 +70,21 @@ export class Crowd {
       clearTimeout(m.timer);
       m.socket?.terminate();
     }
+  }
+
+  /** Positions older than one the same customer had shown (across reconnects too). */
+  get regressions(): number {
+    return this.members.reduce((s, m) => s + m.order.regressions, 0);
+  }
+
+  /** Position messages showing a position the same customer had just been shown. */
+  get repeats(): number {
+    return this.members.reduce((s, m) => s + m.order.repeats, 0);
+  }
+
+  /** Messages that are not of the contract's union. */
+  get malformed(): number {
+    return this.members.reduce((s, m) => s + m.order.malformed, 0);
   }
 
   /** Members whose latest snapshot arrived at or after `t`: they are back. */
@@ -109,31 +119,21 @@ export class Crowd {
 
   private open(m: Member) {
     if (this.stopped) return;
-    const socket = new WebSocket(m.url);
-    m.socket = socket;
-    socket.on('message', (data: Buffer) => {
-      const msg = JSON.parse(data.toString()) as {
-        type: string;
-        seq?: number;
-        position?: { seq: number } | null;
-      };
-      const now = Date.now();
-      if (msg.type === 'snapshot') {
-        m.snapshots++;
-        m.lastSnapshotAt = now;
-        m.attempt = 0;
-      }
-      const seq =
-        msg.type === 'position' ? msg.seq : msg.type === 'snapshot' ? msg.position?.seq : null;
-      if (seq === undefined || seq === null) return;
-      if (seq < m.newestSeq) this.regressions++;
-      m.newestSeq = Math.max(m.newestSeq, seq);
-      if (msg.type === 'position') {
-        if (m.lastPositionAt > 0) m.maxGapMs = Math.max(m.maxGapMs, now - m.lastPositionAt);
-        m.lastPositionAt = now;
-      }
+    const { socket } = followDelivery(this.baseUrl, m.target, {
+      order: m.order,
+      onMessage: (msg) => {
+        const now = Date.now();
+        if (msg.type === 'snapshot') {
+          m.snapshots++;
+          m.lastSnapshotAt = now;
+          m.attempt = 0;
+        } else if (msg.type === 'position') {
+          if (m.lastPositionAt > 0) m.maxGapMs = Math.max(m.maxGapMs, now - m.lastPositionAt);
+          m.lastPositionAt = now;
+        }
+      },
     });
-    socket.on('error', () => undefined);
+    m.socket = socket;
     socket.on('close', (code: number, reason: Buffer) => {
       if (m.socket !== socket) return;
       m.socket = null;

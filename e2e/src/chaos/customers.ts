@@ -1,11 +1,14 @@
 import { WebSocket } from 'ws';
+import {
+  followDelivery,
+  ShownOrder,
+  trackTarget,
+  type TrackTarget,
+} from '@fleetstream/testkit/track-socket';
 
 interface Follower {
   socket: WebSocket;
   openedAt: number;
-  /** Seq of the last position message, and of the newest position seen at all (snapshots too). */
-  lastMessageSeq: number;
-  newestSeq: number;
   lastPositionAt: number;
 }
 
@@ -17,17 +20,11 @@ interface Follower {
  * (snapshots included) and a position message received twice.
  */
 export class Customers {
-  /** Positions received. */
-  positions = 0;
-  /** A position (or snapshot) older than one the customer already saw: time went backwards. */
-  regressions = 0;
-  /** The same position message received twice on a delivery. */
-  repeats = 0;
   /** Sockets opened, including reopenings after the gateway closed one. */
   opened = 0;
   private readonly followers = new Map<string, Follower>();
-  /** Deliveries followed before, so a reopened socket is checked against what was shown. */
-  private readonly history = new Map<string, Follower>();
+  /** What each delivery's customer was shown, kept so a reopened socket is checked against it. */
+  private readonly shown = new Map<string, ShownOrder>();
   private readonly receivedAt: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
@@ -48,6 +45,32 @@ export class Customers {
     clearInterval(this.timer);
     for (const f of this.followers.values()) f.socket.terminate();
     this.followers.clear();
+  }
+
+  /** Positions received. */
+  get positions(): number {
+    return this.total((o) => o.positions);
+  }
+
+  /** Positions (or snapshots) older than one the customer already saw: time went backwards. */
+  get regressions(): number {
+    return this.total((o) => o.regressions);
+  }
+
+  /** The same position message received twice on a delivery. */
+  get repeats(): number {
+    return this.total((o) => o.repeats);
+  }
+
+  /** Messages that are not of the contract's union. */
+  get malformed(): number {
+    return this.total((o) => o.malformed);
+  }
+
+  private total(count: (o: ShownOrder) => number): number {
+    let n = 0;
+    for (const o of this.shown.values()) n += count(o);
+    return n;
   }
 
   /** Positions received at or after `t`. */
@@ -80,7 +103,7 @@ export class Customers {
       for (const d of deliveries) {
         if (this.followers.size >= this.size) break;
         if (this.followers.has(d.deliveryId) || d.status === 'delivered') continue;
-        this.follow(d.deliveryId, new URL(d.trackingUrl, this.baseUrl).searchParams.get('t') ?? '');
+        this.follow(trackTarget(d.trackingUrl, this.baseUrl));
       }
     } catch {
       // the gateway is restarting or Redis is away: the next refresh tries again
@@ -89,48 +112,27 @@ export class Customers {
     }
   }
 
-  private follow(deliveryId: string, token: string) {
-    const url = new URL('/ws/track', this.baseUrl.replace(/^http/, 'ws'));
-    url.searchParams.set('deliveryId', deliveryId);
-    url.searchParams.set('t', token);
-    const socket = new WebSocket(url);
-    const previous = this.history.get(deliveryId);
-    const f: Follower = {
-      socket,
-      openedAt: Date.now(),
-      lastMessageSeq: previous?.lastMessageSeq ?? -1,
-      newestSeq: previous?.newestSeq ?? -1,
-      lastPositionAt: 0,
-    };
+  private follow(target: TrackTarget) {
+    const { deliveryId } = target;
+    const order = this.shown.get(deliveryId) ?? new ShownOrder();
+    this.shown.set(deliveryId, order);
+    const { socket } = followDelivery(this.baseUrl, target, {
+      order,
+      onMessage: (m) => {
+        if (m.type === 'status' && (m.status === 'delivered' || m.status === 'cancelled')) {
+          // Over for this customer: make room for a delivery still under way.
+          socket.close();
+        } else if (m.type === 'position') {
+          f.lastPositionAt = Date.now();
+          this.receivedAt.push(f.lastPositionAt);
+        }
+      },
+    });
+    const f: Follower = { socket, openedAt: Date.now(), lastPositionAt: 0 };
     this.followers.set(deliveryId, f);
     this.opened++;
-    socket.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString()) as {
-        type: string;
-        seq?: number;
-        position?: { seq: number } | null;
-        status?: string;
-      };
-      if (m.type === 'status' && (m.status === 'delivered' || m.status === 'cancelled')) {
-        // Over for this customer: make room for a delivery still under way.
-        socket.close();
-        return;
-      }
-      const seq = m.type === 'position' ? m.seq : m.type === 'snapshot' ? m.position?.seq : null;
-      if (seq === undefined || seq === null) return;
-      if (seq < f.newestSeq) this.regressions++;
-      f.newestSeq = Math.max(f.newestSeq, seq);
-      if (m.type !== 'position') return;
-      if (seq === f.lastMessageSeq) this.repeats++;
-      f.lastMessageSeq = seq;
-      f.lastPositionAt = Date.now();
-      this.positions++;
-      this.receivedAt.push(f.lastPositionAt);
-    });
-    socket.on('error', () => undefined);
     socket.on('close', () => {
       if (this.followers.get(deliveryId) === f) this.followers.delete(deliveryId);
-      this.history.set(deliveryId, f);
     });
   }
 }

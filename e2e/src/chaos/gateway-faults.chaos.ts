@@ -1,20 +1,14 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { WebSocket } from 'ws';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { NotificationRecordSchema, ParkedSummarySchema } from '@fleetstream/contracts';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, vi } from 'vitest';
+import { ParkedSummarySchema } from '@fleetstream/contracts';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import { freePort } from '@fleetstream/infra/host';
-import { startKafkaCluster, type KafkaCluster } from '@fleetstream/infra/kafka/cluster';
-import { tailFile, type ManagedProcess } from '@fleetstream/infra/managed-process';
-import { startRedisServer, type RedisServer } from '@fleetstream/infra/redis/server';
-import { groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';
-import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
+import { groupLag } from '@fleetstream/testkit/kafka-readback';
+import { readNotifications } from '@fleetstream/testkit/ground-truth';
+import { trackTarget, type TrackTarget } from '@fleetstream/testkit/track-socket';
+import { ChaosStack, since, sleep } from './chaos-stack.js';
+import { Churners } from './churners.js';
 import { Crowd } from './crowd.js';
-import { superviseRoles, type RoleSupervisor } from './supervision.js';
+import { CustomerWebhook } from './webhook.js';
 
 /**
  * Faults at the edges customers and their systems see (issue 18): the customers' webhook down
@@ -23,118 +17,68 @@ import { superviseRoles, type RoleSupervisor } from './supervision.js';
  * every role supervised (restarted when it exits), a 200-courier fleet streaming throughout.
  */
 const PARTITIONS = 6;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const since = (t: number) => Math.round((Date.now() - t) / 100) / 10;
 
-let dir: string;
-let cluster: KafkaCluster;
-let redis: RedisServer;
-let redisPort: number;
-let stack: TestStack;
-let roles: RoleSupervisor;
-let gatewayB: ManagedProcess;
+let chaos: ChaosStack;
 let baseB: string;
-let brokers: string;
-
-// The customers' webhook: 'up' answers 200, 'refuse' 503, 'hang' never answers.
-let hookMode: 'up' | 'refuse' | 'hang' = 'up';
-const hookCalls = new Map<string, number>();
-let callsWhileDown = 0;
-const hook = http.createServer((req, res) => {
-  const key = String(req.headers['idempotency-key']);
-  req.resume();
-  req.on('end', () => {
-    if (hookMode === 'hang') return void callsWhileDown++; // the sink's 5 s timeout ends it
-    if (hookMode === 'refuse') {
-      callsWhileDown++;
-      return res.writeHead(503).end();
-    }
-    hookCalls.set(key, (hookCalls.get(key) ?? 0) + 1);
-    res.writeHead(200).end();
-  });
-});
+const hook = new CustomerWebhook();
 
 beforeAll(async () => {
-  process.setMaxListeners(50);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-chaos-gw-'));
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  redisPort = await freePort();
-  redis = await startRedisServer({
-    port: redisPort,
-    dataDir: path.join(dir, 'redis'),
-    readyTimeoutMs: 60_000,
-  });
-  cluster = await startKafkaCluster({ dataDir: path.join(dir, 'kafka'), size: 1, heap: '768m' });
-  brokers = cluster.brokers.join(',');
-  stack = await startTestStack({
-    brokers,
-    redisUrl: redis.url,
+  const hookUrl = await hook.listen();
+  chaos = await ChaosStack.start({
+    name: 'chaos-gw',
+    kafka: { size: 1, heap: '768m' },
     roles: ['gateway', 'ops', 'live-push', 'notifications'],
     env: {
       LOCATION_PARTITIONS: String(PARTITIONS),
       OPS_POLL_INTERVAL_MS: '1000',
       NOTIFY_SINK: 'webhook',
-      NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+      NOTIFY_WEBHOOK_URL: hookUrl,
       NOTIFY_WEBHOOK_ATTEMPTS: '2',
       NOTIFY_STALL_S: '3600',
       RECORD_MAX_FUTURE_MS: '3600000',
     },
   });
-  roles = superviseRoles(stack);
-  for (const p of [...stack.processes]) roles.supervise(p, p.name);
+  const { stack, roles } = chaos;
   const portB = await freePort();
   baseB = `http://127.0.0.1:${portB}`;
-  gatewayB = stack.spawn('gateway-b', 'backend/src/main.ts', ['gateway'], {
+  const gatewayB = stack.spawn('gateway-b', 'backend/src/main.ts', ['gateway'], {
     PORT: String(portB),
   });
   roles.supervise(gatewayB, 'gateway-b');
-  for (const deadline = Date.now() + 60_000; ; await sleep(250)) {
-    if ((await fetch(`${baseB}/healthz`).catch(() => null))?.status === 200) break;
-    if (Date.now() > deadline) throw new Error('the second gateway was not healthy within 60 s');
-  }
+  // expect.poll belongs to tests; a hook polls with vi.waitFor, its last error the message.
+  await vi.waitFor(
+    async () => {
+      if ((await fetch(`${baseB}/healthz`).catch(() => null))?.status !== 200)
+        throw new Error('the second gateway was not healthy within 60 s');
+    },
+    { timeout: 60_000, interval: 250 },
+  );
   // 200 couriers, fleet time at 4×: deliveries reach their milestones within minutes.
   stack.spawn('simulator', 'driver-simulator/src/cli.ts', [
     ...['--drivers', '200', '--speedup', '4', '--seed', '18', '--no-faults', '--quiet'],
-    ...['--brokers', brokers, '--topic', `${stack.namespace}delivery-location`],
+    ...['--brokers', chaos.brokers, '--topic', `${stack.namespace}delivery-location`],
   ]);
 }, 240_000);
 
 afterAll(async () => {
-  roles?.tearDown();
-  await stack?.stop();
-  await Promise.all([cluster?.stop(), redis?.stop()]);
-  await new Promise((r) => hook.close(r));
-  if (!process.env.FLEETSTREAM_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
+  await chaos?.stop();
+  await hook.close();
 });
 
-function dumpLogs() {
-  for (const p of stack.processes.slice(-10))
-    console.error(`--- ${p.name}\n${tailFile(p.logFile, 12)}`);
-  console.error(`restarts: ${JSON.stringify(roles.restarts)}`);
-}
-
-async function getJson(base: string, pathname: string): Promise<unknown> {
-  const res = await fetch(`${base}${pathname}`, {
-    headers: { Authorization: `Bearer ${stack.opsToken}` },
-  }).catch(() => null);
-  return res?.status === 200 ? ((await res.json()) as unknown) : null;
-}
+const dumpLogs = () => chaos.dumpLogs(10);
 
 /** Active deliveries with their tracking tokens, as ops lists them. */
-async function activeDeliveries(): Promise<{ deliveryId: string; token: string }[]> {
-  const body = (await getJson(stack.baseUrl, '/api/deliveries?limit=1000')) as {
+async function activeDeliveries(): Promise<TrackTarget[]> {
+  const body = (await chaos.getJson('/api/deliveries?limit=1000')) as {
     deliveries: { deliveryId: string; status: string; trackingUrl: string }[];
   } | null;
   return (body?.deliveries ?? [])
     .filter((d) => d.status !== 'delivered' && d.status !== 'cancelled')
-    .map((d) => ({
-      deliveryId: d.deliveryId,
-      token: new URL(d.trackingUrl, stack.baseUrl).searchParams.get('t') ?? '',
-    }));
+    .map((d) => trackTarget(d.trackingUrl, chaos.stack.baseUrl));
 }
 
 const parkedNow = async () => {
-  const body = await getJson(stack.baseUrl, '/api/ops/notifications/parked');
+  const body = await chaos.getJson('/api/ops/notifications/parked');
   return body ? ParkedSummarySchema.parse(body) : null;
 };
 
@@ -151,11 +95,12 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
     const seen: number[] = [];
     const watch = setInterval(() => void parkedNow().then((p) => p && seen.push(p.parked)), 1000);
     try {
-      hookMode = 'refuse';
+      // The outage lasts its set time while the fleet keeps notifying: durations, not waits.
+      hook.mode = 'refuse';
       await sleep(60_000);
-      hookMode = 'hang';
+      hook.mode = 'hang';
       await sleep(60_000);
-      hookMode = 'up';
+      hook.mode = 'up';
       const tUp = Date.now();
       // Parked ones are delivered by the background retries; the count falls back to 0.
       await expect.poll(async () => (await parkedNow())?.parked, { timeout: 120_000 }).toBe(0);
@@ -164,32 +109,33 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
       expect(peak).toBeGreaterThan(0);
 
       // Everything the notifications group committed so far has been handed to the sink.
-      const ns = stack.namespace;
+      const ns = chaos.stack.namespace;
       await expect
-        .poll(() => groupLag(brokers, `${ns}notifications-sink`, `${ns}delivery-notifications`), {
-          timeout: 60_000,
-        })
+        .poll(
+          () => groupLag(chaos.brokers, `${ns}notifications-sink`, `${ns}delivery-notifications`),
+          {
+            timeout: 60_000,
+          },
+        )
         .toBe(0);
       await expect.poll(async () => (await parkedNow())?.parked, { timeout: 60_000 }).toBe(0);
       // The fleet goes on meanwhile: every id on the topic as read now must reach the webhook,
       // and every call made by then must be of an id on the topic as read after it.
       const onTopic = async () =>
         new Set(
-          (await readTopic(brokers, `${ns}delivery-notifications`)).map(
-            (r) => NotificationRecordSchema.parse(JSON.parse(r.value!.toString())).id,
-          ),
+          (await readNotifications(chaos.brokers, `${ns}delivery-notifications`)).map((n) => n.id),
         );
       const ids = await onTopic();
       await expect
-        .poll(() => [...ids].filter((id) => !hookCalls.has(id)).length, { timeout: 60_000 })
+        .poll(() => [...ids].filter((id) => !hook.calls.has(id)).length, { timeout: 60_000 })
         .toBe(0);
-      const calls = new Map(hookCalls);
+      const calls = new Map(hook.calls);
       const later = await onTopic();
       const missing = [...ids].filter((id) => !calls.has(id));
       const unexpected = [...calls.keys()].filter((id) => !later.has(id));
       const repeated = [...calls.values()].reduce((s, n) => s + n - 1, 0);
       console.log(
-        `webhook down 120 s: ${ids.size} notifications, ${callsWhileDown} calls while down, parked peaked at ${peak}, back to 0 ${drainS} s after; missing ${missing.length}, repeated ${repeated}`,
+        `webhook down 120 s: ${ids.size} notifications, ${hook.callsWhileDown} calls while down, parked peaked at ${peak}, back to 0 ${drainS} s after; missing ${missing.length}, repeated ${repeated}`,
       );
       recordFault({
         fault: 'customer webhook down 120 s (60 s 503, 60 s no answer), back',
@@ -198,7 +144,7 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
         lost: missing.length,
         duplicated: repeated,
         ok: unexpected.length === 0 && peak > 0,
-        note: `parked peaked at ${peak}, back to 0 ${drainS} s after the webhook returned; ${callsWhileDown} calls while down`,
+        note: `parked peaked at ${peak}, back to 0 ${drainS} s after the webhook returned; ${hook.callsWhileDown} calls while down`,
       });
       expect(ids.size).toBeGreaterThan(20);
       expect(missing).toEqual([]);
@@ -206,55 +152,28 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
       expect(repeated).toBe(0);
     } finally {
       clearInterval(watch);
-      hookMode = 'up';
+      hook.mode = 'up';
     }
   });
 
   it('Redis kill -9 and restart while 50 customers and 2 dashboards connect in a loop: the gateway stays up, health says so, customers receive again', async () => {
     onTestFailed(dumpLogs);
-    const gatewayPid = stack.process('gateway').pid;
+    const gatewayPid = chaos.stack.process('gateway').pid;
     const deliveries = await activeDeliveries();
-    // Churners: each holds a socket 0.5–2 s, closes it, and connects again.
-    let stopped = false;
-    let received = 0;
-    const receivedAfter = new Map<number, number>();
-    const churn = async (i: number, kind: 'track' | 'ops') => {
-      while (!stopped) {
-        const d = deliveries[i % deliveries.length]!;
-        const url =
-          kind === 'track'
-            ? `${stack.baseUrl.replace('http', 'ws')}/ws/track?deliveryId=${encodeURIComponent(d.deliveryId)}&t=${encodeURIComponent(d.token)}`
-            : `${stack.baseUrl.replace('http', 'ws')}/ws/ops`;
-        const socket = new WebSocket(url, {
-          headers: kind === 'ops' ? { Authorization: `Bearer ${stack.opsToken}` } : {},
-        });
-        socket.on('error', () => undefined);
-        socket.on('message', (data: Buffer) => {
-          if (kind === 'track' && data.toString().startsWith('{"type":"position"')) {
-            received++;
-            receivedAfter.set(i, Date.now());
-          }
-        });
-        await sleep(500 + ((i * 97) % 1500));
-        socket.terminate();
-        await sleep(100);
-      }
-    };
-    const loops = [
-      ...Array.from({ length: 50 }, (_, i) => churn(i, 'track')),
-      churn(0, 'ops'),
-      churn(1, 'ops'),
-    ];
+    const churners = new Churners(chaos.stack.baseUrl, chaos.stack.opsToken, deliveries, {
+      customers: 50,
+      dashboards: 2,
+    });
     try {
-      await expect.poll(() => received, { timeout: 30_000 }).toBeGreaterThan(50);
+      await expect.poll(() => churners.received, { timeout: 30_000 }).toBeGreaterThan(50);
       const tKill = Date.now();
-      redis.process.child.kill('SIGKILL');
-      await redis.process.exited;
+      chaos.redis.process.child.kill('SIGKILL');
+      await chaos.redis.process.exited;
       // /healthz answers, and says Redis is down.
       await expect
         .poll(
           async () => {
-            const res = await fetch(`${stack.baseUrl}/healthz`).catch(() => null);
+            const res = await fetch(`${chaos.stack.baseUrl}/healthz`).catch(() => null);
             const body = (await res?.json().catch(() => null)) as {
               components?: { redis?: { ok: boolean } };
             } | null;
@@ -264,17 +183,17 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
         )
         .toEqual({ status: 503, redis: false });
       const downReportedS = since(tKill);
+      // Redis stays down 5 s while the churners keep connecting: the fault's length.
       await sleep(5_000);
-      redis = await startRedisServer({
-        port: redisPort,
-        dataDir: path.join(dir, 'redis'),
-        readyTimeoutMs: 60_000,
-      });
+      await chaos.restartRedis();
       const tBack = Date.now();
       await expect
-        .poll(async () => (await fetch(`${stack.baseUrl}/healthz`).catch(() => null))?.status, {
-          timeout: 60_000,
-        })
+        .poll(
+          async () => (await fetch(`${chaos.stack.baseUrl}/healthz`).catch(() => null))?.status,
+          {
+            timeout: 60_000,
+          },
+        )
         .toBe(200);
       const healthyS = since(tBack);
       // Every one of the 50 customers whose delivery is still under way receives positions
@@ -289,18 +208,18 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
               active.has(deliveries[i % deliveries.length]!.deliveryId),
             );
             following = mine.length;
-            receivingAgain = mine.filter((i) => (receivedAfter.get(i) ?? 0) > tBack).length;
+            receivingAgain = mine.filter((i) => (churners.receivedAt.get(i) ?? 0) > tBack).length;
             return following > 0 && receivingAgain === following;
           },
           { timeout: 60_000 },
         )
         .toBe(true);
       const receivingS = since(tBack);
-      const gatewayExits = roles.restarts.filter((r) => r.role.startsWith('gateway')).length;
-      expect(stack.process('gateway').pid).toBe(gatewayPid);
+      const gatewayExits = chaos.roles.restarts.filter((r) => r.role.startsWith('gateway')).length;
+      expect(chaos.stack.process('gateway').pid).toBe(gatewayPid);
       expect(gatewayExits).toBe(0);
       console.log(
-        `Redis kill -9: /healthz said down ${downReportedS} s after, healthy ${healthyS} s after the restart, all ${following} customers of deliveries still under way (of 50) receiving ${receivingS} s after; restarts: ${JSON.stringify(roles.restarts)}`,
+        `Redis kill -9: /healthz said down ${downReportedS} s after, healthy ${healthyS} s after the restart, all ${following} customers of deliveries still under way (of 50) receiving ${receivingS} s after; restarts: ${JSON.stringify(chaos.roles.restarts)}`,
       );
       recordFault({
         fault: 'Redis kill -9 and restart, 50 customers and 2 dashboards reconnecting in a loop',
@@ -312,8 +231,7 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
         note: `gateway never exited; /healthz down within ${downReportedS} s, up ${healthyS} s after restart; all ${following} customers of deliveries still under way receiving ${receivingS} s after`,
       });
     } finally {
-      stopped = true;
-      await Promise.all(loops);
+      await churners.stop();
     }
   });
 
@@ -321,7 +239,7 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
     onTestFailed(dumpLogs);
     const deliveries = await activeDeliveries();
     expect(deliveries.length).toBeGreaterThan(50);
-    const crowd = new Crowd(stack.baseUrl, deliveries, 2000, 18).start();
+    const crowd = new Crowd(chaos.stack.baseUrl, deliveries, 2000, 18).start();
     const others = new Crowd(baseB, deliveries, 50, 19).start();
     try {
       const tStart = Date.now();
@@ -334,14 +252,14 @@ describe.sequential('gateway and sink faults, customers and their webhook watchi
       const gapBefore = others.maxGapMs();
 
       const tKill = Date.now();
-      await roles.kill('gateway');
-      const restarted = stack.spawn('gateway-k', 'backend/src/main.ts', ['gateway']);
-      roles.supervise(restarted, 'gateway');
+      await chaos.roles.kill('gateway');
+      const restarted = chaos.stack.spawn('gateway-k', 'backend/src/main.ts', ['gateway']);
+      chaos.roles.supervise(restarted, 'gateway');
       await expect.poll(() => crowd.snapshotsSince(tKill), { timeout: 90_000 }).toBe(2000);
       const backS = since(tKill);
       const gapB = others.maxGapMs();
       console.log(
-        `gateway kill -9 under 2,000 customers: all back ${backS} s after the kill (${crowd.toldToRetry} told to retry later); regressions ${crowd.regressions}; the other gateway's 50 customers: longest silence ${gapB} ms (${gapBefore} ms at the start), ${others.drops} drops`,
+        `gateway kill -9 under 2,000 customers: all back ${backS} s after the kill (${crowd.toldToRetry} told to retry later); regressions ${crowd.regressions}, repeats ${crowd.repeats}, malformed ${crowd.malformed}; the other gateway's 50 customers: longest silence ${gapB} ms (${gapBefore} ms at the start), ${others.drops} drops`,
       );
       recordFault({
         fault:

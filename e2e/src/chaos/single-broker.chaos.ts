@@ -1,83 +1,41 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import {
-  AnalyticsSummarySchema,
-  LagSnapshotSchema,
-  NotificationRecordSchema,
-  SnapshotMessageSchema,
-} from '@fleetstream/contracts';
-import { computeGroundTruth } from '@fleetstream/backend/domain/analytics';
-import { DEFAULT_MILESTONE_SETTINGS } from '@fleetstream/backend/domain/milestones';
-import { signTrackingToken } from '@fleetstream/backend/domain/tracking-token';
 import { createRng } from '@fleetstream/geo';
-import { recordFault, type FaultRow } from '@fleetstream/backend/testing/reliability-ledger';
-import { freePort } from '@fleetstream/infra/host';
-import { startKafkaCluster, type KafkaCluster } from '@fleetstream/infra/kafka/cluster';
-import { tailFile, type ManagedProcess } from '@fleetstream/infra/managed-process';
+import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
+import type { ManagedProcess } from '@fleetstream/infra/managed-process';
 import { repoRoot } from '@fleetstream/infra/paths';
-import { startRedisServer, type RedisServer } from '@fleetstream/infra/redis/server';
-import { endOffsets, groupLag, readTopic } from '@fleetstream/testkit/kafka-readback';
-import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
+import { endOffsets, groupLag } from '@fleetstream/testkit/kafka-readback';
+import { longestAckGap, parseAckedLog } from '@fleetstream/testkit/ground-truth';
+import { ChaosStack, since, sleep } from './chaos-stack.js';
 import { Customers } from './customers.js';
-import {
-  compareAckedToStored,
-  expectedNotificationIds,
-  latestPositionSeqs,
-  longestAckGap,
-  parseAckedLog,
-  readLocationTopic,
-} from '@fleetstream/testkit/ground-truth';
-import { superviseRoles, type RoleSupervisor } from './supervision.js';
+import { expectConsistent, groundTruthCheckpoints } from './ground-truth-checkpoint.js';
 
 /**
  * Faults against the stack on ONE Kafka broker (the `npm start` layout, where a broker outage
  * is a full outage): kill -9 of the broker, SIGSTOP of the broker past the session timeout,
  * kill -9 of each worker mid-batch, a Redis restart. The simulator streams throughout; every
  * role runs under a supervisor that restarts it when it exits. After each fault the simulator
- * is paused, every group drains, and the whole history is checked against ground truth:
- * - Kafka: every record the simulator was told is stored is on the topic once, seqs in order;
- * - analytics: the totals equal a recount of the topic;
- * - notifications: the topic holds exactly the notifications a replay of the topic detects;
- * - live-push: each delivery's latest position is its highest-seq position on the topic, and
- *   customers following deliveries on WebSockets never saw a position twice or going back.
+ * is paused, every group drains, and the whole history is checked against ground truth
+ * (ground-truth-checkpoint.ts).
  */
 const GROUPS = ['live-push', 'analytics', 'notifications'] as const;
 const PARTITIONS = 6;
 const STALL_S = 3600; // nobody stalls an hour here: "delayed" must never appear
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const since = (t: number) => Math.round((Date.now() - t) / 100) / 10;
 
-let dir: string;
-let cluster: KafkaCluster;
-let redis: RedisServer;
-let redisPort: number;
-let stack: TestStack;
-let roles: RoleSupervisor;
+let chaos: ChaosStack;
 let customers: Customers;
 let sim: ManagedProcess;
 let ackedLog: string;
 let topic: string;
 let brokers: string;
-/** Records checked at the previous checkpoint: each fault is credited with the new ones. */
-let checkedBefore = 0;
+let checkpoint: ReturnType<typeof groundTruthCheckpoints>;
 const figures: Record<string, unknown> = {};
 
 beforeAll(async () => {
-  process.setMaxListeners(50);
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-chaos1-'));
-  redisPort = await freePort();
-  redis = await startRedisServer({
-    port: redisPort,
-    dataDir: path.join(dir, 'redis'),
-    readyTimeoutMs: 60_000,
-  });
-  cluster = await startKafkaCluster({ dataDir: path.join(dir, 'kafka'), size: 1, heap: '768m' });
-  brokers = cluster.brokers.join(',');
-  stack = await startTestStack({
-    brokers,
-    redisUrl: redis.url,
+  chaos = await ChaosStack.start({
+    name: 'chaos1',
+    kafka: { size: 1, heap: '768m' },
     roles: ['gateway', 'ops', ...GROUPS],
     env: {
       LOCATION_PARTITIONS: String(PARTITIONS),
@@ -87,10 +45,10 @@ beforeAll(async () => {
       RECORD_MAX_FUTURE_MS: '3600000',
     },
   });
-  roles = superviseRoles(stack);
-  for (const p of [...stack.processes]) roles.supervise(p, p.name);
+  const { stack } = chaos;
+  brokers = chaos.brokers;
   topic = `${stack.namespace}delivery-location`;
-  ackedLog = path.join(dir, 'acked.log');
+  ackedLog = path.join(chaos.dir, 'acked.log');
   // 150 couriers, fleet time at 3×: about 450 records/s. No GPS faults, so every (driver, seq)
   // is sent once and a duplicate on the topic could only come from a producer retry.
   sim = stack.spawn('simulator', 'driver-simulator/src/cli.ts', [
@@ -98,19 +56,26 @@ beforeAll(async () => {
     ...['--brokers', brokers, '--topic', topic, '--acked-log', ackedLog],
   ]);
   customers = new Customers(stack.baseUrl, stack.opsToken, 20).start();
+  checkpoint = groundTruthCheckpoints({
+    chaos,
+    topic,
+    groups: GROUPS,
+    stallS: STALL_S,
+    acked,
+    customers,
+    pauseProducers: (paused) => signalSimulator(paused ? 'SIGSTOP' : 'SIGCONT'),
+    figures,
+  });
 }, 240_000);
 
 afterAll(async () => {
   customers?.stop();
-  roles?.tearDown();
-  await stack?.stop();
-  await Promise.all([cluster?.stop(), redis?.stop()]);
+  await chaos?.stop();
   fs.mkdirSync(path.join(repoRoot, 'artifacts'), { recursive: true });
   fs.writeFileSync(
     path.join(repoRoot, 'artifacts', 'chaos-single-broker.json'),
-    `${JSON.stringify({ ...figures, restarts: roles?.restarts }, null, 2)}\n`,
+    `${JSON.stringify({ ...figures, restarts: chaos?.roles.restarts }, null, 2)}\n`,
   );
-  if (!process.env.FLEETSTREAM_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 function acked() {
@@ -118,45 +83,24 @@ function acked() {
 }
 
 function dumpLogs() {
-  for (const p of stack.processes.slice(-12))
-    console.error(`--- ${p.name}\n${tailFile(p.logFile, 12)}`);
-  for (const n of cluster.nodes) console.error(`--- kafka\n${tailFile(n.logFile, 10)}`);
-  console.error(
-    `chaos figures so far: ${JSON.stringify({ ...figures, restarts: roles.restarts })}`,
-  );
+  chaos.dumpLogs(12);
+  console.error(`chaos figures so far: ${JSON.stringify(figures)}`);
 }
 
-async function get(pathname: string, token = stack.opsToken) {
-  const res = await fetch(`${stack.baseUrl}${pathname}`, {
-    headers: { Authorization: `Bearer ${token}` },
-  }).catch(() => null);
-  return res?.status === 200 ? ((await res.json()) as unknown) : null;
-}
-
-/** Per group: how many members own partitions and how many partitions have an owner. */
+/** Per group: how many of its partitions have an owner. */
 async function ownership() {
-  const body = await get('/api/ops/lag');
-  const view = body ? LagSnapshotSchema.parse(body) : null;
-  return GROUPS.map((g) => {
-    const lag = view?.groups.find((x) => x.groupId === `${stack.namespace}${g}`);
-    return (lag?.partitions ?? []).filter((p) => p.owner !== null).length;
-  });
+  return (await chaos.groupViews(GROUPS)).map(
+    (g) => (g?.partitions ?? []).filter((p) => p.owner !== null).length,
+  );
 }
 
 /** Per group: the member ids the ops view shows. */
 async function memberIds() {
-  const body = await get('/api/ops/lag');
-  const view = body ? LagSnapshotSchema.parse(body) : null;
-  return GROUPS.map(
-    (g) =>
-      view?.groups
-        .find((x) => x.groupId === `${stack.namespace}${g}`)
-        ?.members.map((m) => m.memberId) ?? [],
-  );
+  return (await chaos.groupViews(GROUPS)).map((g) => g?.members.map((m) => m.memberId) ?? []);
 }
 
 function signalBroker(signal: NodeJS.Signals) {
-  const pid = cluster.nodes[0]!.pid;
+  const pid = chaos.cluster.nodes[0]!.pid;
   if (pid === undefined) throw new Error('the broker is not running');
   process.kill(-pid, signal);
 }
@@ -164,140 +108,6 @@ function signalBroker(signal: NodeJS.Signals) {
 /** Pauses or resumes the simulator while it runs (it ends before the last checkpoint). */
 function signalSimulator(signal: 'SIGSTOP' | 'SIGCONT') {
   if (sim.child.exitCode === null && sim.child.signalCode === null) process.kill(-sim.pid, signal);
-}
-
-/**
- * Pauses the simulator, lets every group drain, and checks everything produced so far against
- * the ground truth. Returns the ledger figures for the fault just injected; `group` narrows
- * lost/duplicated to that group's sink (undefined: all sinks and the topic).
- */
-async function checkpoint(label: string) {
-  signalSimulator('SIGSTOP');
-  try {
-    const tDrain = Date.now();
-    await expect
-      .poll(
-        () => Promise.all(GROUPS.map((g) => groupLag(brokers, `${stack.namespace}${g}`, topic))),
-        {
-          timeout: 150_000,
-          interval: 500,
-        },
-      )
-      .toEqual([0, 0, 0]);
-    const drainS = since(tDrain);
-
-    const { records, stored, partitions } = await readLocationTopic(brokers, topic);
-    const kafka = compareAckedToStored(acked(), stored);
-
-    // analytics: totals against a recount of the topic
-    const truth = computeGroundTruth(records);
-    const summary = AnalyticsSummarySchema.parse(await get('/api/analytics/summary'));
-    const analytics = {
-      fixes: summary.fixes - truth.fixes,
-      tripEvents: summary.tripEvents - truth.tripEvents,
-      distanceM: Math.abs(summary.distanceKm * 1000 - truth.distanceM),
-      exact:
-        summary.fixes === truth.fixes &&
-        summary.tripEvents === truth.tripEvents &&
-        summary.tripsCompleted === truth.tripsCompleted &&
-        summary.cancellations === truth.cancellations &&
-        summary.drivers === truth.drivers &&
-        Math.abs(summary.distanceKm * 1000 - truth.distanceM) < 1,
-    };
-
-    // notifications: exactly the ids a replay of the topic detects
-    const expected = expectedNotificationIds(partitions, {
-      ...DEFAULT_MILESTONE_SETTINGS,
-      stallS: STALL_S,
-    }).ids;
-    const onTopic = new Map<string, number>();
-    for (const r of await readTopic(brokers, `${stack.namespace}delivery-notifications`)) {
-      const n = NotificationRecordSchema.parse(JSON.parse(r.value!.toString()));
-      onTopic.set(n.id, (onTopic.get(n.id) ?? 0) + 1);
-    }
-    const notifications = {
-      expected: expected.size,
-      missing: [...expected].filter((id) => !onTopic.has(id)).length,
-      unexpected: [...onTopic.keys()].filter((id) => !expected.has(id)).length,
-      duplicated: [...onTopic.values()].reduce((s, c) => s + c - 1, 0),
-    };
-
-    // live-push: every delivery shows its newest position
-    const latest = latestPositionSeqs(records);
-    let behind = 0;
-    let ahead = 0;
-    const secret = stack.env.TRACKING_SECRET!;
-    const ids = [...latest.keys()];
-    for (let i = 0; i < ids.length; i += 50) {
-      await Promise.all(
-        ids.slice(i, i + 50).map(async (id) => {
-          const token = signTrackingToken(secret, id, Date.now() + 3_600_000);
-          const body = await get(`/api/track/${encodeURIComponent(id)}?t=${token}`, token);
-          const seq = body ? (SnapshotMessageSchema.parse(body).position?.seq ?? -1) : -1;
-          if (seq < latest.get(id)!) behind++;
-          if (seq > latest.get(id)!) ahead++;
-        }),
-      );
-    }
-    const livePush = {
-      deliveries: ids.length,
-      behind,
-      ahead,
-      customerPositions: customers.positions,
-      customerRegressions: customers.regressions,
-      customerRepeats: customers.repeats,
-    };
-
-    const newRecords = kafka.stored - checkedBefore;
-    checkedBefore = kafka.stored;
-    const result = {
-      label,
-      drainS,
-      kafka: { ...kafka, lost: kafka.lost.length },
-      analytics,
-      notifications,
-      livePush,
-    };
-    figures[label] = result;
-    console.log(`chaos checkpoint ${label}: ${JSON.stringify(result)}`);
-    return {
-      newRecords,
-      kafka,
-      analytics,
-      notifications,
-      livePush,
-      /** The row for the Kafka-level fault: the topic against the acknowledgements. */
-      kafkaRow: (fault: string, runs: number, note: string): FaultRow => ({
-        fault,
-        runs,
-        checked: newRecords,
-        lost: kafka.lost.length,
-        duplicated: kafka.duplicates,
-        ok:
-          kafka.outOfOrder === 0 &&
-          analytics.exact &&
-          notifications.missing + notifications.unexpected + notifications.duplicated === 0 &&
-          behind + ahead + customers.regressions + customers.repeats === 0,
-        note,
-      }),
-    };
-  } finally {
-    signalSimulator('SIGCONT');
-  }
-}
-
-/** Every invariant of a checkpoint, asserted after its ledger rows were written. */
-function expectConsistent(c: Awaited<ReturnType<typeof checkpoint>>) {
-  expect(c.kafka.lost.slice(0, 10)).toEqual([]);
-  expect(c.kafka).toMatchObject({ duplicates: 0, outOfOrder: 0, splitDrivers: 0 });
-  expect(c.analytics).toMatchObject({ fixes: 0, tripEvents: 0, exact: true });
-  expect(c.notifications).toMatchObject({ missing: 0, unexpected: 0, duplicated: 0 });
-  expect(c.livePush).toMatchObject({
-    behind: 0,
-    ahead: 0,
-    customerRegressions: 0,
-    customerRepeats: 0,
-  });
 }
 
 describe.sequential('one broker, faults in turn, ground truth after each', () => {
@@ -310,10 +120,11 @@ describe.sequential('one broker, faults in turn, ground truth after each', () =>
   it('kill -9 of the broker mid-stream, then restart: nothing acknowledged lost', async () => {
     onTestFailed(dumpLogs);
     const tKill = Date.now();
-    await cluster.kill(1);
+    await chaos.cluster.kill(1);
+    // The broker stays down 5 s while the fleet keeps sending: the outage's length.
     await sleep(5_000);
     const tRestart = Date.now();
-    await cluster.restart(1);
+    await chaos.cluster.restart(1);
     const restartS = since(tRestart);
     // Producer and every group recover on their own (roles that exit are restarted).
     await expect
@@ -340,11 +151,12 @@ describe.sequential('one broker, faults in turn, ground truth after each', () =>
 
   it('SIGSTOP of the broker past the session timeout, then SIGCONT: every group rejoins', async () => {
     onTestFailed(dumpLogs);
-    const sessionS = Number(stack.env.KAFKA_SESSION_TIMEOUT_MS) / 1000;
+    const sessionS = Number(chaos.stack.env.KAFKA_SESSION_TIMEOUT_MS) / 1000;
     const membersBefore = await memberIds();
     const endsAtStop = await endOffsets(brokers, topic);
     signalBroker('SIGSTOP');
     const tStop = Date.now();
+    // Frozen past the session timeout, so the broker expires the members: the fault itself.
     await sleep((sessionS + 9) * 1000);
     signalBroker('SIGCONT');
     const tCont = Date.now();
@@ -353,7 +165,7 @@ describe.sequential('one broker, faults in turn, ground truth after each', () =>
       .poll(
         () =>
           Promise.all(
-            GROUPS.map((g) => groupLag(brokers, `${stack.namespace}${g}`, topic, endsAtStop)),
+            GROUPS.map((g) => groupLag(brokers, `${chaos.stack.namespace}${g}`, topic, endsAtStop)),
           ),
         { timeout: 120_000, interval: 500 },
       )
@@ -397,9 +209,10 @@ describe.sequential('one broker, faults in turn, ground truth after each', () =>
     const random = createRng(23);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const g of GROUPS) {
+        // Kills 2–5 s apart, each worker mid-batch under the stream: spacing, not a wait.
         await sleep(2_000 + random() * 3_000);
-        await roles.kill(g);
-        roles.supervise(stack.spawn(`${g}-k${round}`, 'backend/src/main.ts', [g]), g);
+        await chaos.roles.kill(g);
+        chaos.roles.supervise(chaos.stack.spawn(`${g}-k${round}`, 'backend/src/main.ts', [g]), g);
       }
     }
     await expect
@@ -438,12 +251,8 @@ describe.sequential('one broker, faults in turn, ground truth after each', () =>
   it('Redis restart mid-stream: nothing applied twice, customers keep receiving', async () => {
     onTestFailed(dumpLogs);
     const tStop = Date.now();
-    await redis.stop(); // SIGTERM: Redis writes its append-only file out, then exits
-    redis = await startRedisServer({
-      port: redisPort,
-      dataDir: path.join(dir, 'redis'),
-      readyTimeoutMs: 60_000,
-    });
+    await chaos.redis.stop(); // SIGTERM: Redis writes its append-only file out, then exits
+    await chaos.restartRedis();
     const tBack = Date.now();
     // The same connections keep receiving: gateways resubscribed on their own.
     await expect
@@ -478,7 +287,8 @@ describe.sequential('one broker, faults in turn, ground truth after each', () =>
     const c = await checkpoint('end');
     expect(c.kafka.acked).toBeGreaterThan(20_000);
     expectConsistent(c);
-    for (const g of [...GROUPS, 'gateway', 'ops']) expect(roles.alive(g).length).toBeGreaterThan(0);
-    figures.supervisorRestarts = roles.restarts.length;
+    for (const g of [...GROUPS, 'gateway', 'ops'])
+      expect(chaos.roles.alive(g).length).toBeGreaterThan(0);
+    figures.supervisorRestarts = chaos.roles.restarts.length;
   });
 });
