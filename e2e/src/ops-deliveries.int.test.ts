@@ -72,6 +72,8 @@ let producer: RecordProducer | undefined;
 let watchSeq = 0;
 let lastWatchFix = 0;
 let watching: NodeJS.Timeout | undefined;
+/** The send under way, if any: silencing the courier waits for it. */
+let sending: Promise<void> = Promise.resolve();
 async function startWatchedCourier() {
   const kafka = createKafka({
     brokers: inject('kafkaBrokers').split(','),
@@ -103,7 +105,9 @@ async function startWatchedCourier() {
     lastWatchFix = record.ts;
   };
   await send();
-  watching = setInterval(() => void send().catch(() => undefined), 1000);
+  watching = setInterval(() => {
+    sending = send().catch(() => undefined);
+  }, 1000);
 }
 afterAll(async () => {
   clearInterval(watching);
@@ -197,7 +201,7 @@ it(
     expect(await page.getByTestId('offline-badge').count()).toBe(0);
     clearInterval(watching);
     // The last send may still be on its way: it counts from its own time.
-    await new Promise((r) => setTimeout(r, 200));
+    await sending;
     const silentSince = lastWatchFix;
     await page.getByTestId('offline-badge').waitFor({ timeout: (OFFLINE_AFTER_S + 15) * 1000 });
     const shownAfterMs = Date.now() - silentSince;
