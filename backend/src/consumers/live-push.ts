@@ -73,15 +73,14 @@ export async function start(ctx: AppContext): Promise<Stop> {
   let joined = false;
 
   /** The update a record makes, with its planned route or ETA; null when it has no delivery. */
-  const toUpdate = (record: LocationRecord, now: number): DeliveryUpdate | null => {
+  const toUpdate = (record: LocationRecord): DeliveryUpdate | null => {
     if (record.type === 'position') stats.positions++;
     else stats.trips++;
-    if (record.type === 'trip')
-      return { type: 'trip', trip: record, route: routes.plan(record, now) };
+    if (record.type === 'trip') return { type: 'trip', trip: record, route: routes.plan(record) };
     if (record.deliveryId === null) return null;
     // Not copied: only deliveryId's type is narrowed.
     const position = record as PositionRecord & { deliveryId: string };
-    return { type: 'position', position, eta: routes.eta(position, now) };
+    return { type: 'position', position, eta: routes.eta(position) };
   };
 
   /**
@@ -130,7 +129,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     }
     const updates: { offset: number; update: DeliveryUpdate }[] = [];
     for (const { offset, record } of records) {
-      const update = toUpdate(record, now);
+      const update = toUpdate(record);
       if (update) updates.push({ offset, update });
     }
     // Dead letters are written before the chunk's offset is stored as applied: none is lost

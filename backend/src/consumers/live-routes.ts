@@ -59,7 +59,7 @@ export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logg
 
   return {
     /** The route to store and announce for a trip event (null when the delivery is over). */
-    plan(t: TripRecord, _now: number): Route | null {
+    plan(t: TripRecord): Route | null {
       unrouted.delete(t.deliveryId);
       if (t.status === 'delivered' || t.status === 'cancelled') {
         tracked.delete(t.deliveryId);
@@ -118,7 +118,6 @@ export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logg
     /** Progress and ETA range for a fix; replans (locally) when the courier left the route. */
     eta(
       p: PositionRecord & { deliveryId: string },
-      _now: number,
     ): { remainingM: number; etaMinS: number; etaMaxS: number } | undefined {
       const prev = lastPosition.get(p.driverId);
       lastPosition.set(p.driverId, { lat: p.lat, lng: p.lng, ts: p.ts });

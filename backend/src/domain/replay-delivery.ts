@@ -14,10 +14,9 @@ import { isApplied, judgeRecord, type SessionCursor } from './driver-session.js'
 
 /** Routes and ETAs the way live-push computed them (consumers/live-routes.ts). */
 export interface ReplayRoutes {
-  plan(t: TripRecord, now: number): Route | null;
+  plan(t: TripRecord): Route | null;
   eta(
     p: PositionRecord & { deliveryId: string },
-    now: number,
   ): { remainingM: number; etaMinS: number; etaMaxS: number } | undefined;
 }
 
@@ -55,7 +54,7 @@ export function createDeliveryReplay(deliveryId: string, routes: ReplayRoutes) {
           ts: r.ts,
           pickup,
           dropoff,
-          route: routes.plan(r, r.ts),
+          route: routes.plan(r),
         };
       }
       const p = r as PositionRecord & { deliveryId: string };
@@ -72,7 +71,7 @@ export function createDeliveryReplay(deliveryId: string, routes: ReplayRoutes) {
         ...(r.headingDeg === undefined ? {} : { headingDeg: r.headingDeg }),
         ...(r.accuracyM === undefined ? {} : { accuracyM: r.accuracyM }),
         appliedAt: storedAt,
-        ...routes.eta(p, r.ts),
+        ...routes.eta(p),
       };
     },
     notification(n: NotificationRecord): NotificationMessage | null {
