@@ -1,3 +1,13 @@
+import { messageOrder } from '@fleetstream/contracts';
+
+export interface OutgoingMeta {
+  type: string;
+  /** Its place in the delivery's order (`messageOrder`). */
+  order: number;
+  /** A notification's id ('' for other messages). */
+  id: string;
+}
+
 /**
  * A customer message on its way to every socket that follows its delivery: what is the same for
  * all of them is worked out once, here, and not once per socket. Its bytes are the ones Redis
@@ -8,9 +18,29 @@
 export class Outgoing {
   readonly isPosition: boolean;
   private framed: Buffer | undefined;
+  private parsed: OutgoingMeta | undefined;
 
   constructor(readonly payload: Buffer) {
     this.isPosition = isPositionMessage(payload);
+  }
+
+  /**
+   * Its type, place in the delivery's order and notification id, parsed on first use: only
+   * sockets that have just taken a snapshot ask, and then once for all of them.
+   */
+  get meta(): OutgoingMeta {
+    if (this.parsed) return this.parsed;
+    const m = JSON.parse(this.payload.toString()) as {
+      type?: string;
+      seq?: number;
+      rev?: number;
+      id?: string;
+    };
+    return (this.parsed = {
+      type: m.type ?? '',
+      order: messageOrder({ seq: m.seq ?? -1, rev: m.rev }),
+      id: m.id ?? '',
+    });
   }
 
   /** The payload as one unmasked, final WebSocket text frame (RFC 6455 §5.2). */

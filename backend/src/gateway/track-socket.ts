@@ -208,12 +208,28 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       }
     };
 
+    /**
+     * Whether a live message adds to the snapshot. The feed and the snapshot come over two
+     * Redis connections, so a message the snapshot already shows can arrive before it (held in
+     * `early`) or just after it; a delivery's updates arrive in order, so once one is newer than
+     * the snapshot, all that follow are, and positions need no more parsing.
+     */
+    let known = new Set<string>();
+    let caughtUp = false;
+    const adds = (message: Outgoing) => {
+      const meta = message.isPosition && caughtUp ? null : message.meta;
+      if (meta?.type === 'notification') return !known.has(meta.id);
+      if (meta === null || caughtUp) return true;
+      if (meta.order <= snapshotSeq!) return false;
+      caughtUp = true;
+      return true;
+    };
     const forward = (message: Outgoing) => {
       if (snapshotSeq === null) {
         early.push(message);
         return;
       }
-      send(message);
+      if (adds(message)) send(message);
     };
 
     // Subscribe before reading the snapshot, so nothing published in between is missed; what
@@ -235,20 +251,8 @@ export function createTrackSocket({ ctx, store, subscriptions }: TrackSocketDeps
       }
       if (!write(ws, JSON.stringify(snapshot))) return;
       snapshotSeq = messageOrder(snapshot);
-      const known = new Set(snapshot.notifications.map((n) => n.id));
-      for (const m of early) {
-        const parsed = JSON.parse(m.payload.toString()) as {
-          type: string;
-          seq?: number;
-          rev?: number;
-          id?: string;
-        };
-        const fresh =
-          parsed.type === 'notification'
-            ? !known.has(parsed.id ?? '')
-            : messageOrder({ seq: parsed.seq ?? -1, rev: parsed.rev }) > snapshotSeq;
-        if (fresh) send(m);
-      }
+      known = new Set(snapshot.notifications.map((n) => n.id));
+      for (const m of early) if (adds(m)) send(m);
       early.length = 0;
     } catch (err) {
       log.warn({ err, deliveryId }, 'snapshot failed');
