@@ -15,7 +15,10 @@ import * as ops from './lag-monitor.js';
 const env = testNamespace('ops', {
   OPS_POLL_INTERVAL_MS: '500',
   OPS_WINDOW_SAMPLES: '6',
-  OPS_WARN_MIN_LAG: '20',
+  // A partition of live-push holds up to a commit interval's records (about 50) now and then; on
+  // a busy machine a late commit doubles that. 100 keeps those OK, and the paused group's
+  // partitions (50 records/s each) pass it in 2 s.
+  OPS_WARN_MIN_LAG: '100',
 });
 const cleanups: Array<() => Promise<void>> = [];
 let base = '';
@@ -141,7 +144,7 @@ it(
     watching = false;
     await watcher;
     expect(others.length).toBeGreaterThan(20);
-    expect(others.every((o) => o.status === 'OK')).toBe(true);
+    expect(others.filter((o) => o.status !== 'OK')).toEqual([]);
     expect(Math.max(...others.map((o) => o.lag))).toBeLessThan(400);
 
     // The catch-up is in the history the dashboard draws: a peak, then a drain.
