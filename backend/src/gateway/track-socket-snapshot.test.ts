@@ -51,7 +51,10 @@ const snapshot = (rev: number, notificationIds: string[]) =>
 
 /** A gateway's /ws/track over `snapshotOf`, with the feed's listener handed to the test. */
 async function trackServer(snapshotOf: () => Promise<SnapshotMessage>) {
-  const config = loadConfig(['gateway'], { OPS_TOKEN: 'ops-token-of-16+chars', TRACKING_SECRET: SECRET });
+  const config = loadConfig(['gateway'], {
+    OPS_TOKEN: 'ops-token-of-16+chars',
+    TRACKING_SECRET: SECRET,
+  });
   const ctx = { config, log: testLogger() } as unknown as AppContext;
   let listener: DeliveryListener | undefined;
   const subscribed = new Promise<void>((resolve) => {
