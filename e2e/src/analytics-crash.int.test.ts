@@ -12,7 +12,7 @@ import { groupId } from '@fleetstream/backend/consumers/analytics';
  * with SIGKILL twice while the trace streams in, each time right after it applied records to
  * Redis whose offsets Kafka has not committed yet, and restarted; the totals still equal the
  * ground truth. A restart waits for the dead member's session to time out (30 s), so this file
- * takes about a minute and a quarter.
+ * takes about two and a half minutes.
  */
 let stack: TestStack;
 let observer: Awaited<ReturnType<typeof createTestContext>>;
@@ -58,10 +58,11 @@ it(
     await admin.connect();
     const producer = await ctx.producers.start();
 
-    // The trace streams in over ~60 s, so both kills and the second restart happen mid-stream.
+    // The trace streams in over ~120 s, so both kills and the second restart happen mid-stream
+    // even when a busy machine is slow to start a worker (at 60 s a kill once came too late).
     let sent = 0;
     const streaming = (async () => {
-      const slice = Math.ceil(trace.length / 240);
+      const slice = Math.ceil(trace.length / 480);
       for (let i = 0; i < trace.length; i += slice) {
         const part = trace.slice(i, i + slice);
         await producer.send(
@@ -72,6 +73,8 @@ it(
         await new Promise((r) => setTimeout(r, 250));
       }
     })();
+    let streamFailure: unknown = null;
+    streaming.catch((err: unknown) => (streamFailure = err));
 
     const appliedCount = async () => {
       const s = await store.summary(Date.now());
@@ -92,7 +95,12 @@ it(
       const deadline = Date.now() + 90_000;
       for (;;) {
         if ((await appliedCount()) >= minApplied && (await appliedAheadOfCommit())) break;
-        if (Date.now() > deadline) throw new Error(`worker never got past ${minApplied} records`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `worker never got past ${minApplied} records: ${await appliedCount()} applied, ` +
+              `${sent} of ${trace.length} sent, ahead of its commit: ${await appliedAheadOfCommit()}` +
+              (streamFailure ? `; sending failed: ${String(streamFailure)}` : ''),
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
       worker.child.kill('SIGKILL');
