@@ -3,6 +3,7 @@ import { assertReadCommittedFixed } from '@fleetstream/kafka/read-committed';
 import type { EachBatchPayload } from 'kafkajs';
 import { AppError } from '../errors.js';
 import type { KafkaClient } from '@fleetstream/kafka/client';
+import { paceCommits } from './kafka-commit-pacing.js';
 import { setIdleFetchWait } from './kafka-idle-fetch.js';
 import { CommitOutcomeUnknown } from './kafka-producers.js';
 import type { Logger } from './logger.js';
@@ -73,7 +74,10 @@ export interface BatchConsumerOptions {
   commit?: 'auto' | 'transaction';
   /** @default 30_000 */
   sessionTimeoutMs?: number;
-  /** How often handled offsets are committed in 'auto' mode. @default 1000 */
+  /**
+   * How often handled offsets are committed in 'auto' mode (infra/kafka-commit-pacing.ts), and
+   * in full on a rebalance and on stop. @default 1000
+   */
   commitIntervalMs?: number;
   /** Called when kafkajs gives up (CRASH without restart): the process should exit. */
   onFatal(err: Error): void;
@@ -130,6 +134,7 @@ export async function startBatchConsumer(
   });
 
   setIdleFetchWait(o.groupId, o.idleWaitMs ?? 0);
+  if (o.commit !== 'transaction') paceCommits(o.groupId);
   await consumer.connect();
   await consumer.subscribe({ topics: [...o.topics], fromBeginning: o.fromBeginning ?? true });
   await consumer.run({
