@@ -1,5 +1,6 @@
 import { describeUsage } from './report-figures.js';
 import type { BenchReport } from './report.js';
+import type { S2Step } from './scenarios/s2-ramp.js';
 import { n, table } from './report-table.js';
 
 /** The platform's own processes: what a fix costs, without the benchmark's load and customers. */
@@ -98,6 +99,7 @@ export function s2Section(r: BenchReport): string[] {
       }),
     ),
     '',
+    ...redisPerFixSection(s.steps),
     'RSS per process at the end of each step, MiB:',
     '',
     table(
@@ -124,6 +126,32 @@ export function s2Section(r: BenchReport): string[] {
         `that held was ${s.lastGoodDrivers === null ? 'none' : n(s.lastGoodDrivers)}. At the ` +
         `knee: ${describeUsage(knee.usage, cores)}.`
       : `No knee up to ${n(s.steps.at(-1)?.drivers)} drivers.`,
+    '',
+  ];
+}
+
+/**
+ * Redis commands per offered fix, from INFO commandstats around each window: how far one Redis
+ * (or one Redis node) carries a fleet depends on it more than on anything else.
+ */
+function redisPerFixSection(steps: readonly S2Step[]): string[] {
+  const measured = steps.filter((x) => x.redis);
+  if (measured.length === 0) return [];
+  const top = [
+    ...new Set(measured.flatMap((x) => x.redis!.byCommand.slice(0, 8).map((c) => c.command))),
+  ];
+  return [
+    'Redis commands per offered fix (INFO commandstats over the window; commands run by ' +
+      'scripts counted as commands, the script calls themselves apart):',
+    '',
+    table(
+      ['drivers', 'commands', 'script calls', ...top.map((c) => c.toUpperCase())],
+      measured.map((x) => {
+        const r = x.redis!;
+        const calls = (c: string) => r.byCommand.find((b) => b.command === c)?.calls ?? 0;
+        return [n(x.drivers), n(r.commands, 2), n(r.scripts, 2), ...top.map((c) => n(calls(c), 2))];
+      }),
+    ),
     '',
   ];
 }

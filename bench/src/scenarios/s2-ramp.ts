@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { LatencySummary } from '../histogram.js';
 import { startLoadGenerator } from '../load-generator.js';
 import { ProcessSampler } from '../proc-stats.js';
+import { perFix, readCommandStats, type RedisPerFix } from '../redis-commands.js';
 import {
   fmt,
   pollUntil,
@@ -36,6 +37,8 @@ export interface S2Step {
   /** How far behind schedule the generator's produce requests left, at worst. */
   generatorLateMaxMs: number;
   eventLoopP99Ms: Record<string, number>;
+  /** Redis commands per offered fix (absent from reports older than 2026-12-06). */
+  redis?: RedisPerFix;
   /** Customer sockets open during the window (one per followed delivery). */
   customers: number;
   /** Customer sockets that failed to open or closed, since the start. */
@@ -129,6 +132,7 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
         ...watchedPids(ctx.env, bs.pids(), gen.pid),
         ...pool.pids,
       }));
+      const redis0 = await readCommandStats(ctx.env.redisUrl);
       const t0 = performance.now();
       const samples: { t: number; o: Awaited<ReturnType<BenchStack['offsets']>> }[] = [];
       const take = async () => {
@@ -142,6 +146,7 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
       }
       await take();
       const usage = withClientsSummed(sampler.end(), Object.keys(pool.pids));
+      const redis1 = await readCommandStats(ctx.env.redisUrl);
       const secs = (performance.now() - t0) / 1000;
       const window = await pool.window();
       const g1 = await gen.stats();
@@ -188,6 +193,7 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
           'load generator': g1.eventLoopDelayP99Ms,
           'bench clients': Math.max(eld.percentile(99) / 1e6, ...window.eventLoopP99Ms),
         },
+        redis: perFix(redis0, redis1, g1.generated - g0.generated),
         customers: window.counts.open,
         customerFailures: window.counts.failed + window.counts.closed,
         usage,
