@@ -8,31 +8,35 @@ import { createRequire } from 'node:module';
  * OffsetCommit requests a second, each an append to __consumer_offsets, and waits for each: a
  * round trip per batch on the member's path and a large share of the broker's CPU.
  *
- * For the groups registered here (by group id, in this process) the runner commits when the
- * interval has passed instead, and in full only where kafkajs's own reasons for an immediate
- * commit hold:
- * - after every batch, empty ones included (an idle member's last records are committed within
- *   an interval of its next fetch, so its lag reads 0 when it has caught up);
+ * For the groups registered here (by group id, in this process) the runner commits instead:
+ * - when a fetch cycle ends (kafkajs fetches again only once every batch of the last fetch was
+ *   handled), if the interval has passed since the last commit: every partition of the fetch is
+ *   committed together, so the group's lag drops to what arrived meanwhile (committing at the
+ *   first batch past the interval would leave the fetch's other partitions an interval behind);
+ *   an idle member's last records are committed by the next empty fetch;
  * - in full when a heartbeat learns of a rebalance (as kafkajs does), so the partition's next
  *   owner starts where this member stopped;
- * - in full before the member leaves the group on stop.
- * What a crash leaves uncommitted (at most an interval of records) is redelivered; the effects
- * of every group are idempotent by offset, so it is read again, never applied twice.
+ * - in full when a handler fails (as kafkajs does), and before the member leaves the group.
+ * What a crash leaves uncommitted (a fetch cycle or an interval of records) is redelivered; the
+ * effects of every group are idempotent by offset, so it is read again, never applied twice.
  */
 
 interface KafkajsConsumerGroup {
   groupId: string;
   memberId: string | null;
+  autoCommit: boolean;
   offsetManager?: unknown;
   commitOffsets(): Promise<void>;
+  commitOffsetsIfNecessary(): Promise<void>;
+  fetch(nodeId: number): Promise<unknown[]>;
   leave(): Promise<void>;
 }
 
 interface KafkajsRunner {
   consumerGroup: KafkajsConsumerGroup;
   autoCommitOffsets(): Promise<void> | undefined;
-  autoCommitOffsetsIfNecessary(): Promise<void> | undefined;
   heartbeat(): Promise<void>;
+  processEachBatch(batch: unknown): Promise<void>;
 }
 
 const require = createRequire(import.meta.url);
@@ -52,24 +56,42 @@ function install(): void {
   ).prototype;
   const commitAll = Runner.autoCommitOffsets;
   const heartbeat = Runner.heartbeat;
+  const processEachBatch = Runner.processEachBatch;
+  const fetch = ConsumerGroup.fetch;
   const leave = ConsumerGroup.leave;
-  const paced = (r: KafkajsRunner) => pacedGroups.has(r.consumerGroup.groupId);
+  const paced = (g: KafkajsConsumerGroup) => pacedGroups.has(g.groupId);
 
+  // After each batch: nothing (the fetch cycle's end commits).
   Runner.autoCommitOffsets = function (this: KafkajsRunner) {
-    return paced(this) ? this.autoCommitOffsetsIfNecessary() : commitAll.call(this);
+    return paced(this.consumerGroup) ? undefined : commitAll.call(this);
   };
-  Runner.heartbeat = async function (this: KafkajsRunner) {
-    if (!paced(this)) return heartbeat.call(this);
-    await this.autoCommitOffsetsIfNecessary();
+  Runner.processEachBatch = async function (this: KafkajsRunner, batch: unknown) {
     try {
-      await heartbeat.call(this);
+      await processEachBatch.call(this, batch);
     } catch (err) {
-      if (isRebalancing(err)) await commitAll.call(this);
+      // As kafkajs does when a handler fails: what it handled before is not read again. Best
+      // effort: the handler's error is the one that counts.
+      if (paced(this.consumerGroup)) await commitAll.call(this)?.catch(() => undefined);
       throw err;
     }
   };
+  Runner.heartbeat = async function (this: KafkajsRunner) {
+    try {
+      await heartbeat.call(this);
+    } catch (err) {
+      // kafkajs's own commit on a rebalance went through the paced autoCommitOffsets above.
+      if (paced(this.consumerGroup) && isRebalancing(err)) await commitAll.call(this);
+      throw err;
+    }
+  };
+  ConsumerGroup.fetch = async function (this: KafkajsConsumerGroup, nodeId: number) {
+    // Only a member that joined has offsets to commit (offsetManager); the consumer decides
+    // whether it commits at all (autoCommit), the offset manager whether the interval passed.
+    if (paced(this) && this.offsetManager && this.autoCommit) await this.commitOffsetsIfNecessary();
+    return fetch.call(this, nodeId);
+  };
   ConsumerGroup.leave = async function (this: KafkajsConsumerGroup) {
-    if (pacedGroups.has(this.groupId) && this.memberId && this.offsetManager)
+    if (paced(this) && this.memberId && this.offsetManager && this.autoCommit)
       // Best effort: a member leaving on stop commits what it handled; if it cannot (no
       // coordinator), the next owner reads those records again, which is safe.
       await this.commitOffsets().catch(() => undefined);

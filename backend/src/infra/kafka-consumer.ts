@@ -170,11 +170,11 @@ export async function startBatchConsumer(
       });
       const last = chunk[chunk.length - 1]!.offset;
       payload.resolveOffset(last);
-      if (o.commit !== 'transaction') await payload.commitOffsetsIfNecessary();
-      // Only this partition's offset, now: its chunks run one at a time, so no transaction of
-      // it is in flight that this commit could land after (committing every resolved offset
-      // could move another partition's offset back behind its transaction's).
-      else if (outcome === COMMIT_PLAINLY)
+      // 'auto': committed when the fetch cycle ends (infra/kafka-commit-pacing.ts).
+      // 'transaction': only this partition's offset, now; its chunks run one at a time, so no
+      // transaction of it is in flight that this commit could land after (committing every
+      // resolved offset could move another partition's offset back behind its transaction's).
+      if (o.commit === 'transaction' && outcome === COMMIT_PLAINLY)
         await payload.commitOffsetsIfNecessary({
           topics: [
             {
