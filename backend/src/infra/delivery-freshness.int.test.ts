@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
+import type { TripRecord } from '@fleetstream/contracts';
 import { freshnessBounds, type FreshnessRules } from '../domain/delivery-freshness.js';
-import { testLogger, tripUpdate } from '../testing/fixtures.js';
+import { positionUpdate, testLogger, tripUpdate } from '../testing/fixtures.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createAbandonedDeliveries } from './abandoned-deliveries.js';
-import { createDeliveryStore, type DeliveryUpdate } from './delivery-store.js';
+import { createDeliveryStore } from './delivery-store.js';
 
 let t: Awaited<ReturnType<typeof createTestContext>>;
 beforeAll(async () => {
@@ -12,19 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const position = (deliveryId: string, ts: number, seq = 1): DeliveryUpdate => ({
-  type: 'position',
-  position: {
-    type: 'position',
-    v: 1,
-    driverId: `drv-${deliveryId}`,
-    deliveryId,
-    seq,
-    ts,
-    lat: 52.5,
-    lng: 13.4,
-  } satisfies PositionRecord & { deliveryId: string },
-});
+const position = (deliveryId: string, ts: number, seq = 1) => positionUpdate(deliveryId, seq, ts);
 const trip = (deliveryId: string, ts: number, seq: number, status: TripRecord['status']) =>
   tripUpdate(deliveryId, seq, ts, status);
 

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from 'kafkajs';
 import { testLogger, uniqueName } from '../testing/fixtures.js';
-import { createKafka, type KafkaClient } from '@fleetstream/kafka/client';
+import type { KafkaClient } from '@fleetstream/kafka/client';
+import { testKafka } from '../testing/test-context.js';
 import { ensureTopics } from '@fleetstream/kafka/topics';
 import { paceCommits } from './kafka-commit-pacing.js';
 
@@ -16,11 +17,7 @@ const until = async (done: () => boolean) => {
 };
 
 beforeAll(() => {
-  kafka = createKafka({
-    brokers: inject('kafkaBrokers').split(','),
-    clientId: 'kafka-commit-pacing-test',
-    log,
-  });
+  kafka = testKafka('kafka-commit-pacing-test', log);
 });
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop().catch(() => undefined);

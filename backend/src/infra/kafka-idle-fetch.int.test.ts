@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testLogger, uniqueName } from '../testing/fixtures.js';
-import { createKafka, type KafkaClient } from '@fleetstream/kafka/client';
+import type { KafkaClient } from '@fleetstream/kafka/client';
+import { testKafka } from '../testing/test-context.js';
 import { ensureTopics } from '@fleetstream/kafka/topics';
 import { broughtNothing, nextFetch, setIdleFetchWait } from './kafka-idle-fetch.js';
 
@@ -8,11 +9,7 @@ const log = testLogger();
 let kafka: KafkaClient;
 
 beforeAll(() => {
-  kafka = createKafka({
-    brokers: inject('kafkaBrokers').split(','),
-    clientId: 'kafka-idle-fetch-test',
-    log,
-  });
+  kafka = testKafka('kafka-idle-fetch-test', log);
 });
 
 describe('nextFetch', () => {

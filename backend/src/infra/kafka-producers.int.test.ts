@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testLogger, uniqueName } from '../testing/fixtures.js';
-import { createKafka, type KafkaClient } from '@fleetstream/kafka/client';
+import type { KafkaClient } from '@fleetstream/kafka/client';
+import { testKafka } from '../testing/test-context.js';
 import { ensureTopics } from '@fleetstream/kafka/topics';
 import { startTransactionalProducers } from './kafka-producers.js';
 
@@ -9,11 +10,7 @@ let kafka: KafkaClient;
 const stops: (() => Promise<void>)[] = [];
 
 beforeAll(() => {
-  kafka = createKafka({
-    brokers: inject('kafkaBrokers').split(','),
-    clientId: 'kafka-producers-int-test',
-    log,
-  });
+  kafka = testKafka('kafka-producers-int-test', log);
 });
 
 afterAll(async () => {

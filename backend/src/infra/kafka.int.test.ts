@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeLocationRecord, encodeLocationRecord } from '@fleetstream/contracts';
 import { positionTrace, testLogger, uniqueName } from '../testing/fixtures.js';
-import { createKafka, type KafkaClient } from '@fleetstream/kafka/client';
+import type { KafkaClient } from '@fleetstream/kafka/client';
+import { testKafka } from '../testing/test-context.js';
 import { ensureTopics } from '@fleetstream/kafka/topics';
 import { startBatchConsumer, type ConsumedRecord } from './kafka-consumer.js';
 import { startProducer } from '@fleetstream/kafka/producer';
@@ -10,11 +11,7 @@ const log = testLogger();
 let kafka: KafkaClient;
 
 beforeAll(() => {
-  kafka = createKafka({
-    brokers: inject('kafkaBrokers').split(','),
-    clientId: 'kafka-int-test',
-    log,
-  });
+  kafka = testKafka('kafka-int-test', log);
 });
 
 /** Consumes with our batch consumer until `until` says stop; returns what it saw, in order. */

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll } from 'vitest';
-import type { PositionRecord, TripRecord } from '@fleetstream/contracts';
+import type { TripRecord } from '@fleetstream/contracts';
 import type { DeliveryUpdate } from '../infra/delivery-store.js';
 import type { Subscriber } from '../infra/redis-pubsub.js';
-import { tripUpdate } from './fixtures.js';
+import { positionUpdate, tripUpdate } from './fixtures.js';
 import { listenToFeed } from './live-feed-listener.js';
 import { createTestContext, testNamespace, type TestContext } from './test-context.js';
 
@@ -25,20 +25,8 @@ export function useDeliveryStoreContext(name: string) {
 }
 
 export const ts0 = Date.now() - 60_000;
-export const position = (deliveryId: string, seq: number): DeliveryUpdate => ({
-  type: 'position',
-  position: {
-    type: 'position',
-    v: 1,
-    driverId: `drv-${deliveryId}`,
-    deliveryId,
-    seq,
-    ts: ts0 + seq * 1000,
-    lat: 52.5 + seq * 1e-4,
-    lng: 13.4,
-    speedMps: 8,
-  } satisfies PositionRecord & { deliveryId: string },
-});
+export const position = (deliveryId: string, seq: number): DeliveryUpdate =>
+  positionUpdate(deliveryId, seq, ts0 + seq * 1000, 1e-4);
 export const trip = (deliveryId: string, seq: number, status: TripRecord['status']) =>
   tripUpdate(deliveryId, seq, ts0 + seq * 1000, status);
 

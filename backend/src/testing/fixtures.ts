@@ -41,6 +41,17 @@ export const deliveryPosition = (
   accuracyM: 5,
 });
 
+/** A live-push update: position `seq` of delivery `id` at device time `ts`. */
+export const positionUpdate = (
+  id: string,
+  seq: number,
+  ts: number,
+  stepDeg?: number,
+): DeliveryUpdate => ({
+  type: 'position',
+  position: { ...deliveryPosition(id, seq, stepDeg), ts },
+});
+
 /**
  * Live-push updates: positions of delivery `id` with these seqs (device time `ts0` + seq
  * seconds), at offsets from `from` of one partition.
@@ -48,10 +59,7 @@ export const deliveryPosition = (
 export const partitionPositions = (id: string, from: number, seqs: number[], ts0: number) =>
   seqs.map((seq, i) => ({
     offset: from + i,
-    update: {
-      type: 'position' as const,
-      position: { ...deliveryPosition(id, seq), ts: ts0 + seq * 1000 },
-    },
+    update: positionUpdate(id, seq, ts0 + seq * 1000),
   }));
 
 /** `perDriver` position records for each of `drivers` drivers, seq 1..perDriver, interleaved. */

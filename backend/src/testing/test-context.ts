@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { createKafka, type KafkaClient } from '@fleetstream/kafka/client';
 import { loadConfig, type Role } from '../config.js';
 import type { AppContext } from '../context.js';
 import { createAdapters } from '../infra/adapters.js';
@@ -9,6 +10,10 @@ import { testLogger, uniqueName } from './fixtures.js';
 
 export const TEST_OPS_TOKEN = 'test-ops-token-0123456789';
 export const TEST_TRACKING_SECRET = 'test-tracking-secret-0123456789abcdef';
+
+/** A Kafka client on the test run's broker, for tests of the Kafka adapter itself. */
+export const testKafka = (clientId: string, log = testLogger()): KafkaClient =>
+  createKafka({ brokers: inject('kafkaBrokers').split(','), clientId, log });
 
 /**
  * Shared settings for the contexts of one test: a namespace of its own for topics and groups
