@@ -1,10 +1,9 @@
-import { describeUsage } from './report-figures.js';
+import { PIPELINE, describeUsage, pipelineUsPerFix, usPerFix } from './report-figures.js';
 import type { BenchReport } from './report.js';
 import type { S2Step } from './scenarios/s2-ramp.js';
 import { n, table } from './report-table.js';
 
 /** The platform's own processes: what a fix costs, without the benchmark's load and customers. */
-const PIPELINE = ['kafka', 'redis', 'gateway', 'live-push', 'analytics', 'notifications', 'ops'];
 
 const PROCESSES = [
   'kafka',
@@ -88,15 +87,11 @@ export function s2Section(r: BenchReport): string[] {
     '',
     table(
       ['drivers', ...PIPELINE, 'pipeline'],
-      s.steps.map((x) => {
-        const us = (p: string) =>
-          (((x.usage.processes[p]?.cpuPct ?? NaN) / 100) * 1e6) / x.offeredPerS;
-        return [
-          n(x.drivers),
-          ...PIPELINE.map((p) => n(us(p))),
-          `**${n(PIPELINE.reduce((sum, p) => sum + us(p), 0))}**`,
-        ];
-      }),
+      s.steps.map((x) => [
+        n(x.drivers),
+        ...PIPELINE.map((p) => n(usPerFix(x, p))),
+        `**${n(pipelineUsPerFix(x))}**`,
+      ]),
     ),
     '',
     ...redisPerFixSection(s.steps),

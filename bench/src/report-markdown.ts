@@ -183,7 +183,7 @@ export function renderMarkdown(r: BenchReport): string {
     `Written by \`npm run bench\`${r.quick ? ' --quick (a smoke run: small fleets, short steps)' : ''} ` +
       `on ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC in ${Math.floor(r.durationS / 60)} min ` +
       `${r.durationS % 60} s; the raw figures and HDR histograms are in artifacts/bench/report.json. ` +
-      'Re-run it to refresh this file; the targets come from issue 10 and are reported, never asserted.',
+      'Re-run it to refresh this file; the targets come from issue 16 and are reported, never asserted.',
     '',
     '## Machine and set-up',
     '',
@@ -224,7 +224,7 @@ export function renderMarkdown(r: BenchReport): string {
       'customers compete for the same cores, so each figure is a share of the machine, not a ' +
       'property of one part.',
     '',
-    '## Targets (issue 10)',
+    '## Targets (issue 16)',
     '',
     table(
       ['target', 'goal', 'this run', ''],
