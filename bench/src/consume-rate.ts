@@ -23,8 +23,8 @@
  * Without --brokers/--redis it uses FLEETSTREAM_TEST_KAFKA_BROKERS / FLEETSTREAM_TEST_REDIS_URL,
  * or starts a throw-away broker and redis-server. A group's rate is taken between the first
  * commit of its offsets and the commit that brings its lag to 0 (group join and start-up left
- * out); committed offsets are sampled every 100 ms, and offsets are committed about once a
- * second, so keep each run several seconds long.
+ * out); committed offsets are sampled every 100 ms, and on a backlog the roles commit at the end
+ * of each fetch cycle (KAFKA_COMMIT_INTERVAL_MS=100), so keep each run several seconds long.
  */
 import fs from 'node:fs';
 import os from 'node:os';
