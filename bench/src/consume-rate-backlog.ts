@@ -1,30 +1,24 @@
 // consume-rate.ts on a preloaded backlog: one group at a time, timed from its first commit to
 // the commit that brings its lag to 0.
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { TOPICS } from '@fleetstream/contracts';
-import { startManagedProcess, tailFile } from '@fleetstream/infra/managed-process';
-import { run } from '@fleetstream/infra/node-tasks';
+import { tailFile } from '@fleetstream/infra/managed-process';
 import type { Admin, Kafka, Redis } from '@fleetstream/testkit/clients';
 import {
-  ROLE_OF_GROUP,
-  backendArgs,
   backlog,
-  cleanUp,
   committed,
   cpuSeconds,
   endOffsets,
   fmt,
   machineBusySeconds,
   preload,
+  inMeasurement,
   rawConsume,
   redisCpuSeconds,
-  roleEnv,
   say,
   sleep,
+  startRole,
   type Group,
+  type Measurement,
   type Variant,
 } from './consume-rate-kit.js';
 
@@ -46,29 +40,18 @@ export interface GroupRun {
 
 export async function runGroup(o: {
   variant: Variant;
-  env: Record<string, string>;
+  measurement: Measurement;
   admin: Admin;
   redis: Redis;
   group: Group;
-  ns: string;
   total: number;
-  dir: string;
   timeoutS: number;
   cpuProf: string | undefined;
 }): Promise<GroupRun> {
-  const role = ROLE_OF_GROUP[o.group];
-  const topic = `${o.ns}${TOPICS.location}`;
-  const groupId = `${o.ns}${o.group}`;
-  const logFile = path.join(o.dir, `${role}.log`);
-  const nodeFlags = o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(o.cpuProf)}`] : [];
+  const { topic, ns } = o.measurement;
+  const groupId = `${ns}${o.group}`;
   const started = performance.now();
-  const p = startManagedProcess({
-    name: role,
-    command: process.execPath,
-    args: [...nodeFlags, ...backendArgs(o.variant, [role])],
-    env: { ...process.env, ...o.env },
-    logFile,
-  });
+  const p = startRole(o.variant, o.group, o.measurement, o.cpuProf);
   let exited: string | null = null;
   void p.exited.then((c) => (exited = String(c)));
   try {
@@ -79,9 +62,10 @@ export async function runGroup(o: {
     let busy0 = 0;
     const deadline = started + o.timeoutS * 1000;
     for (;;) {
-      if (exited !== null) throw new Error(`${role} exited (${exited}):\n${tailFile(logFile, 15)}`);
+      if (exited !== null)
+        throw new Error(`${p.name} exited (${exited}):\n${tailFile(p.logFile, 15)}`);
       if (performance.now() > deadline)
-        throw new Error(`${role} did not catch up within ${o.timeoutS} s`);
+        throw new Error(`${p.name} did not catch up within ${o.timeoutS} s`);
       const c = await committed(o.admin, groupId, topic);
       const now = performance.now();
       if (c > 0 && t0 === 0) {
@@ -128,23 +112,13 @@ export async function measureOnce(o: {
   /** Where the roles write their CPU profiles (--cpu-prof); none when undefined. */
   cpuProf?: string;
 }): Promise<{ raw: number; groups: GroupRun[] }> {
-  const id = randomUUID().slice(0, 8);
-  const ns = `cr${id}.`;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fleetstream-consume-rate-${id}-`));
-  const env = {
-    ...roleEnv(o.brokers, o.redisUrl, id),
-    // The rate is read from the committed offsets, sampled every 100 ms: a group that commits
-    // once a second (the default) would be timed to the second. On a backlog every fetch cycle
-    // then ends in a commit, a few a second, which costs next to nothing.
-    KAFKA_COMMIT_INTERVAL_MS: '100',
-  };
-  const topic = `${ns}${TOPICS.location}`;
-  try {
-    const setup = backendArgs(o.variant, ['setup-topics']);
-    if ((await run(process.execPath, setup, { env: { ...process.env, ...env } })) !== 0)
-      throw new Error('setup-topics failed');
+  // The rate is read from the committed offsets, sampled every 100 ms: a group that commits
+  // once a second (the default) would be timed to the second. On a backlog every fetch cycle
+  // then ends in a commit, a few a second, which costs next to nothing.
+  return inMeasurement(o, { KAFKA_COMMIT_INTERVAL_MS: '100' }, async (m) => {
+    const { topic } = m;
     const t = performance.now();
-    await preload(o.kafka, topic, backlog(o.records, o.drivers, id));
+    await preload(o.kafka, topic, backlog(o.records, o.drivers, m.id));
     const total = await endOffsets(o.admin, topic);
     say(
       `${o.variant.label}: preloaded ${fmt(total)} records in ${((performance.now() - t) / 1000).toFixed(1)} s`,
@@ -155,13 +129,11 @@ export async function measureOnce(o: {
     for (const group of o.groups) {
       const g = await runGroup({
         variant: o.variant,
-        env,
+        measurement: m,
         admin: o.admin,
         redis: o.redis,
         group,
-        ns,
         total,
-        dir,
         timeoutS: o.timeoutS,
         cpuProf: o.cpuProf,
       });
@@ -175,7 +147,5 @@ export async function measureOnce(o: {
       );
     }
     return { raw, groups };
-  } finally {
-    await cleanUp(o.admin, o.redis, ns, id, dir);
-  }
+  });
 }

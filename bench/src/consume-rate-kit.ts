@@ -2,7 +2,10 @@
 // backends it measures and their processes' CPU.
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { startManagedProcess } from '@fleetstream/infra/managed-process';
+import { run } from '@fleetstream/infra/node-tasks';
 import {
   GROUPS,
   TOPICS,
@@ -131,6 +134,65 @@ export const backendArgs = (v: Variant, args: string[]) => [
   path.join(v.root, 'backend/src/main.ts'),
   ...args,
 ];
+
+/** One measurement's namespace: its own topics, group ids, key prefix and log folder. */
+export interface Measurement {
+  id: string;
+  ns: string;
+  dir: string;
+  env: Record<string, string>;
+  /** Its delivery-location topic. */
+  topic: string;
+}
+
+/**
+ * Runs `body` in a namespace of its own, its topics made by the variant's own setup-topics and
+ * everything removed afterwards (`env` adds to the roles' environment).
+ */
+export async function inMeasurement<T>(
+  o: { variant: Variant; brokers: string; redisUrl: string; admin: Admin; redis: Redis },
+  env: Record<string, string>,
+  body: (m: Measurement) => Promise<T>,
+): Promise<T> {
+  const id = randomUUID().slice(0, 8);
+  const ns = `cr${id}.`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fleetstream-consume-rate-${id}-`));
+  const m = {
+    id,
+    ns,
+    dir,
+    env: { ...roleEnv(o.brokers, o.redisUrl, id), ...env },
+    topic: `${ns}${TOPICS.location}`,
+  };
+  try {
+    const setup = backendArgs(o.variant, ['setup-topics']);
+    if ((await run(process.execPath, setup, { env: { ...process.env, ...m.env } })) !== 0)
+      throw new Error('setup-topics failed');
+    return await body(m);
+  } finally {
+    await cleanUp(o.admin, o.redis, ns, id, dir);
+  }
+}
+
+/** The role process of `group`, with a CPU profile in `cpuProf` when asked for. */
+export function startRole(
+  variant: Variant,
+  group: Group,
+  m: Measurement,
+  cpuProf: string | undefined,
+) {
+  const role = ROLE_OF_GROUP[group];
+  return startManagedProcess({
+    name: role,
+    command: process.execPath,
+    args: [
+      ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProf)}`] : []),
+      ...backendArgs(variant, [role]),
+    ],
+    env: { ...process.env, ...m.env },
+    logFile: path.join(m.dir, `${role}.log`),
+  });
+}
 
 /** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
 export function cpuSeconds(pid: number): number {

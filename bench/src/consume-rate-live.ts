@@ -1,30 +1,24 @@
 // consume-rate.ts --rate: the groups together while drivers send one fix a second each.
-import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { TOPICS, encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
-import { startManagedProcess, tailFile } from '@fleetstream/infra/managed-process';
-import { run } from '@fleetstream/infra/node-tasks';
+import { encodeLocationRecord, type LocationRecord } from '@fleetstream/contracts';
+import { tailFile } from '@fleetstream/infra/managed-process';
 import { Partitioners, type Admin, type Kafka, type Redis } from '@fleetstream/testkit/clients';
 import {
   CENTER,
-  ROLE_OF_GROUP,
   SPEED_MPS,
   median,
-  backendArgs,
   backlog,
-  cleanUp,
   committed,
   cpuSeconds,
   endOffsets,
   fmt,
   machineBusySeconds,
+  inMeasurement,
   preload,
   redisCpuSeconds,
-  roleEnv,
   say,
   sleep,
+  startRole,
   type Group,
   type Variant,
 } from './consume-rate-kit.js';
@@ -62,132 +56,112 @@ export async function measureLive(o: {
   brokerPercent: number | null;
   groups: LiveRun[];
 }> {
-  const id = randomUUID().slice(0, 8);
-  const ns = `cr${id}.`;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fleetstream-consume-rate-${id}-`));
-  const env = roleEnv(o.brokers, o.redisUrl, id);
-  const topic = `${ns}${TOPICS.location}`;
-  const procs: ReturnType<typeof startManagedProcess>[] = [];
-  const producer = o.kafka.producer({
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  try {
-    const setup = backendArgs(o.variant, ['setup-topics']);
-    if ((await run(process.execPath, setup, { env: { ...process.env, ...env } })) !== 0)
-      throw new Error('setup-topics failed');
-    // Every driver's trip first (assigned, picked up), and the groups through it: then they
-    // have joined, and the measurement starts from a standing start.
-    await preload(o.kafka, topic, backlog(o.rate * 2, o.rate, id));
-    const warm = await endOffsets(o.admin, topic);
-    for (const group of o.groups) {
-      const role = ROLE_OF_GROUP[group];
-      const cpuProf = o.cpuProf;
-      procs.push(
-        startManagedProcess({
-          name: role,
-          command: process.execPath,
-          args: [
-            ...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(cpuProf)}`] : []),
-            ...backendArgs(o.variant, [role]),
-          ],
-          env: { ...process.env, ...env },
-          logFile: path.join(dir, `${role}.log`),
-        }),
-      );
-    }
-    const committedAll = async () =>
-      Promise.all(o.groups.map((g) => committed(o.admin, `${ns}${g}`, topic)));
-    for (let waited = 0; (await committedAll()).some((c) => c < warm); waited++) {
-      if (waited > 1200) throw new Error('the groups did not start within 2 minutes');
-      await sleep(100);
-    }
-    await producer.connect();
-    const started = Date.now();
-    const seq = new Array<number>(o.rate).fill(2);
-    let queue: { key: string; value: Buffer }[] = [];
-    let sending: Promise<void> | null = null;
-    let tick = 0;
-    const timer = setInterval(() => {
-      // Driver i sends in slot i % 100 of each second (10 ms slots), stamped with the time.
-      const slot = tick++ % 100;
-      const ts = Date.now();
-      for (let i = slot; i < o.rate; i += 100) {
-        const driverId = `drv-${id}-${i}`;
-        const r: LocationRecord = {
-          type: 'position',
-          v: 1,
-          driverId,
-          deliveryId: `dlv-${id}-${i}`,
-          seq: seq[i]!++,
-          ts,
-          lat: CENTER.lat + (i % 100) * 1e-4 + seq[i]! * 1e-5,
-          lng: CENTER.lng + Math.floor(i / 100) * 1e-4,
-          speedMps: SPEED_MPS,
-          headingDeg: 0,
-          accuracyM: 5,
-        };
-        queue.push({ key: driverId, value: encodeLocationRecord(r) });
-      }
-      // One request in flight; whatever fell due meanwhile goes in the next one.
-      if (!sending && queue.length > 0) {
-        const messages = queue;
-        queue = [];
-        sending = producer
-          .send({ topic, acks: -1, messages })
-          .then(() => undefined)
-          .finally(() => (sending = null));
-      }
-    }, 10);
-    const samples: { t: number; committed: number[]; end: number; cpu: number[] }[] = [];
-    const from = Math.floor(o.seconds / 3);
-    let busy0 = 0;
-    let redis0 = 0;
-    let broker0 = 0;
+  return inMeasurement(o, {}, async (m) => {
+    const { id, ns, topic } = m;
+    const procs: ReturnType<typeof startRole>[] = [];
+    const producer = o.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     try {
-      while (Date.now() - started < o.seconds * 1000) {
-        await sleep(1000);
-        if (samples.length === from) {
-          busy0 = machineBusySeconds();
-          redis0 = await redisCpuSeconds(o.redis);
-          broker0 = o.brokerPid === null ? 0 : cpuSeconds(o.brokerPid);
-        }
-        samples.push({
-          t: Date.now(),
-          committed: await committedAll(),
-          end: await endOffsets(o.admin, topic),
-          cpu: procs.map((p) => cpuSeconds(p.pid)),
-        });
+      // Every driver's trip first (assigned, picked up), and the groups through it: then they
+      // have joined, and the measurement starts from a standing start.
+      await preload(o.kafka, topic, backlog(o.rate * 2, o.rate, id));
+      const warm = await endOffsets(o.admin, topic);
+      for (const group of o.groups) procs.push(startRole(o.variant, group, m, o.cpuProf));
+      const committedAll = async () =>
+        Promise.all(o.groups.map((g) => committed(o.admin, `${ns}${g}`, topic)));
+      for (let waited = 0; (await committedAll()).some((c) => c < warm); waited++) {
+        if (waited > 1200) throw new Error('the groups did not start within 2 minutes');
+        await sleep(100);
       }
+      await producer.connect();
+      const started = Date.now();
+      const seq = new Array<number>(o.rate).fill(2);
+      let queue: { key: string; value: Buffer }[] = [];
+      let sending: Promise<void> | null = null;
+      let tick = 0;
+      const timer = setInterval(() => {
+        // Driver i sends in slot i % 100 of each second (10 ms slots), stamped with the time.
+        const slot = tick++ % 100;
+        const ts = Date.now();
+        for (let i = slot; i < o.rate; i += 100) {
+          const driverId = `drv-${id}-${i}`;
+          const r: LocationRecord = {
+            type: 'position',
+            v: 1,
+            driverId,
+            deliveryId: `dlv-${id}-${i}`,
+            seq: seq[i]!++,
+            ts,
+            lat: CENTER.lat + (i % 100) * 1e-4 + seq[i]! * 1e-5,
+            lng: CENTER.lng + Math.floor(i / 100) * 1e-4,
+            speedMps: SPEED_MPS,
+            headingDeg: 0,
+            accuracyM: 5,
+          };
+          queue.push({ key: driverId, value: encodeLocationRecord(r) });
+        }
+        // One request in flight; whatever fell due meanwhile goes in the next one.
+        if (!sending && queue.length > 0) {
+          const messages = queue;
+          queue = [];
+          sending = producer
+            .send({ topic, acks: -1, messages })
+            .then(() => undefined)
+            .finally(() => (sending = null));
+        }
+      }, 10);
+      const samples: { t: number; committed: number[]; end: number; cpu: number[] }[] = [];
+      const from = Math.floor(o.seconds / 3);
+      let busy0 = 0;
+      let redis0 = 0;
+      let broker0 = 0;
+      try {
+        while (Date.now() - started < o.seconds * 1000) {
+          await sleep(1000);
+          if (samples.length === from) {
+            busy0 = machineBusySeconds();
+            redis0 = await redisCpuSeconds(o.redis);
+            broker0 = o.brokerPid === null ? 0 : cpuSeconds(o.brokerPid);
+          }
+          samples.push({
+            t: Date.now(),
+            committed: await committedAll(),
+            end: await endOffsets(o.admin, topic),
+            cpu: procs.map((p) => cpuSeconds(p.pid)),
+          });
+        }
+      } finally {
+        clearInterval(timer);
+        await sending;
+      }
+      const a = samples[from]!;
+      const b = samples[samples.length - 1]!;
+      const dt = (b.t - a.t) / 1000;
+      const dead = procs.filter((_, i) => b.cpu[i] === 0);
+      if (dead.length > 0)
+        throw new Error(`${dead[0]!.name} exited:\n${tailFile(dead[0]!.logFile, 10)}`);
+      return {
+        producedPerS: (b.end - a.end) / dt,
+        machineBusy: (machineBusySeconds() - busy0) / dt / os.cpus().length,
+        redisPercent: (100 * ((await redisCpuSeconds(o.redis)) - redis0)) / dt,
+        brokerPercent:
+          o.brokerPid === null ? null : (100 * (cpuSeconds(o.brokerPid) - broker0)) / dt,
+        groups: o.groups.map((group, i) => ({
+          variant: o.variant.label,
+          group,
+          consumedPerS: (b.committed[i]! - a.committed[i]!) / dt,
+          lag: b.end - b.committed[i]!,
+          lagTrendPerS: (b.end - b.committed[i]! - (a.end - a.committed[i]!)) / dt,
+          cpuPercent: (100 * (b.cpu[i]! - a.cpu[i]!)) / dt,
+        })),
+      };
     } finally {
-      clearInterval(timer);
-      await sending;
+      await producer.disconnect().catch(() => undefined);
+      await Promise.all(procs.map((p) => p.stop(15_000)));
     }
-    const a = samples[from]!;
-    const b = samples[samples.length - 1]!;
-    const dt = (b.t - a.t) / 1000;
-    const dead = procs.filter((_, i) => b.cpu[i] === 0);
-    if (dead.length > 0)
-      throw new Error(`${dead[0]!.name} exited:\n${tailFile(dead[0]!.logFile, 10)}`);
-    return {
-      producedPerS: (b.end - a.end) / dt,
-      machineBusy: (machineBusySeconds() - busy0) / dt / os.cpus().length,
-      redisPercent: (100 * ((await redisCpuSeconds(o.redis)) - redis0)) / dt,
-      brokerPercent: o.brokerPid === null ? null : (100 * (cpuSeconds(o.brokerPid) - broker0)) / dt,
-      groups: o.groups.map((group, i) => ({
-        variant: o.variant.label,
-        group,
-        consumedPerS: (b.committed[i]! - a.committed[i]!) / dt,
-        lag: b.end - b.committed[i]!,
-        lagTrendPerS: (b.end - b.committed[i]! - (a.end - a.committed[i]!)) / dt,
-        cpuPercent: (100 * (b.cpu[i]! - a.cpu[i]!)) / dt,
-      })),
-    };
-  } finally {
-    await producer.disconnect().catch(() => undefined);
-    await Promise.all(procs.map((p) => p.stop(15_000)));
-    await cleanUp(o.admin, o.redis, ns, id, dir);
-  }
+  });
 }
 
 export async function liveRuns(o: {
