@@ -52,15 +52,24 @@ it(
         headers: { Authorization: `Bearer ${t.stack.opsToken}` },
       });
     expect((await control('pause')).status).toBe(202);
-    await expect.poll(() => firing.textContent(), { timeout: 30_000 }).toBe('2 firing');
-    const active = await card.getByTestId('alerts-active').textContent();
-    expect(active).toContain(`Time lag · ${group}`);
-    expect(active).toContain(`Status · ${group}`);
+    // The paused group's two alerts. Waited for by name, not by count: one CI run saw another
+    // group's status alert fire for a moment at the same time (its members rebalancing on a
+    // busy machine), which is the dashboard doing its job, not this test's subject.
+    const active = card.getByTestId('alerts-active');
+    await expect
+      .poll(
+        async () => {
+          const text = (await active.textContent()) ?? '';
+          return text.includes(`Time lag · ${group}`) && text.includes(`Status · ${group}`);
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
     await saveScreenshot(page, 'ops-alerts-firing.png');
 
     expect((await control('resume')).status).toBe(202);
     await expect.poll(() => firing.textContent(), { timeout: 30_000 }).toBe('0 firing');
-    expect(await resolved()).toBe(before + 2);
+    expect(await resolved()).toBeGreaterThanOrEqual(before + 2);
     await history.locator('summary').click();
     expect(await history.locator('li').first().textContent()).toMatch(/resolved after/);
     await saveScreenshot(page, 'ops-alerts-history.png');
