@@ -3,19 +3,8 @@ import type { BenchReport } from './report.js';
 import type { S2Step } from './scenarios/s2-ramp.js';
 import { n, table } from './report-table.js';
 
-/** The platform's own processes: what a fix costs, without the benchmark's load and customers. */
-
-const PROCESSES = [
-  'kafka',
-  'redis',
-  'gateway',
-  'live-push',
-  'analytics',
-  'notifications',
-  'ops',
-  'load generator',
-  'bench clients',
-];
+/** The pipeline's processes, then the benchmark's own load and customers. */
+const PROCESSES = [...PIPELINE, 'load generator', 'bench clients'];
 
 /** The S2 section of docs/benchmarks.md: the ramp, what a fix costs, memory, event-loop delay. */
 export function s2Section(r: BenchReport): string[] {
