@@ -15,7 +15,10 @@ export interface OutgoingRecord {
 }
 
 export interface SendOptions {
-  /** Told the records of each partition once Kafka has acknowledged them, even if the send fails. */
+  /**
+   * Told the records of each partition once Kafka has acknowledged them, even if the send fails:
+   * the very objects given to `send`, so that a caller sends again only the others.
+   */
   onAcknowledged?: (records: readonly OutgoingRecord[]) => void;
 }
 
@@ -55,10 +58,11 @@ export async function startProducer(
   return {
     async send(topic, records, so) {
       if (records.length === 0) return;
-      const messages = await withPartitions(topic, records);
+      const partitions = await withPartitions(topic, records);
       await sendVerified(
         topic,
-        messages,
+        records,
+        partitions,
         (m) => producer.send({ topic, acks: -1, messages: m }),
         so,
       );
@@ -67,14 +71,16 @@ export async function startProducer(
   };
 }
 
+/** A record as kafkajs sends it, its partition chosen by us. */
 export interface PartitionedMessage extends OutgoingRecord {
   partition: number;
 }
 
 /**
- * Assigns each record its partition ourselves, with the same Java-compatible murmur2 the
+ * Chooses each record's partition ourselves, with the same Java-compatible murmur2 the
  * producer would use (records without a key are spread by their index), so that we know which
- * partitions a send must cover. Partition counts are read once per topic.
+ * partitions a send must cover: one partition per record, in order. Partition counts are read
+ * once per topic.
  */
 export function partitionAssigner(kafka: KafkaClient) {
   const counts = new Map<string, Promise<number>>();
@@ -96,17 +102,9 @@ export function partitionAssigner(kafka: KafkaClient) {
     }
     return c;
   };
-  return async (
-    topic: string,
-    records: readonly OutgoingRecord[],
-  ): Promise<PartitionedMessage[]> => {
+  return async (topic: string, records: readonly OutgoingRecord[]): Promise<number[]> => {
     const n = await count(topic);
-    return records.map((r, i) => ({
-      key: r.key,
-      value: r.value,
-      headers: r.headers,
-      partition: partitionForKey(r.key ?? String(i), n),
-    }));
+    return records.map((r, i) => partitionForKey(r.key ?? String(i), n));
   };
 }
 
@@ -125,8 +123,9 @@ export class UnacknowledgedSendError extends Error {
 const ATTEMPTS = 5;
 
 /**
- * Sends each partition's records in its own produce call, all at once (kafkajs still sends them
- * one request per broker at a time), and waits for every call to settle before it answers.
+ * Sends each partition's records (`partitions[i]` is the partition of `records[i]`) in its own
+ * produce call, all at once (kafkajs still sends them one request per broker at a time), and
+ * waits for every call to settle before it answers.
  * A kafkajs 2.2.4 send that spans several leaders is not safe across a leader failure: its
  * retry goes out while the request to another leader still waits for replicas, and sends that
  * leader's partitions again under new sequence numbers once the first answer arrives, so they
@@ -134,25 +133,34 @@ const ATTEMPTS = 5;
  * (tulios/kafkajs#1303): every partition must be in its answer, the missing ones are sent
  * again, and after 5 tries the send fails (and is retried by the caller) rather than pretending.
  * A failed call rejects the send with its error, after the others have settled.
+ * `onAcknowledged` is given the caller's own record objects: a caller that sends again what was
+ * not acknowledged must be able to tell them apart, since a record acknowledged and sent again
+ * gets new sequence numbers and is stored twice.
  */
 export async function sendVerified(
   topic: string,
-  messages: readonly PartitionedMessage[],
+  records: readonly OutgoingRecord[],
+  partitions: readonly number[],
   send: (
     m: PartitionedMessage[],
   ) => Promise<{ topicName: string; partition: number; errorCode: number }[]>,
   o: SendOptions = {},
 ): Promise<void> {
-  let pending = new Map<number, PartitionedMessage[]>();
-  for (const m of messages) {
-    const list = pending.get(m.partition);
-    if (list) list.push(m);
-    else pending.set(m.partition, [m]);
-  }
+  if (partitions.length !== records.length)
+    throw new Error(`${records.length} records but ${partitions.length} partitions`);
+  let pending = new Map<number, OutgoingRecord[]>();
+  records.forEach((r, i) => {
+    const partition = partitions[i]!;
+    const list = pending.get(partition);
+    if (list) list.push(r);
+    else pending.set(partition, [r]);
+  });
   for (let attempt = 1; pending.size > 0; attempt++) {
     const results = await Promise.allSettled(
       [...pending].map(async ([partition, list]) => {
-        const answered = await send(list);
+        const answered = await send(
+          list.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition })),
+        );
         return answered.some(
           (a) => a.topicName === topic && a.partition === partition && a.errorCode === 0,
         );

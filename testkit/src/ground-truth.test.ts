@@ -23,6 +23,7 @@ describe('failover ground truth', () => {
       stored: 4,
       lost: [{ driverId: 'a', seq: 2 }],
       duplicates: 0,
+      duplicateSamples: [],
       outOfOrder: 0,
       unacknowledged: 1,
       splitDrivers: 0,
@@ -34,13 +35,16 @@ describe('failover ground truth', () => {
       [],
       [
         { partition: 0, driverId: 'a', seq: 1 },
-        { partition: 0, driverId: 'a', seq: 3 },
-        { partition: 0, driverId: 'a', seq: 3 },
+        { partition: 0, offset: 1, driverId: 'a', seq: 3 },
+        { partition: 0, offset: 2, driverId: 'a', seq: 3 },
         { partition: 0, driverId: 'a', seq: 2 },
         { partition: 2, driverId: 'a', seq: 4 },
       ],
     );
     expect(report).toMatchObject({ duplicates: 1, outOfOrder: 1, splitDrivers: 1 });
+    expect(report.duplicateSamples).toEqual([
+      { driverId: 'a', seq: 3, partition: 0, offsets: [1, 2] },
+    ]);
   });
 
   it('measures the longest stretch without acknowledgements, edges included', () => {

@@ -29,6 +29,8 @@ export interface AckedRecord {
 /** One record as read back from the topic, in partition and offset order. */
 export interface StoredRecord {
   partition: number;
+  /** Where it is stored, when known: tells a retry's copy (near) from a replay's (far). */
+  offset?: number;
   driverId: string;
   seq: number;
 }
@@ -55,6 +57,8 @@ export interface LossReport {
   lost: { driverId: string; seq: number }[];
   /** Records whose (driver, seq) is on the topic more than once. */
   duplicates: number;
+  /** The first few of them, each with where its first copy is: what a failure shows. */
+  duplicateSamples: { driverId: string; seq: number; partition: number; offsets: number[] }[];
   /** Records whose seq is below an earlier record of the same driver (reordering). */
   outOfOrder: number;
   /** On the topic but never acknowledged (a send that failed or was in flight at the end). */
@@ -69,7 +73,8 @@ export function compareAckedToStored(
   stored: readonly StoredRecord[],
 ): LossReport {
   const key = (driverId: string, seq: number) => `${driverId}\u0000${seq}`;
-  const onTopic = new Set<string>();
+  const onTopic = new Map<string, StoredRecord>();
+  const duplicateSamples: LossReport['duplicateSamples'] = [];
   const maxSeq = new Map<string, number>();
   const partitionOf = new Map<string, number>();
   let duplicates = 0;
@@ -77,9 +82,18 @@ export function compareAckedToStored(
   let splitDrivers = 0;
   for (const r of stored) {
     const k = key(r.driverId, r.seq);
-    if (onTopic.has(k)) duplicates++;
-    else if (r.seq < (maxSeq.get(r.driverId) ?? -Infinity)) outOfOrder++;
-    onTopic.add(k);
+    const first = onTopic.get(k);
+    if (first) {
+      duplicates++;
+      if (duplicateSamples.length < 10)
+        duplicateSamples.push({
+          driverId: r.driverId,
+          seq: r.seq,
+          partition: r.partition,
+          offsets: [first.offset ?? -1, r.offset ?? -1],
+        });
+    } else if (r.seq < (maxSeq.get(r.driverId) ?? -Infinity)) outOfOrder++;
+    if (!first) onTopic.set(k, r);
     maxSeq.set(r.driverId, Math.max(r.seq, maxSeq.get(r.driverId) ?? -Infinity));
     const p = partitionOf.get(r.driverId);
     if (p === undefined) partitionOf.set(r.driverId, r.partition);
@@ -94,12 +108,13 @@ export function compareAckedToStored(
     if (!onTopic.has(k)) lost.push({ driverId: a.driverId, seq: a.seq });
   }
   let unacknowledged = 0;
-  for (const k of onTopic) if (!ackedKeys.has(k)) unacknowledged++;
+  for (const k of onTopic.keys()) if (!ackedKeys.has(k)) unacknowledged++;
   return {
     acked: ackedKeys.size,
     stored: stored.length,
     lost,
     duplicates,
+    duplicateSamples,
     outOfOrder,
     unacknowledged,
     splitDrivers,
@@ -174,7 +189,12 @@ export async function readLocationTopic(
     const d = decodeLocationRecord(r.value);
     if (!d.ok) throw new Error(`invalid record at ${r.partition}/${r.offset}: ${d.error}`);
     records.push(d.value);
-    stored.push({ partition: r.partition, driverId: d.value.driverId, seq: d.value.seq });
+    stored.push({
+      partition: r.partition,
+      offset: Number(r.offset),
+      driverId: d.value.driverId,
+      seq: d.value.seq,
+    });
     let list = partitions.get(r.partition);
     if (!list) partitions.set(r.partition, (list = []));
     list.push({ offset: r.offset, record: d.value });

@@ -68,8 +68,10 @@ export function startTransactionalProducers(kafka: KafkaClient, baseId: string) 
       try {
         for (const t of w.records) {
           if (t.records.length === 0) continue;
-          const messages = await withPartitions(t.topic, t.records);
-          await sendVerified(t.topic, messages, (m) => txn.send({ topic: t.topic, messages: m }));
+          const partitions = await withPartitions(t.topic, t.records);
+          await sendVerified(t.topic, t.records, partitions, (m) =>
+            txn.send({ topic: t.topic, messages: m }),
+          );
         }
         await txn.sendOffsets({
           consumerGroupId: w.offsets.groupId,

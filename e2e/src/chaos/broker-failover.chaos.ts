@@ -241,6 +241,7 @@ it(
     });
     expect(report.lost.slice(0, 10)).toEqual([]);
     expect(report.acked).toBeGreaterThan(20_000);
+    expect(report.duplicateSamples).toEqual([]);
     expect(report).toMatchObject({ duplicates: 0, outOfOrder: 0, splitDrivers: 0 });
 
     // Analytics counted the topic exactly once, failovers included.

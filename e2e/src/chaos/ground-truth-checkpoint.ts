@@ -146,6 +146,7 @@ export type Checkpoint = Awaited<ReturnType<ReturnType<typeof groundTruthCheckpo
 /** Every invariant of a checkpoint, asserted after its ledger rows were written. */
 export function expectConsistent(c: Checkpoint): void {
   expect(c.kafka.lost.slice(0, 10)).toEqual([]);
+  expect(c.kafka.duplicateSamples).toEqual([]);
   expect(c.kafka).toMatchObject({ duplicates: 0, outOfOrder: 0, splitDrivers: 0 });
   expect(c.analytics).toMatchObject({ fixes: 0, tripEvents: 0, exact: true });
   expect(c.notifications).toMatchObject({ missing: 0, unexpected: 0, duplicated: 0 });
