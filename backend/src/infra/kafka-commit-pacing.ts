@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
  *
  * For the groups registered here (by group id, in this process) the runner commits instead:
  * - when a fetch cycle ends (kafkajs fetches again only once every batch of the last fetch was
- *   handled), if the interval has passed since the last commit: every partition of the fetch is
+ *   handled), for the first records a member handles after it joins (so a new group has
+ *   committed offsets, and a lag, at once instead of an interval later), and then whenever the
+ *   interval has passed since the last commit: every partition of the fetch is
  *   committed together, so the group's lag drops to what arrived meanwhile (committing at the
  *   first batch past the interval would leave the fetch's other partitions an interval behind);
  *   an idle member's last records are committed by the next empty fetch;
@@ -21,11 +23,16 @@ import { createRequire } from 'node:module';
  * effects of every group are idempotent by offset, so it is read again, never applied twice.
  */
 
+interface KafkajsOffsetManager {
+  uncommittedOffsets(): { topics: unknown[] };
+}
+
 interface KafkajsConsumerGroup {
   groupId: string;
   memberId: string | null;
   autoCommit: boolean;
-  offsetManager?: unknown;
+  /** Made anew at every join (a generation's assignment). */
+  offsetManager?: KafkajsOffsetManager;
   commitOffsets(): Promise<void>;
   commitOffsetsIfNecessary(): Promise<void>;
   fetch(nodeId: number): Promise<unknown[]>;
@@ -41,6 +48,8 @@ interface KafkajsRunner {
 
 const require = createRequire(import.meta.url);
 const pacedGroups = new Set<string>();
+/** Offset managers (one per join) that have committed something. */
+const committedSinceJoin = new WeakSet<KafkajsOffsetManager>();
 let installed = false;
 
 function install(): void {
@@ -87,7 +96,14 @@ function install(): void {
   ConsumerGroup.fetch = async function (this: KafkajsConsumerGroup, nodeId: number) {
     // Only a member that joined has offsets to commit (offsetManager); the consumer decides
     // whether it commits at all (autoCommit), the offset manager whether the interval passed.
-    if (paced(this) && this.offsetManager && this.autoCommit) await this.commitOffsetsIfNecessary();
+    const om = this.offsetManager;
+    if (paced(this) && om && this.autoCommit) {
+      if (committedSinceJoin.has(om)) await this.commitOffsetsIfNecessary();
+      else if (om.uncommittedOffsets().topics.length > 0) {
+        await this.commitOffsets();
+        committedSinceJoin.add(om);
+      }
+    }
     return fetch.call(this, nodeId);
   };
   ConsumerGroup.leave = async function (this: KafkajsConsumerGroup) {
