@@ -11,6 +11,10 @@ export interface RedisServerOptions {
   dataDir: string;
   /** @default 15_000 */
   readyTimeoutMs?: number;
+  /** More redis-server arguments (a cluster node's). @default none */
+  extraArgs?: string[];
+  /** The process's name in logs. @default 'redis' */
+  name?: string;
 }
 
 export interface RedisServer {
@@ -25,20 +29,37 @@ export function ensureRedisServerInstalled(): Promise<void> {
   return aptInstall('redis-server', 'redis-server');
 }
 
-/** PING over a raw socket: true on +PONG. Avoids a client dependency in the launcher. */
-function ping(port: number): Promise<boolean> {
+/**
+ * One inline command over a raw socket (the launcher has no Redis client): its reply as text,
+ * a bulk string's content without its header, or null when the server does not answer within a
+ * second. Simple and bulk replies only: PING, CLUSTER INFO, CLUSTER NODES.
+ */
+export function redisCommand(port: number, command: string): Promise<string | null> {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host: '127.0.0.1' });
-    const done = (ok: boolean) => {
+    let reply = Buffer.alloc(0);
+    const done = (text: string | null) => {
       socket.destroy();
-      resolve(ok);
+      resolve(text);
     };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (d) => done(d.toString().startsWith('+PONG')));
+    socket.setTimeout(1000, () => done(null));
+    socket.once('error', () => done(null));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (d) => {
+      reply = Buffer.concat([reply, d]);
+      const end = reply.indexOf('\r\n');
+      if (end < 0) return;
+      const head = reply.subarray(0, end).toString();
+      if (!head.startsWith('$')) return done(head);
+      const length = Number(head.slice(1));
+      if (length < 0) return done('');
+      if (reply.length >= end + 2 + length)
+        done(reply.subarray(end + 2, end + 2 + length).toString());
+    });
   });
 }
+
+const ping = async (port: number) => (await redisCommand(port, 'PING')) === '+PONG';
 
 /**
  * Starts a real redis-server on its own port and data dir, with the append-only file on so a
@@ -50,7 +71,7 @@ export async function startRedisServer(o: RedisServerOptions): Promise<RedisServ
   fs.mkdirSync(dataDir, { recursive: true });
   const logFile = path.join(dataDir, 'redis.log');
   const proc = startManagedProcess({
-    name: 'redis',
+    name: o.name ?? 'redis',
     command: 'redis-server',
     args: [
       '--port',
@@ -69,6 +90,7 @@ export async function startRedisServer(o: RedisServerOptions): Promise<RedisServ
       'no',
       '--logfile',
       logFile,
+      ...(o.extraArgs ?? []),
     ],
     logFile: path.join(dataDir, 'stdout.log'),
   });
