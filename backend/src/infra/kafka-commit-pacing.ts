@@ -100,8 +100,9 @@ function install(): void {
     if (paced(this) && om && this.autoCommit) {
       if (committedSinceJoin.has(om)) await this.commitOffsetsIfNecessary();
       else if (om.uncommittedOffsets().topics.length > 0) {
-        await this.commitOffsets();
+        // Marked first: kafkajs fetches from each broker at once, one commit is enough.
         committedSinceJoin.add(om);
+        await this.commitOffsets();
       }
     }
     return fetch.call(this, nodeId);

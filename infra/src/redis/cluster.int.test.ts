@@ -10,7 +10,7 @@ import {
   waitForClusterOk,
   type RedisCluster,
 } from './cluster.js';
-import { redisCommand } from './server.js';
+import { redisCommand, startRedisServer } from './server.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleetstream-redis-cluster-'));
 let cluster: RedisCluster | undefined;
@@ -50,6 +50,36 @@ describe('the layout of a local Redis Cluster', () => {
 });
 
 describe('a local Redis Cluster of real redis-servers', () => {
+  it('creates the cluster on nodes that started once but never formed one (nodes.conf written)', async () => {
+    const ports = await freeClusterPorts(3);
+    const half = path.join(dir, 'never-formed');
+    // What a first start that failed after its servers came up leaves behind.
+    const servers = await Promise.all(
+      ports.map((port) =>
+        startRedisServer({
+          port,
+          dataDir: path.join(half, `node-${port}`),
+          extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+        }),
+      ),
+    );
+    await Promise.all(servers.map((s) => s.stop()));
+    expect(fs.existsSync(path.join(half, `node-${ports[0]}`, 'nodes.conf'))).toBe(true);
+    const progress: string[] = [];
+    const formed = await startRedisCluster({
+      ports,
+      replicasPerPrimary: 0,
+      dataDir: half,
+      onProgress: (l) => progress.push(l),
+    });
+    try {
+      expect(progress).toEqual([expect.stringMatching('3 primaries, 0 replica')]);
+      expect((await roles(ports[0]!)).filter((n) => n.primary)).toHaveLength(3);
+    } finally {
+      await formed.stop();
+    }
+  }, 60_000);
+
   it('forms 3 primaries with a replica each, fails a killed primary over, and restarts as the same cluster', async () => {
     const ports = await freeClusterPorts(6);
     const progress: string[] = [];

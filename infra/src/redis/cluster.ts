@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { freePort } from '../host.js';
@@ -75,7 +74,14 @@ export async function freeClusterPorts(n: number): Promise<number[]> {
   for (let tries = 0; out.length < n; tries++) {
     if (tries > 200 * n) throw new Error(`found only ${out.length} of ${n} free cluster ports`);
     const port = await freePort();
-    if (port + 10_000 <= 65_535 && !out.includes(port) && (await canBind(port + 10_000)))
+    // Neither the port nor its bus port may be one of the others' ports or bus ports.
+    const taken = out.flatMap((p) => [p, p + 10_000]);
+    if (
+      port + 10_000 <= 65_535 &&
+      !taken.includes(port) &&
+      !taken.includes(port + 10_000) &&
+      (await canBind(port + 10_000))
+    )
       out.push(port);
   }
   return out;
@@ -102,11 +108,6 @@ export async function startRedisCluster(o: RedisClusterOptions): Promise<RedisCl
   if (layout) throw new LaunchError(`Redis Cluster: ${layout}`);
   const readyTimeoutMs = o.readyTimeoutMs ?? 30_000;
   const dirs = o.ports.map((p) => path.join(path.resolve(o.dataDir), `node-${p}`));
-  const joined = dirs.filter((d) => fs.existsSync(path.join(d, 'nodes.conf'))).length;
-  if (joined > 0 && joined < dirs.length)
-    throw new LaunchError(
-      `Redis Cluster: only ${joined} of ${dirs.length} nodes in ${o.dataDir} were part of a cluster; remove that directory to start a new one`,
-    );
   const started = await Promise.allSettled(
     o.ports.map((port, i) =>
       startRedisServer({
@@ -129,7 +130,18 @@ export async function startRedisCluster(o: RedisClusterOptions): Promise<RedisCl
   try {
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
-    if (joined === 0) {
+    // Whether the cluster was ever formed is asked of the nodes, not read from their files: a
+    // cluster-enabled node writes its nodes.conf as soon as it starts, formed or not.
+    const infos = await Promise.all(o.ports.map((p) => redisCommand(p, 'CLUSTER INFO')));
+    const alone = infos.filter((text) => {
+      const info = parseClusterInfo(text ?? '');
+      return info.cluster_known_nodes === '1' && info.cluster_slots_assigned === '0';
+    }).length;
+    if (alone > 0 && alone < o.ports.length)
+      throw new LaunchError(
+        `Redis Cluster: ${alone} of ${o.ports.length} nodes in ${o.dataDir} belong to no cluster while the others do; remove that directory to start a new one`,
+      );
+    if (alone === o.ports.length) {
       const primaries = o.ports.length / (replicas + 1);
       o.onProgress?.(
         `creating a Redis Cluster of ${primaries} primaries, ${replicas} replica(s) each…`,
@@ -183,10 +195,15 @@ export function waitForReplicasInSync(ports: readonly number[], timeoutMs: numbe
   return untilEveryNode(
     ports,
     'INFO replication',
-    (info) => (info?.role === 'slave' && info.master_link_status !== 'up' ? '' : null),
+    (info) =>
+      info === null
+        ? 'no answer'
+        : info.role === 'slave' && info.master_link_status !== 'up'
+          ? 'not in sync'
+          : null,
     timeoutMs,
     (wrong) =>
-      `Redis Cluster replicas on ports ${wrong.join(', ')} did not sync with their primaries in time`,
+      `Redis Cluster replicas did not sync with their primaries in time (${wrong.join('; ')})`,
   );
 }
 

@@ -31,8 +31,9 @@ export function ensureRedisServerInstalled(): Promise<void> {
 
 /**
  * One inline command over a raw socket (the launcher has no Redis client): its reply as text,
- * a bulk string's content without its header, or null when the server does not answer within a
- * second. Simple and bulk replies only: PING, CLUSTER INFO, CLUSTER NODES.
+ * a bulk string's content without its header, or null when the server answers with an error,
+ * closes the connection first or does not answer within a second. Simple and bulk replies
+ * only: PING, CLUSTER INFO, CLUSTER NODES, INFO.
  */
 export function redisCommand(port: number, command: string): Promise<string | null> {
   return new Promise((resolve) => {
@@ -44,12 +45,15 @@ export function redisCommand(port: number, command: string): Promise<string | nu
     };
     socket.setTimeout(1000, () => done(null));
     socket.once('error', () => done(null));
+    // Destroying the socket cancels its timeout: a server that hangs up mid-reply must end it.
+    socket.once('close', () => done(null));
     socket.once('connect', () => socket.write(`${command}\r\n`));
     socket.on('data', (d) => {
       reply = Buffer.concat([reply, d]);
       const end = reply.indexOf('\r\n');
       if (end < 0) return;
       const head = reply.subarray(0, end).toString();
+      if (head.startsWith('-')) return done(null);
       if (!head.startsWith('$')) return done(head);
       const length = Number(head.slice(1));
       if (length < 0) return done('');
