@@ -90,16 +90,20 @@ export function aptInstall(pkg: string, what: string, command = pkg): Promise<vo
   return task;
 }
 
-/** Resolves when `port` on 127.0.0.1 can be bound; otherwise names the port and its variable. */
-export async function requirePortFree(port: number, variable: string): Promise<void> {
-  const free = await new Promise<boolean>((resolve) => {
+/** Whether `port` on 127.0.0.1 can be bound right now. */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
       server.close(() => resolve(true)),
     );
   });
-  if (!free) {
+}
+
+/** Resolves when `port` on 127.0.0.1 can be bound; otherwise names the port and its variable. */
+export async function requirePortFree(port: number, variable: string): Promise<void> {
+  if (!(await portFree(port))) {
     throw new LaunchError(
       `port ${port} is already in use: stop what uses it or choose another port with ${variable}=<port>.`,
     );

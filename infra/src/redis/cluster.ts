@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import net from 'node:net';
-import { freePort } from '../host.js';
+import { freePort, portFree } from '../host.js';
 import { LaunchError } from '../launch-error.js';
 import { redisCommand, startRedisServer, type RedisServer } from './server.js';
 
@@ -59,15 +58,6 @@ export function clusterLayoutError(ports: readonly number[], replicas: number): 
   return null;
 }
 
-const canBind = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
-      server.close(() => resolve(true)),
-    );
-  });
-
 /** `n` free ports on 127.0.0.1 whose cluster bus ports (+10000) are free too: for test runs. */
 export async function freeClusterPorts(n: number): Promise<number[]> {
   const out: number[] = [];
@@ -80,7 +70,7 @@ export async function freeClusterPorts(n: number): Promise<number[]> {
       port + 10_000 <= 65_535 &&
       !taken.includes(port) &&
       !taken.includes(port + 10_000) &&
-      (await canBind(port + 10_000))
+      (await portFree(port + 10_000))
     )
       out.push(port);
   }
