@@ -8,6 +8,7 @@ const { workspaces } = JSON.parse(
 // `npm test` runs every workspace's tests in one vitest run (see infra/src/scripts/test.ts).
 export default defineConfig({
   test: {
-    projects: workspaces,
+    // The consumer groups' integration tests run a second time on a Redis Cluster.
+    projects: [...workspaces, 'backend/vitest.cluster.config.ts'],
   },
 });

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { parseClusterUrl } from './infra/redis.js';
 import { ALERT_RULES, DEFAULT_LOCATION_PARTITIONS, LAG_STATUSES } from '@fleetstream/contracts';
 
 export const ROLES = [
@@ -62,9 +63,29 @@ const EnvObject = z.object({
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  /** Prefix of every Redis key we write. */
-  REDIS_PREFIX: z.string().min(1).default('fleetstream:'),
+  /** A standalone Redis, or a Redis Cluster as `redis+cluster://host:port,host:port` (seed nodes). */
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .superRefine((v, ctx) => {
+      try {
+        if (parseClusterUrl(v)) return;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return;
+      }
+      if (!z.url({ protocol: /^rediss?$/ }).safeParse(v).success)
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected redis://, rediss:// or redis+cluster://host:port,host:port',
+        });
+    }),
+  /** Prefix of every Redis key we write; braces are ours (the keys' hash tags). */
+  REDIS_PREFIX: z
+    .string()
+    .min(1)
+    .regex(/^[^{}]*$/, 'no { or }: the keys build their cluster hash tags with them')
+    .default('fleetstream:'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   OPS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),

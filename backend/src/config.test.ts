@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
+import { parseClusterUrl } from './infra/redis.js';
 
 describe('loadConfig', () => {
   it('applies the defaults of DESIGN.md', () => {
@@ -10,6 +11,30 @@ describe('loadConfig', () => {
     expect(c.topics.location).toBe('delivery-location');
     expect(c.groups.analytics).toBe('analytics');
     expect(Object.isFrozen(c.kafka)).toBe(true);
+  });
+
+  it('takes a Redis Cluster as redis+cluster:// seed nodes, and refuses what is neither', () => {
+    const url = 'redis+cluster://127.0.0.1:7000,127.0.0.1:7001';
+    expect(loadConfig(['analytics'], { REDIS_URL: url }).redis.url).toBe(url);
+    expect(parseClusterUrl('rediss+cluster://u:p%40ss@a:1,[::1]:2')).toEqual({
+      nodes: [
+        { host: 'a', port: 1 },
+        { host: '::1', port: 2 },
+      ],
+      username: 'u',
+      password: 'p@ss',
+      tls: true,
+    });
+    expect(parseClusterUrl('redis://127.0.0.1:6379')).toBeNull();
+    expect(() => loadConfig(['analytics'], { REDIS_URL: 'redis+cluster://a:1,b' })).toThrow(
+      /REDIS_URL: bad Redis Cluster URL redis\+cluster:\/\/a:1,b: "b" is not host:port/,
+    );
+    expect(() => loadConfig(['analytics'], { REDIS_URL: 'http://x:1' })).toThrow(
+      /REDIS_URL: expected redis:\/\/, rediss:\/\/ or redis\+cluster:/,
+    );
+    expect(() => loadConfig(['analytics'], { REDIS_PREFIX: 'a{b}:' })).toThrow(
+      /REDIS_PREFIX: no \{ or \}/,
+    );
   });
 
   it('reports every bad variable by name', () => {

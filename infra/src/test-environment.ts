@@ -2,12 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startKafkaBroker } from './kafka/broker.js';
+import { freeClusterPorts, startRedisCluster } from './redis/cluster.js';
 import { startRedisServer } from './redis/server.js';
 import { freePort } from './host.js';
 
 export interface TestEnvironment {
   brokers: string;
   redisUrl: string;
+  /** A local Redis Cluster (3 primaries, no replicas), when asked for: the suite run on it. */
+  redisClusterUrl?: string;
   /** Process ids of the broker JVM and redis-server (the benchmarks report their CPU). */
   pids: { kafka: number; redis: number };
   stop(): Promise<void>;
@@ -20,10 +23,13 @@ export async function startTestEnvironment(
     kafkaHeap?: string;
     /** Names the temporary dir. @default 'test' */
     purpose?: string;
+    /** Also start a 3-primary Redis Cluster. @default false */
+    redisCluster?: boolean;
   } = {},
 ): Promise<TestEnvironment> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fleetstream-${o.purpose ?? 'test'}-`));
   const [port, controllerPort, redisPort] = [await freePort(), await freePort(), await freePort()];
+  const clusterPorts = o.redisCluster ? await freeClusterPorts(3) : [];
   const started = await Promise.allSettled([
     startKafkaBroker({
       port,
@@ -32,19 +38,29 @@ export async function startTestEnvironment(
       heap: o.kafkaHeap ?? '1g',
     }),
     startRedisServer({ port: redisPort, dataDir: path.join(dir, 'redis') }),
+    o.redisCluster
+      ? startRedisCluster({
+          ports: clusterPorts,
+          replicasPerPrimary: 0,
+          dataDir: path.join(dir, 'redis-cluster'),
+        })
+      : Promise.resolve(null),
   ]);
-  const [kafka, redis] = started;
-  if (kafka.status === 'rejected' || redis.status === 'rejected') {
-    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+  const [kafka, redis, cluster] = started;
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed || kafka.status !== 'fulfilled' || redis.status !== 'fulfilled') {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value?.stop() : undefined)));
     fs.rmSync(dir, { recursive: true, force: true });
-    throw kafka.status === 'rejected' ? kafka.reason : (redis as PromiseRejectedResult).reason;
+    throw (failed as PromiseRejectedResult).reason;
   }
+  const redisCluster = cluster.status === 'fulfilled' ? cluster.value : null;
   return {
     brokers: kafka.value.brokers.join(','),
     redisUrl: redis.value.url,
+    ...(redisCluster ? { redisClusterUrl: redisCluster.url } : {}),
     pids: { kafka: kafka.value.process.pid, redis: redis.value.process.pid },
     async stop() {
-      await Promise.all([kafka.value.stop(), redis.value.stop()]);
+      await Promise.all([kafka.value.stop(), redis.value.stop(), redisCluster?.stop()]);
       if (!process.env.FLEETSTREAM_KEEP_TEST_DATA) fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -12,13 +12,22 @@ import {
   avgSpeedKmh,
   heatCellCorner,
 } from '../domain/analytics.js';
-import type { RedisClient } from './redis.js';
+import { partitionRoot } from './analytics-script.js';
+import { isCluster, type RedisClient } from './redis.js';
 
-const int = (v: string | undefined) => Number(v ?? 0) || 0;
+/** Hashes of counters added up field by field (partitions' totals, histograms, cells). */
+function addUp(hashes: readonly Record<string, string>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const h of hashes)
+    for (const [f, v] of Object.entries(h)) sum[f] = (sum[f] ?? 0) + Number(v);
+  return sum;
+}
 
 /**
  * What the analytics API reads from the aggregates the analytics group writes
- * (analytics-store.ts lists the keys): read-only, any instance, any time.
+ * (analytics-store.ts lists the keys): read-only, any instance, any time. Each partition keeps
+ * its own aggregates (one hash slot each in a cluster): a read asks every partition and adds
+ * the answers up, the aggregates kept before that layout included.
  */
 export function createAnalyticsQueries(
   redis: RedisClient,
@@ -26,42 +35,57 @@ export function createAnalyticsQueries(
 ) {
   const { P, activeWindowMin, heatCellDeg } = o;
   const bounds = TRIP_DURATION_BOUNDS_S;
-  const histogram = (h: Record<string, string>): DurationHistogram => {
-    const count = int(h.count);
-    const sumS = Number(h.sumS ?? 0);
+  const histogram = (h: Record<string, number>): DurationHistogram => {
+    const count = h.count ?? 0;
+    const sumS = h.sumS ?? 0;
     return {
-      buckets: Array.from({ length: bounds.length + 1 }, (_, i) => int(h[`b${i}`])),
+      buckets: Array.from({ length: bounds.length + 1 }, (_, i) => h[`b${i}`] ?? 0),
       count,
       sumS,
       meanS: count > 0 ? sumS / count : 0,
     };
   };
+  /** The key roots of every partition's aggregates, and the root of those kept before. */
+  const roots = async () => {
+    const parts = (await redis.smembers(`${P}parts`)).map((f) => partitionRoot(P, f));
+    // A cluster never had the aggregates of before (whose keys span slots).
+    return isCluster(redis) ? parts : [P, ...parts];
+  };
+  /** One hash from every root, added up. */
+  const addedHashes = async (rs: readonly string[], suffix: string) =>
+    addUp(await Promise.all(rs.map((r) => redis.hgetall(r + suffix))));
 
   return {
     /** Totals and the active drivers of the last `activeWindowMin` minutes before `now`. */
     async summary(now: number): Promise<AnalyticsSummary> {
       const minute = Math.floor(now / 60_000);
-      const hlls = Array.from({ length: activeWindowMin }, (_, i) => `${P}hll:${minute - i}`);
+      const rs = await roots();
+      // A partition's minutes share its slot, so each partition merges its own; partitions'
+      // drivers are distinct (a driver's records are in one partition), so theirs add up.
+      const hlls = (r: string) =>
+        Array.from({ length: activeWindowMin }, (_, i) => `${r}hll:${minute - i}`);
       const [totals, drivers, active] = await Promise.all([
-        redis.hgetall(`${P}totals`),
-        redis.zcard(`${P}dist`),
-        redis.pfcount(...hlls),
+        addedHashes(rs, 'totals'),
+        Promise.all(rs.map((r) => redis.zcard(`${r}dist`))),
+        Promise.all(rs.map((r) => redis.pfcount(...hlls(r)))),
       ]);
-      const distanceM = Number(totals.distanceM ?? 0);
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      const distanceM = totals.distanceM ?? 0;
+      const n = (f: string) => totals[f] ?? 0;
       return {
-        fixes: int(totals.fixes),
-        activeDrivers: active,
+        fixes: n('fixes'),
+        activeDrivers: sum(active),
         distanceKm: distanceM / 1000,
-        tripsCompleted: int(totals.completed),
-        cancellations: int(totals.cancelled),
-        avgSpeedKmh: avgSpeedKmh(distanceM, int(totals.movingMs)),
-        tripEvents: int(totals.tripEvents),
-        drivers,
-        duplicatesSkipped: int(totals.duplicates),
-        replaysSkipped: int(totals.replays),
-        staleSessionSkipped: int(totals.stale),
-        sessionsStarted: int(totals.sessions),
-        outliers: int(totals.outliers),
+        tripsCompleted: n('completed'),
+        cancellations: n('cancelled'),
+        avgSpeedKmh: avgSpeedKmh(distanceM, n('movingMs')),
+        tripEvents: n('tripEvents'),
+        drivers: sum(drivers),
+        duplicatesSkipped: n('duplicates'),
+        replaysSkipped: n('replays'),
+        staleSessionSkipped: n('stale'),
+        sessionsStarted: n('sessions'),
+        outliers: n('outliers'),
         activeWindowMin,
       };
     },
@@ -72,36 +96,42 @@ export function createAnalyticsQueries(
       // Seconds after now are left out rather than drawn as zeros.
       const nowS = Math.floor(now / 1000);
       const mins = Array.from({ length: minutes }, (_, i) => last - minutes + 1 + i);
-      const pipe = redis.pipeline();
-      for (const m of mins) pipe.hgetall(`${P}fps:${m}`).pfcount(`${P}hll:${m}`);
-      const res = (await pipe.exec()) ?? [];
+      const rs = await roots();
+      // Commands of one event-loop turn go out together (auto-pipelining), node by node.
+      const perMinute = await Promise.all(
+        mins.map(async (m) => {
+          const [perSecond, drivers] = await Promise.all([
+            addedHashes(rs, `fps:${m}`),
+            Promise.all(rs.map((r) => redis.pfcount(`${r}hll:${m}`))),
+          ]);
+          return { perSecond, drivers: drivers.reduce((a, b) => a + b, 0) };
+        }),
+      );
       const fixesPerSecond: AnalyticsSeries['fixesPerSecond'] = [];
       const activeDriversPerMinute: AnalyticsSeries['activeDriversPerMinute'] = [];
       mins.forEach((m, i) => {
-        const [e1, perSecond] = res[2 * i] ?? [];
-        const [e2, drivers] = res[2 * i + 1] ?? [];
-        if (e1 || e2) throw e1 ?? e2;
-        const h = (perSecond ?? {}) as Record<string, string>;
+        const { perSecond, drivers } = perMinute[i]!;
         for (let s = 0; s < 60 && m * 60 + s <= nowS; s++)
-          fixesPerSecond.push({ t: m * 60 + s, fixes: int(h[s]) });
-        activeDriversPerMinute.push({ t: m * 60, drivers: Number(drivers ?? 0) });
+          fixesPerSecond.push({ t: m * 60 + s, fixes: perSecond[s] ?? 0 });
+        activeDriversPerMinute.push({ t: m * 60, drivers });
       });
       return { from: mins[0]! * 60, to: nowS + 1, fixesPerSecond, activeDriversPerMinute };
     },
 
     /** Trip duration histograms and counts. */
     async trips(): Promise<TripStats> {
+      const rs = await roots();
       const [a, p, totals] = await Promise.all([
-        redis.hgetall(`${P}hist:a`),
-        redis.hgetall(`${P}hist:p`),
-        redis.hgetall(`${P}totals`),
+        addedHashes(rs, 'hist:a'),
+        addedHashes(rs, 'hist:p'),
+        addedHashes(rs, 'totals'),
       ]);
       return {
         boundsS: [...bounds],
         assignedToDelivered: histogram(a),
         pickedUpToDelivered: histogram(p),
-        tripsCompleted: int(totals.completed),
-        cancellations: int(totals.cancelled),
+        tripsCompleted: totals.completed ?? 0,
+        cancellations: totals.cancelled ?? 0,
       };
     },
 
@@ -110,12 +140,11 @@ export function createAnalyticsQueries(
       const first = Math.floor((now - minutes * 60_000) / HEAT_WINDOW_MS);
       const last = Math.floor(now / HEAT_WINDOW_MS);
       const windows = Array.from({ length: last - first + 1 }, (_, i) => first + i);
-      const hashes = await Promise.all(windows.map((w) => redis.hgetall(`${P}heat:${w}`)));
-      const merged = new Map<string, number>();
-      for (const h of hashes)
-        for (const [cell, n] of Object.entries(h))
-          merged.set(cell, (merged.get(cell) ?? 0) + int(n));
-      const cells = [...merged]
+      const rs = await roots();
+      const hashes = await Promise.all(
+        windows.flatMap((w) => rs.map((r) => redis.hgetall(`${r}heat:${w}`))),
+      );
+      const cells = Object.entries(addUp(hashes))
         .sort((x, y) => y[1] - x[1])
         .slice(0, maxCells)
         .flatMap(([cell, fixes]) => {
@@ -132,10 +161,19 @@ export function createAnalyticsQueries(
 
     /** Drivers by distance driven, longest first. */
     async topDrivers(limit: number): Promise<DriverDistanceList> {
-      const flat = await redis.zrevrange(`${P}dist`, 0, limit - 1, 'WITHSCORES');
-      const drivers: DriverDistanceList['drivers'] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2)
-        drivers.push({ driverId: flat[i]!, distanceKm: Number(flat[i + 1]) / 1000 });
+      // Each partition's longest `limit`: the longest overall are among them.
+      const rs = await roots();
+      const lists = await Promise.all(
+        rs.map((r) => redis.zrevrange(`${r}dist`, 0, limit - 1, 'WITHSCORES')),
+      );
+      const metres = new Map<string, number>();
+      for (const flat of lists)
+        for (let i = 0; i + 1 < flat.length; i += 2)
+          metres.set(flat[i]!, (metres.get(flat[i]!) ?? 0) + Number(flat[i + 1]));
+      const drivers: DriverDistanceList['drivers'] = [...metres]
+        .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))
+        .slice(0, limit)
+        .map(([driverId, m]) => ({ driverId, distanceKm: m / 1000 }));
       return { drivers };
     },
   };

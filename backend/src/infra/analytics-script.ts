@@ -6,62 +6,103 @@ import type { ChunkEffects, DriverState, TripState } from '../domain/analytics-p
  * effect comes from. The decisions were taken in TypeScript (domain/analytics-partition.ts) by
  * the member that owns the partition, from the state it holds in memory; the script only adds.
  *
+ * Every key it touches is the partition's own, under one hash tag ({@link partitionRoot}), so
+ * it runs on one node of a Redis Cluster as on a standalone Redis; readers add the partitions'
+ * aggregates up (analytics-queries.ts).
+ *
  * It is a compare-and-set on the partition's applied offset: it writes only when the stored
  * offset is still the one the member's state was built on. A chunk applied twice (redelivered
  * after a crash between this write and the Kafka commit), or written by a zombie member whose
  * partition has moved on, finds another offset and changes nothing; the member then reloads
  * the partition's state and applies the chunk again from there.
  *
- * ARGV: prefix, offsets field (`topic:partition`), expected offset, new offset, retention of
- * time keys (s), effects JSON (see {@link encodeChunkWrite}). Returns {1} when written, or
- * {0, stored offset}.
+ * KEYS: the partition's offset key (the script's slot). ARGV: the partition root, expected
+ * offset, new offset, retention of time keys (s), effects JSON (see {@link encodeChunkWrite}).
+ * Returns {1} when written, or {0, stored offset}.
  */
 export const WRITE_ANALYTICS_CHUNK = `
-local P = ARGV[1]
-local field = ARGV[2]
-local offsets = P .. 'offsets'
-local stored = redis.call('HGET', offsets, field) or '-1'
-if stored ~= ARGV[3] then return { 0, stored } end
-local retention = ARGV[5]
-local fx = cjson.decode(ARGV[6])
+local R = ARGV[1]
+local stored = redis.call('GET', KEYS[1]) or '-1'
+if stored ~= ARGV[2] then return { 0, stored } end
+local retention = ARGV[4]
+local fx = cjson.decode(ARGV[5])
 local function num(x) return string.format('%.17g', x) end
-local totals = P .. 'totals'
+local totals = R .. 'totals'
 for f, n in pairs(fx.t) do redis.call('HINCRBY', totals, f, n) end
 if fx.d ~= 0 then redis.call('HINCRBYFLOAT', totals, 'distanceM', num(fx.d)) end
 -- [key suffix, {field, n, field, n, ...}] counters that expire after the retention
 for _, e in ipairs(fx.c) do
-  local k = P .. e[1]
+  local k = R .. e[1]
   local fields = e[2]
   for i = 1, #fields, 2 do redis.call('HINCRBY', k, fields[i], fields[i + 1]) end
   redis.call('EXPIRE', k, retention)
 end
 for _, e in ipairs(fx.hll) do
-  local k = P .. 'hll:' .. e[1]
+  local k = R .. 'hll:' .. e[1]
   redis.call('PFADD', k, unpack(e[2]))
   redis.call('EXPIRE', k, retention)
 end
-for i = 1, #fx.dist, 2 do redis.call('ZINCRBY', P .. 'dist', num(fx.dist[i + 1]), fx.dist[i]) end
+for i = 1, #fx.dist, 2 do redis.call('ZINCRBY', R .. 'dist', num(fx.dist[i + 1]), fx.dist[i]) end
 for _, h in ipairs(fx.h) do
-  local k = P .. 'hist:' .. h[1]
+  local k = R .. 'hist:' .. h[1]
   local b = h[2]
   for i = 1, #b, 2 do redis.call('HINCRBY', k, 'b' .. b[i], b[i + 1]) end
   redis.call('HINCRBY', k, 'count', h[3])
   redis.call('HINCRBYFLOAT', k, 'sumS', num(h[4]))
 end
-local part = P .. 'part:' .. field
-if #fx.drv > 0 then redis.call('HSET', part .. ':drivers', unpack(fx.drv)) end
-if #fx.drvDel > 0 then redis.call('HDEL', part .. ':drivers', unpack(fx.drvDel)) end
-if #fx.trip > 0 then redis.call('HSET', part .. ':trips', unpack(fx.trip)) end
-if #fx.tripDel > 0 then redis.call('HDEL', part .. ':trips', unpack(fx.tripDel)) end
-redis.call('HSET', offsets, field, ARGV[4])
+if #fx.drv > 0 then redis.call('HSET', R .. 'drivers', unpack(fx.drv)) end
+if #fx.drvDel > 0 then redis.call('HDEL', R .. 'drivers', unpack(fx.drvDel)) end
+if #fx.trip > 0 then redis.call('HSET', R .. 'trips', unpack(fx.trip)) end
+if #fx.tripDel > 0 then redis.call('HDEL', R .. 'trips', unpack(fx.tripDel)) end
+redis.call('SET', KEYS[1], ARGV[3])
 return { 1 }
 `;
 
-/** Redis keys of a partition's state, under the analytics prefix. */
-export const partitionKeys = (P: string, field: string) => ({
-  drivers: `${P}part:${field}:drivers`,
-  trips: `${P}part:${field}:trips`,
-});
+/**
+ * Where a partition's aggregates and state live, under the analytics prefix A: every key
+ * starts with `A part:{topic:partition}:`, whose braces make it one hash slot of a cluster.
+ */
+export const partitionRoot = (A: string, field: string) => `${A}part:{${field}}:`;
+
+/** A partition's keys (the script builds the aggregates' names from the root). */
+export const partitionKeys = (A: string, field: string) => {
+  const root = partitionRoot(A, field);
+  return {
+    root,
+    offset: `${root}offset`,
+    drivers: `${root}drivers`,
+    dist: `${root}dist`,
+    trips: `${root}trips`,
+  };
+};
+
+/**
+ * Before the aggregates were kept per partition (2026-12), one set of them sat directly under
+ * A, with the applied offsets in the `A offsets` hash and a partition's state in
+ * `A part:topic:partition:drivers|trips`. Readers still add those aggregates in. A partition's
+ * state and offset move to its own keys, in one step, the first time a member loads it, and so
+ * do its drivers' distances (one member per driver in the whole fleet's sorted set, which
+ * readers would otherwise count twice). KEYS: new offset, drivers, trips, dist; old offsets
+ * hash, drivers, trips, dist. ARGV: the partition's field in the old hash. A standalone Redis
+ * only: a cluster never had them.
+ */
+export const MOVE_LEGACY_PARTITION = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local o = redis.call('HGET', KEYS[5], ARGV[1])
+if not o then return 0 end
+if redis.call('EXISTS', KEYS[6]) == 1 then redis.call('RENAME', KEYS[6], KEYS[2]) end
+if redis.call('EXISTS', KEYS[7]) == 1 then redis.call('RENAME', KEYS[7], KEYS[3]) end
+for _, d in ipairs(redis.call('HKEYS', KEYS[2])) do
+  local m = redis.call('ZSCORE', KEYS[8], d)
+  if m then
+    redis.call('ZINCRBY', KEYS[4], m, d)
+    redis.call('ZREM', KEYS[8], d)
+  end
+end
+redis.call('SET', KEYS[1], o)
+redis.call('HDEL', KEYS[5], ARGV[1])
+return 1
+`;
 
 /** A driver's state as stored: short keys, since one is kept per driver of the partition. */
 export const encodeDriver = (d: DriverState) =>

@@ -9,7 +9,10 @@ import {
 import { analyticsTrace } from '../testing/analytics-trace.js';
 import { testLogger, uniqueName } from '../testing/fixtures.js';
 import { createAnalyticsStore, type AnalyticsStore, type OffsetRecord } from './analytics-store.js';
-import { createRedis, type RedisClient } from './redis.js';
+import { createRedis, keysMatching, type RedisClient } from './redis.js';
+
+/** This run's Redis is a cluster (the suite runs on both). */
+const onCluster = inject('redisUrl').includes('+cluster://');
 
 let redis: RedisClient;
 beforeAll(async () => {
@@ -177,6 +180,42 @@ describe('analytics store', () => {
     expect(await store.appliedOffsets()).toEqual({ 'loc:0': 41 });
   });
 
+  it.skipIf(onCluster)(
+    'adds up the aggregates kept before they were per partition, and moves a partition on',
+    async () => {
+      const prefix = `${uniqueName('an')}:`;
+      const A = `${prefix}an:`;
+      const now = Date.now();
+      const trace = analyticsTrace({ drivers: 3, steps: 60, startTs: now - 120_000 });
+      const [records] = partitioned(trace, 1);
+      const half = Math.floor(records!.length / 2);
+      const first = createAnalyticsStore(redis, { prefix, heatCellDeg: CELL });
+      await first.applyChunk('loc', 0, records![half - 1]!.offset, records!.slice(0, half));
+      // Put what the first half wrote where the layout before kept it.
+      const root = `${A}part:{loc:0}:`;
+      for (const key of await redis.keys(`${root}*`)) {
+        const rest = key.slice(root.length);
+        if (rest === 'offset') {
+          await redis.hset(`${A}offsets`, 'loc:0', (await redis.get(key))!);
+          await redis.del(key);
+        } else
+          await redis.rename(
+            key,
+            rest === 'drivers' || rest === 'trips' ? `${A}part:loc:0:${rest}` : `${A}${rest}`,
+          );
+      }
+      await redis.srem(`${A}parts`, 'loc:0');
+      expect(await first.appliedOffsets()).toEqual({ 'loc:0': half - 1 });
+
+      const second = createAnalyticsStore(redis, { prefix, heatCellDeg: CELL });
+      const last = records!.at(-1)!.offset;
+      await second.applyChunk('loc', 0, last, records!.slice(half));
+      await expectTruth(second, computeGroundTruth(trace), now);
+      expect(await second.appliedOffsets()).toEqual({ 'loc:0': Number(last) });
+      expect(await redis.exists(`${A}part:loc:0:drivers`, `${A}part:loc:0:trips`)).toBe(0);
+    },
+  );
+
   it('keeps time-series keys no longer than the retention', async () => {
     const prefix = `${uniqueName('an')}:`;
     const store = createAnalyticsStore(redis, { prefix, retentionS: 300 });
@@ -188,7 +227,7 @@ describe('analytics store', () => {
       String(trace.length - 1),
       trace.map((record, i) => ({ offset: String(i), record })),
     );
-    const keys = await redis.keys(`${prefix}an:*`);
+    const keys = await keysMatching(redis, `${prefix}an:*`);
     for (const key of keys) {
       const ttl = await redis.ttl(key);
       if (/:(fps|hll|heat):/.test(key)) expect(ttl, key).toBeGreaterThan(250);
@@ -196,6 +235,6 @@ describe('analytics store', () => {
       if (/:(drv|trip):/.test(key)) expect(ttl, key).toBeGreaterThan(0);
     }
     expect(keys.some((k) => k.includes(':fps:'))).toBe(true);
-    await redis.del(...keys);
+    for (const key of keys) await redis.del(key);
   });
 });

@@ -8,6 +8,7 @@ import {
   type PartitionState,
 } from '../domain/analytics-partition.js';
 import {
+  MOVE_LEGACY_PARTITION,
   WRITE_ANALYTICS_CHUNK,
   decodeDriver,
   decodeTrip,
@@ -15,23 +16,29 @@ import {
   partitionKeys,
 } from './analytics-script.js';
 import { createAnalyticsQueries } from './analytics-queries.js';
-import type { RedisClient } from './redis.js';
+import { isCluster, type RedisClient } from './redis.js';
 
 /**
- * The analytics aggregates in Redis. Keys (P = prefix + `an:`), and what bounds their memory:
- * - `P:offsets` hash `topic:partition` → last applied offset (one field per partition)
- * - `P:totals` hash of counters since the start (fixed size)
- * - `P:part:{topic:partition}:drivers` hash driverId → the driver's state in that partition
- *   (session, seq, superseded sessions, last fix): the owning member's state store, read once
- *   when it takes the partition; a driver quiet for `driverTtlS` (device time) is forgotten
- * - `P:dist` sorted set driverId → metres driven (one member per driver of the fleet)
- * - `P:fps:{epochMinute}` hash second → fixes, `P:hll:{epochMinute}` HyperLogLog of drivers
- *   (≤ 12 KB), `P:heat:{5-minute window}` hash cell → fixes: each expires `retentionS` after
+ * The analytics aggregates in Redis, kept per Kafka partition so that one chunk's write touches
+ * one hash slot (a Redis Cluster runs it on one node). Keys, with A = prefix + `an:` and
+ * R = `A part:{topic:partition}:` (the braces are the slot's hash tag), and what bounds their
+ * memory:
+ * - `A parts` set of the `topic:partition` fields that have an R (readers add them up)
+ * - `R offset` last applied offset
+ * - `R totals` hash of counters since the start (fixed size)
+ * - `R drivers` hash driverId → the driver's state in that partition (session, seq, superseded
+ *   sessions, last fix): the owning member's state store, read once when it takes the
+ *   partition; a driver quiet for `driverTtlS` (device time) is forgotten
+ * - `R dist` sorted set driverId → metres driven (one member per driver of the partition)
+ * - `R fps:{epochMinute}` hash second → fixes, `R hll:{epochMinute}` HyperLogLog of drivers
+ *   (≤ 12 KB), `R heat:{5-minute window}` hash cell → fixes: each expires `retentionS` after
  *   its last write
- * - `P:part:{topic:partition}:trips` hash deliveryId → assigned / picked_up times: deleted
- *   on delivered or cancelled, forgotten `tripTtlS` after its last event (abandoned trips)
- * - `P:hist:a`, `P:hist:p` duration histograms (fixed size)
- * Time keys use device time (`ts`), so a replay lands in the same buckets.
+ * - `R trips` hash deliveryId → assigned / picked_up times: deleted on delivered or
+ *   cancelled, forgotten `tripTtlS` after its last event (abandoned trips)
+ * - `R hist:a`, `R hist:p` duration histograms (fixed size)
+ * Time keys use device time (`ts`), so a replay lands in the same buckets. A driver's records
+ * are all in one partition (the key is the driver), so the partitions' driver counts add up.
+ * Aggregates written before this layout stay directly under A and are added in by readers.
  */
 export interface AnalyticsStoreOptions {
   /** Redis key prefix of the deployment; `an:` is appended. */
@@ -68,6 +75,7 @@ export interface ChunkResult {
 
 type Scripted = RedisClient & {
   fsWriteAnalyticsChunk(...args: string[]): Promise<[number, string?]>;
+  fsMoveLegacyAnalytics(...args: string[]): Promise<number>;
 };
 
 /** How often (device time) a partition's quiet drivers and abandoned trips are forgotten. */
@@ -92,8 +100,15 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
     tripTtlMs: (o.tripTtlS ?? 43_200) * 1000,
   };
   const r = redis as Scripted;
-  if (!('fsWriteAnalyticsChunk' in redis))
-    redis.defineCommand('fsWriteAnalyticsChunk', { numberOfKeys: 0, lua: WRITE_ANALYTICS_CHUNK });
+  if (!('fsWriteAnalyticsChunk' in redis)) {
+    redis.defineCommand('fsWriteAnalyticsChunk', { numberOfKeys: 1, lua: WRITE_ANALYTICS_CHUNK });
+    redis.defineCommand('fsMoveLegacyAnalytics', { numberOfKeys: 8, lua: MOVE_LEGACY_PARTITION });
+  }
+  const legacy = {
+    offsets: `${P}offsets`,
+    drivers: (field: string) => `${P}part:${field}:drivers`,
+    trips: (field: string) => `${P}part:${field}:trips`,
+  };
 
   /**
    * The state of each partition this member applied chunks of, in memory (it owns them: no
@@ -105,8 +120,15 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
 
   async function loadPartition(field: string) {
     const keys = partitionKeys(P, field);
+    // Readers find the partition's aggregates through the set: listed before the first write.
+    await redis.sadd(`${P}parts`, field);
+    if (!isCluster(redis)) {
+      const now = [keys.offset, keys.drivers, keys.trips, keys.dist];
+      const old = [legacy.offsets, legacy.drivers(field), legacy.trips(field), `${P}dist`];
+      await r.fsMoveLegacyAnalytics(...now, ...old, field);
+    }
     const [offset, drivers, trips] = await Promise.all([
-      redis.hget(`${P}offsets`, field),
+      redis.get(keys.offset),
       redis.hgetall(keys.drivers),
       redis.hgetall(keys.trips),
     ]);
@@ -128,14 +150,27 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
 
     /** The last applied offset of a partition, or -1. */
     async appliedOffset(topic: string, partition: number): Promise<number> {
-      const v = await redis.hget(`${P}offsets`, offsetField(topic, partition));
+      const field = offsetField(topic, partition);
+      const v =
+        (await redis.get(partitionKeys(P, field).offset)) ??
+        (await redis.hget(legacy.offsets, field));
       return v === null ? -1 : Number(v);
     },
 
     /** Every partition's last applied offset, by `topic:partition`. */
     async appliedOffsets(): Promise<Record<string, number>> {
-      const all = await redis.hgetall(`${P}offsets`);
-      return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Number(v)]));
+      const [fields, old] = await Promise.all([
+        redis.smembers(`${P}parts`),
+        redis.hgetall(legacy.offsets),
+      ]);
+      const now = await Promise.all(fields.map((f) => redis.get(partitionKeys(P, f).offset)));
+      const all: Record<string, number> = {};
+      for (const [f, v] of Object.entries(old)) all[f] = Number(v);
+      fields.forEach((f, i) => {
+        const v = now[i];
+        if (v !== null && v !== undefined) all[f] = Number(v);
+      });
+      return all;
     },
 
     /**
@@ -160,9 +195,10 @@ export function createAnalyticsStore(redis: RedisClient, o: AnalyticsStoreOption
         const forgotten =
           newest >= state.forgetAt ? forgetQuiet(state, newest, ttl) : { drivers: [], trips: [] };
         if (newest >= state.forgetAt) state.forgetAt = newest + FORGET_EVERY_MS;
+        const keys = partitionKeys(P, field);
         const [written] = await r.fsWriteAnalyticsChunk(
-          P,
-          field,
+          keys.offset,
+          keys.root,
           expected,
           String(state.applied),
           String(retentionS),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLivePartitions } from '../consumers/live-partitions.js';
 import { partitionPositions, testLogger } from '../testing/fixtures.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
+import { Redis } from 'ioredis';
 import { createDeliveryStore } from './delivery-store.js';
 
 let t: Awaited<ReturnType<typeof createTestContext>>;
@@ -19,6 +20,7 @@ const records = (id: string, from: number, seqs: number[]) =>
 
 /** Script calls that mention `prefix`, as Redis saw them. */
 async function scriptCalls(prefix: string) {
+  if (!(t.redis instanceof Redis)) throw new Error('MONITOR needs a standalone Redis');
   const monitor = await t.redis.monitor();
   const calls: string[] = [];
   monitor.on('monitor', (_time: string, args: string[]) => {

@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './redis.js';
 
 /** A Redis connection of its own in subscriber mode, with messages as the bytes Redis sent. */
@@ -28,7 +29,10 @@ export function createPubSub(redis: RedisClient): PubSub {
       // once, and the ready check's INFO then fails in subscriber mode and takes the process
       // down (customers connecting together at start-up or after a reconnect did that under
       // load).
-      const sub = redis.duplicate({ enableReadyCheck: false });
+      const sub =
+        redis instanceof Cluster
+          ? redis.duplicate(undefined, { redisOptions: { enableReadyCheck: false } })
+          : redis.duplicate({ enableReadyCheck: false });
       sub.on('error', () => undefined); // the main connection logs Redis errors
       return {
         subscribe: (channel) => sub.subscribe(channel),

@@ -31,7 +31,7 @@ async function main(): Promise<number> {
   try {
     await ensureChromium();
     say('starting a real Kafka and Redis for the integration tests…');
-    const starting = startTestEnvironment();
+    const starting = startTestEnvironment({ redisCluster: true });
     starting.catch(() => undefined);
 
     say('type-checking…');
@@ -62,7 +62,7 @@ async function main(): Promise<number> {
     if (!rules.ok) return fail(`infra/prometheus rules: ${rules.output}`);
 
     env = await starting;
-    say(`Kafka ${env.brokers}, Redis ${env.redisUrl}`);
+    say(`Kafka ${env.brokers}, Redis ${env.redisUrl}, Redis Cluster ${env.redisClusterUrl}`);
     fs.mkdirSync(path.join(repoRoot, 'artifacts'), { recursive: true });
     clearLedger('test');
     const code = await run(
@@ -79,6 +79,7 @@ async function main(): Promise<number> {
           ...process.env,
           FLEETSTREAM_TEST_KAFKA_BROKERS: env.brokers,
           FLEETSTREAM_TEST_REDIS_URL: env.redisUrl,
+          FLEETSTREAM_TEST_REDIS_CLUSTER_URL: env.redisClusterUrl,
         },
       },
     );
