@@ -8,6 +8,8 @@ export default defineProject(
     onRedisCluster: [
       'src/consumers/analytics.int.test.ts',
       'src/infra/analytics-store.int.test.ts',
+      'src/consumers/notification-*.int.test.ts',
+      'src/infra/notification-store.int.test.ts',
     ],
   }),
 );

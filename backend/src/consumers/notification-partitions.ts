@@ -52,7 +52,7 @@ export function createNotificationPartitions(store: NotificationStore) {
         (id) => !p.states.has(id),
       );
       if (missing.length > 0) {
-        const loaded = await store.states(missing);
+        const loaded = await store.states(c.topic, c.partition, missing);
         for (const id of missing) p.states.set(id, loaded.get(id) ?? null);
       }
       const pick = (ids: readonly string[]) =>

@@ -1,29 +1,35 @@
 import type { Alert, AlertEvent } from '@fleetstream/contracts';
 import type { RuleState } from '../domain/alerts.js';
-import type { RedisClient } from './redis.js';
+import { legacyKeyMove, type RedisClient } from './redis.js';
 
 /**
  * Redis state of the alert rules, so an ops role restart (or a new leader) carries on where the
  * last one stopped, without firing or sending anything twice:
- * - `P:alerts:rules` hash `<rule>|<groupId>` → hysteresis state (JSON)
- * - `P:alerts:byId` hash alertId → the alert (JSON); `P:alerts:order` zset of alertIds by firing time
- * - `P:alerts:outbox` hash eventId → a transition not yet taken by the webhook (JSON)
+ * - `P:{alerts}:rules` hash `<rule>|<groupId>` → hysteresis state (JSON)
+ * - `P:{alerts}:byId` hash alertId → the alert (JSON); `P:{alerts}:order` zset of alertIds by firing time
+ * - `P:{alerts}:outbox` hash eventId → a transition not yet taken by the webhook (JSON)
  * A transition's rule state, alert and outbox entry are written in one MULTI; the event leaves the
  * outbox only once the sink took it.
  */
 export function createAlertStore(redis: RedisClient, prefix: string) {
+  // One hash tag: a cluster keeps them on one node, for the transactions.
   const keys = {
-    rules: `${prefix}alerts:rules`,
-    byId: `${prefix}alerts:byId`,
-    order: `${prefix}alerts:order`,
-    outbox: `${prefix}alerts:outbox`,
+    rules: `${prefix}{alerts}:rules`,
+    byId: `${prefix}{alerts}:byId`,
+    order: `${prefix}{alerts}:order`,
+    outbox: `${prefix}{alerts}:outbox`,
   };
+  const moved = legacyKeyMove(
+    redis,
+    (['rules', 'byId', 'order', 'outbox'] as const).map((k) => [`${prefix}alerts:${k}`, keys[k]]),
+  );
   const ruleKey = (rule: string, groupId: string) => `${rule}|${groupId}`;
 
   return {
     keys,
     ruleKey,
     async ruleStates(): Promise<Map<string, RuleState>> {
+      await moved();
       const all = await redis.hgetall(keys.rules);
       return new Map(Object.entries(all).map(([k, v]) => [k, JSON.parse(v) as RuleState]));
     },
@@ -37,6 +43,7 @@ export function createAlertStore(redis: RedisClient, prefix: string) {
       keep: number,
     ): Promise<void> {
       if (states.size === 0 && transitions.length === 0) return;
+      await moved();
       const m = redis.multi();
       for (const [k, s] of states) m.hset(keys.rules, k, JSON.stringify(s));
       for (const { alert, event } of transitions) {
@@ -49,16 +56,19 @@ export function createAlertStore(redis: RedisClient, prefix: string) {
     },
     /** Events the sink has not taken yet, oldest first (a firing before its resolved). */
     async pending(): Promise<AlertEvent[]> {
+      await moved();
       const all = Object.values(await redis.hgetall(keys.outbox)).map(
         (v) => JSON.parse(v) as AlertEvent,
       );
       return all.sort((a, b) => a.since - b.since || (a.state === 'firing' ? -1 : 1));
     },
     async delivered(eventId: string): Promise<void> {
+      await moved();
       await redis.hdel(keys.outbox, eventId);
     },
     /** Alerts newest first: firing ones and the history. */
     async list(limit = 1000): Promise<Alert[]> {
+      await moved();
       const ids = await redis.zrevrange(keys.order, 0, limit - 1);
       if (ids.length === 0) return [];
       const raw = await redis.hmget(keys.byId, ...ids);

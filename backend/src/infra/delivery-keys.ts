@@ -14,8 +14,8 @@ import { feedChannel } from '../domain/live-feed.js';
  * - `P:abandoned` list of the latest abandoned-delivery events (JSON, newest first),
  *   `P:abandoned:total` how many ever (infra/abandoned-deliveries.ts)
  * - `P:lp:offsets` hash `topic:partition` → last offset live-push applied of that partition
- * - `P:dlv:{id}:notes` list of the last 50 notification messages, `P:dlv:{id}:noteids` set of
- *   the notification ids forwarded (each forwarded once)
+ * - `P:dlv:{<id>}:notes` list of the last 50 notification messages, `P:dlv:{<id>}:noteids` set
+ *   of the notification ids forwarded (each forwarded once); the braces are literal, a hash tag
  * - channels `P:feed:{topic}:{partition}` (and `P:feed:-`, `P:feed:n`): the live feed, one
  *   message per chunk holding its customers' messages (domain/live-feed.ts)
  */
@@ -29,8 +29,12 @@ export function deliveryKeys(prefix: string) {
     finished: `${prefix}finished`,
     abandoned: `${prefix}abandoned`,
     abandonedTotal: `${prefix}abandoned:total`,
-    notes: (id: string) => `${prefix}dlv:${id}:notes`,
-    noteIds: (id: string) => `${prefix}dlv:${id}:noteids`,
+    // The delivery id is their hash tag: one slot of a cluster for the script that writes both.
+    notes: (id: string) => `${prefix}dlv:{${id}}:notes`,
+    noteIds: (id: string) => `${prefix}dlv:{${id}}:noteids`,
+    /** Their names before they had a hash tag (a standalone Redis may still hold them). */
+    legacyNotes: (id: string) => `${prefix}dlv:${id}:notes`,
+    legacyNoteIds: (id: string) => `${prefix}dlv:${id}:noteids`,
     feed: (source: string) => feedChannel(prefix, source),
     offsets: `${prefix}lp:offsets`,
   };

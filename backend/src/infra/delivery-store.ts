@@ -12,7 +12,7 @@ import { freshnessRanges, type FreshnessBounds } from '../domain/delivery-freshn
 import { feedEntry } from '../domain/live-feed.js';
 import { deliveryKeys } from './delivery-keys.js';
 import { createDeliveryWrites } from './delivery-writes.js';
-import type { RedisClient } from './redis.js';
+import { isCluster, type RedisClient } from './redis.js';
 
 export type { DeliveryUpdate, PositionEta } from '../domain/live-delivery.js';
 export type { PartitionFence } from './delivery-writes.js';
@@ -25,7 +25,14 @@ export interface DeliveryStoreOptions {
   finishedRetentionS?: number;
 }
 
+// KEYS[3], KEYS[4]: the two keys' names of before, moved on first use (the same names again
+// on a cluster, which never had them).
 const APPLY_NOTIFICATION = `
+for i = 1, 2 do
+  if redis.call('EXISTS', KEYS[i + 2]) == 1 and redis.call('EXISTS', KEYS[i]) == 0 then
+    redis.call('RENAME', KEYS[i + 2], KEYS[i])
+  end
+end
 if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[2])
@@ -36,7 +43,7 @@ return 1
 `;
 
 type Scripted = RedisClient & {
-  fsApplyNotification(k1: string, k2: string, ...args: (string | number)[]): Promise<number>;
+  fsApplyNotification(...args: (string | number)[]): Promise<number>;
 };
 
 /**
@@ -49,7 +56,8 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
   const retentionS = o.finishedRetentionS ?? 2 * 3600;
   const r = redis as Scripted;
   if (!('fsApplyNotification' in redis))
-    redis.defineCommand('fsApplyNotification', { numberOfKeys: 2, lua: APPLY_NOTIFICATION });
+    redis.defineCommand('fsApplyNotification', { numberOfKeys: 4, lua: APPLY_NOTIFICATION });
+  const standalone = !isCluster(redis);
   const keys = deliveryKeys(o.prefix);
 
   return {
@@ -74,9 +82,12 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         message: n.message,
       };
       const json = JSON.stringify(message);
+      const id = n.deliveryId;
       const applied = await r.fsApplyNotification(
-        keys.noteIds(n.deliveryId),
-        keys.notes(n.deliveryId),
+        keys.noteIds(id),
+        keys.notes(id),
+        standalone ? keys.legacyNoteIds(id) : keys.noteIds(id),
+        standalone ? keys.legacyNotes(id) : keys.notes(id),
         n.id,
         json,
         keys.feed('n'),
@@ -95,6 +106,9 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         redis.lrange(keys.notes(deliveryId), 0, -1),
       ]);
       if (!hash.driverId) return null;
+      // Notes kept under their names of before, until the next one moves them.
+      if (notes.length === 0 && standalone)
+        notes.push(...(await redis.lrange(keys.legacyNotes(deliveryId), 0, -1)));
       return {
         type: 'snapshot',
         delivery: toView(deliveryId, hash),

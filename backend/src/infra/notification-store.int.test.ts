@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { Milestone, NotificationRecord } from '@fleetstream/contracts';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { newDeliveryState } from '../domain/milestones.js';
@@ -137,17 +137,17 @@ it('keeps a state route apart, written once, and reads states of older writers w
       watch: new Map(),
     });
   expect(await commit('-1', '0')).toEqual([]);
-  const stored = JSON.parse((await t.redis.get(`${prefix}nt:d:dlv-r`))!) as object;
+  const stored = JSON.parse((await t.redis.get(`${prefix}nt:{loc:0}:d:dlv-r`))!) as object;
   expect(stored).not.toHaveProperty('route');
-  expect(JSON.parse((await t.redis.get(`${prefix}nt:r:dlv-r`))!)).toEqual(route);
+  expect(JSON.parse((await t.redis.get(`${prefix}nt:{loc:0}:r:dlv-r`))!)).toEqual(route);
   // The same route again (the next fix's state) is not written again.
-  await t.redis.del(`${prefix}nt:r:dlv-r`);
+  await t.redis.del(`${prefix}nt:{loc:0}:r:dlv-r`);
   expect(await commit('0', '1')).toEqual([]);
-  expect(await t.redis.exists(`${prefix}nt:r:dlv-r`)).toBe(0);
+  expect(await t.redis.exists(`${prefix}nt:{loc:0}:r:dlv-r`)).toBe(0);
   // Another member (a store of its own) reads state and route back together.
-  await t.redis.set(`${prefix}nt:r:dlv-r`, JSON.stringify(route));
+  await t.redis.set(`${prefix}nt:{loc:0}:r:dlv-r`, JSON.stringify(route));
   const other = createNotificationStore(t.redis, prefix);
-  expect((await other.states(['dlv-r'])).get('dlv-r')).toEqual(state);
+  expect((await other.states('loc', 0, ['dlv-r'])).get('dlv-r')).toEqual(state);
   const loaded = await other.load({
     topic: 'loc',
     partition: 0,
@@ -156,6 +156,54 @@ it('keeps a state route apart, written once, and reads states of older writers w
   });
   expect(loaded.states.get('dlv-r')).toEqual(state);
   // A state an older writer stored with its route inside.
-  await t.redis.set(`${prefix}nt:d:dlv-old`, JSON.stringify({ ...state, deliveryId: 'dlv-old' }));
-  expect((await other.states(['dlv-old'])).get('dlv-old')?.route).toEqual(route);
+  await t.redis.set(
+    `${prefix}nt:{loc:0}:d:dlv-old`,
+    JSON.stringify({ ...state, deliveryId: 'dlv-old' }),
+  );
+  expect((await other.states('loc', 0, ['dlv-old'])).get('dlv-old')?.route).toEqual(route);
 });
+
+it.skipIf(inject('redisUrl').includes('+cluster://'))(
+  'moves a partition written in the layout of before to its own keys, and reads its states',
+  async () => {
+    const prefix = `${t.ctx.config.redis.prefix}legacy:`;
+    const P = `${prefix}nt:`;
+    const state = { ...newDeliveryState('dlv-l', 'drv-l'), status: 'picked_up' as const };
+    const entry = { sourceOffset: '4', notification: note('dlv-l', 'picked_up') };
+    await t.redis.hset(`${P}applied`, 'loc:1', '5');
+    await t.redis.hset(`${P}outbox:loc:1`, entry.notification.id, JSON.stringify(entry));
+    await t.redis.zadd(`${P}watch:loc:1`, 1_800_000_000_000, 'dlv-l');
+    await t.redis.set(`${P}d:dlv-l`, JSON.stringify({ ...state, r: 0 }));
+    const store = createNotificationStore(t.redis, prefix);
+    const start = await store.load({
+      topic: 'loc',
+      partition: 1,
+      deliveryIds: ['dlv-l'],
+      silentBefore: 1_900_000_000_000,
+    });
+    expect(start).toEqual({
+      applied: '5',
+      states: new Map([['dlv-l', state]]),
+      silent: new Map([['dlv-l', state]]),
+      outbox: [entry],
+    });
+    expect(await store.watched('loc', 1)).toEqual(new Map([['dlv-l', 1_800_000_000_000]]));
+    expect((await store.states('loc', 1, ['dlv-l'])).get('dlv-l')).toEqual(state);
+    expect(await t.redis.hexists(`${P}applied`, 'loc:1')).toBe(0);
+    expect(await store.applied('loc', 1)).toBe('5');
+    const next = { ...state, lastSeq: 7 };
+    const commit = (expectedApplied: string) =>
+      store.commitChunk({
+        topic: 'loc',
+        partition: 1,
+        expectedApplied,
+        newApplied: '9',
+        states: [next],
+        outbox: [],
+        watch: new Map([['dlv-l', null]]),
+      });
+    expect(await commit('-1')).toBeNull();
+    expect(await commit('5')).toEqual([entry]);
+    expect((await store.states('loc', 1, ['dlv-l'])).get('dlv-l')).toEqual(next);
+  },
+);

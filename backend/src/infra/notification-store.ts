@@ -1,19 +1,22 @@
 import type { DeliveryState } from '../domain/milestones.js';
 import type { DecidedNotification } from '../domain/milestone-partition.js';
-import type { RedisClient } from './redis.js';
+import { isCluster, type RedisClient } from './redis.js';
 
 /**
- * Detection state of the notifications group, in Redis (prefix P):
- * - `P:nt:applied` hash `topic:partition` → last offset whose effect is in the state
- * - `P:nt:d:{deliveryId}` JSON DeliveryState without its route (expires a day after its last
+ * Detection state of the notifications group, in Redis, kept per Kafka partition: with
+ * P = prefix + `nt:` and R = `P{topic:partition}:` (the braces are a cluster hash slot, so a
+ * chunk's scripts touch one node of a Redis Cluster):
+ * - `R applied` last offset whose effect is in the state
+ * - `R d:{deliveryId}` JSON DeliveryState without its route (expires a day after its last
  *   update); `r: 1` in it when the route is kept apart
- * - `P:nt:r:{deliveryId}` JSON road route to the dropoff, planned at pickup and written then
+ * - `R r:{deliveryId}` JSON road route to the dropoff, planned at pickup and written then
  *   only: rewriting a few hundred points with every fix's state was most of a chunk's bytes
- * - `P:nt:outbox:{topic}:{partition}` hash id → notification (with its source offset) decided but
- *   not yet known to be committed to Kafka
- * - `P:nt:watch:{topic}:{partition}` sorted set deliveryId → last fix time, for deliveries en
- *   route, to notice couriers who stop sending
- * - `P:nt:sunk` set of notification ids a sink has delivered
+ * - `R outbox` hash id → notification (with its source offset) decided but not yet known to be
+ *   committed to Kafka
+ * - `R watch` sorted set deliveryId → last fix time, for deliveries en route, to notice
+ *   couriers who stop sending
+ * - `P sunk` set of notification ids a sink has delivered
+ * A delivery's records come from its driver's partition, so its state is that partition's.
  *
  * A chunk costs two round trips to Redis: one script reads everything it needs (the applied
  * offset, the states of its deliveries, the silent deliveries with their states, the outbox);
@@ -21,34 +24,62 @@ import type { RedisClient } from './redis.js';
  * applied offset is still the one the chunk was computed from, so a stale worker (a zombie after
  * a rebalance) fails instead of overwriting newer state, and reads the outbox back.
  *
- * Both build state keys from the prefix in ARGV, like the analytics script: a standalone Redis,
- * or a cluster where the prefix is a hash tag.
+ * Before this layout (2026-12) the offsets were one hash (`P applied`), the states
+ * `P d:{id}` / `P r:{id}`, outbox and watch `P outbox:{topic}:{partition}`: on a standalone
+ * Redis, a partition's offset, outbox and watch list move to its keys the first time a member
+ * loads it, and a state not found under the partition is read from where it was.
  */
 const LOAD_CHUNK = `
-local applied = redis.call('HGET', KEYS[1], ARGV[1]) or '-1'
+local applied = redis.call('GET', KEYS[1]) or '-1'
+local function state(id)
+  local v = redis.call('GET', ARGV[1] .. id)
+  if not v and ARGV[4] ~= '' then v = redis.call('GET', ARGV[4] .. 'd:' .. id) end
+  return v
+end
+local function route(id)
+  local v = redis.call('GET', ARGV[3] .. id)
+  if not v and ARGV[4] ~= '' then v = redis.call('GET', ARGV[4] .. 'r:' .. id) end
+  return v
+end
 local states = {}
 local routes = {}
 for i = 5, #ARGV do
-  states[#states + 1] = redis.call('GET', ARGV[2] .. ARGV[i])
-  routes[#routes + 1] = redis.call('GET', ARGV[4] .. ARGV[i])
+  states[#states + 1] = state(ARGV[i])
+  routes[#routes + 1] = route(ARGV[i])
 end
 local silent = {}
 local silentStates = {}
 local silentRoutes = {}
-if ARGV[3] ~= '' then
-  silent = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[3])
+if ARGV[2] ~= '' then
+  silent = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[2])
   for i, id in ipairs(silent) do
-    silentStates[i] = redis.call('GET', ARGV[2] .. id)
-    silentRoutes[i] = redis.call('GET', ARGV[4] .. id)
+    silentStates[i] = state(id)
+    silentRoutes[i] = route(id)
   end
 end
 return { applied, states, silent, silentStates, redis.call('HVALS', KEYS[2]), routes, silentRoutes }
 `;
 
+/**
+ * Moves a partition's offset, outbox and watch list from the layout of before to its own keys
+ * (standalone Redis only). KEYS: applied, outbox, watch; the old applied hash, outbox, watch.
+ * ARGV: the partition's field in the old hash.
+ */
+const MOVE_LEGACY_PARTITION = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local o = redis.call('HGET', KEYS[4], ARGV[1])
+if not o then return 0 end
+if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('RENAME', KEYS[5], KEYS[2]) end
+if redis.call('EXISTS', KEYS[6]) == 1 then redis.call('RENAME', KEYS[6], KEYS[3]) end
+redis.call('SET', KEYS[1], o)
+redis.call('HDEL', KEYS[4], ARGV[1])
+return 1
+`;
+
 const COMMIT_CHUNK = `
-local current = redis.call('HGET', KEYS[1], ARGV[1]) or '-1'
+local current = redis.call('GET', KEYS[1]) or '-1'
 if current ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[3])
 local i = 7
 for _ = 1, tonumber(ARGV[4]) do
   redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', 86400)
@@ -103,6 +134,7 @@ type Scripted = RedisClient & {
     k3: string,
     ...args: string[]
   ): Promise<0 | [1, string[]]>;
+  fsMoveLegacyNotifications(...args: string[]): Promise<number>;
   fsLoadNotifications(
     k1: string,
     k2: string,
@@ -158,36 +190,83 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
   if (!('fsLoadNotifications' in redis)) {
     redis.defineCommand('fsCommitNotifications', { numberOfKeys: 3, lua: COMMIT_CHUNK });
     redis.defineCommand('fsLoadNotifications', { numberOfKeys: 3, lua: LOAD_CHUNK });
+    redis.defineCommand('fsMoveLegacyNotifications', {
+      numberOfKeys: 6,
+      lua: MOVE_LEGACY_PARTITION,
+    });
   }
   /** Routes this store wrote or read: a state whose route is one of them needs no write. */
   const storedRoutes = new WeakSet<object>();
+  const P = `${prefix}nt:`;
+  const field = (topic: string, partition: number) => `${topic}:${partition}`;
+  const root = (topic: string, partition: number) => `${P}{${field(topic, partition)}}:`;
   const keys = {
-    applied: `${prefix}nt:applied`,
-    state: (deliveryId: string) => `${prefix}nt:d:${deliveryId}`,
-    route: (deliveryId: string) => `${prefix}nt:r:${deliveryId}`,
-    outbox: (topic: string, partition: number) => `${prefix}nt:outbox:${topic}:${partition}`,
-    watch: (topic: string, partition: number) => `${prefix}nt:watch:${topic}:${partition}`,
-    sunk: `${prefix}nt:sunk`,
+    applied: (topic: string, partition: number) => `${root(topic, partition)}applied`,
+    state: (topic: string, partition: number, deliveryId: string) =>
+      `${root(topic, partition)}d:${deliveryId}`,
+    route: (topic: string, partition: number, deliveryId: string) =>
+      `${root(topic, partition)}r:${deliveryId}`,
+    outbox: (topic: string, partition: number) => `${root(topic, partition)}outbox`,
+    watch: (topic: string, partition: number) => `${root(topic, partition)}watch`,
+    sunk: `${P}sunk`,
+  };
+  /** The keys of before (a standalone Redis may hold them; a cluster never had them). */
+  const legacy = isCluster(redis)
+    ? null
+    : {
+        applied: `${P}applied`,
+        outbox: (topic: string, partition: number) => `${P}outbox:${field(topic, partition)}`,
+        watch: (topic: string, partition: number) => `${P}watch:${field(topic, partition)}`,
+      };
+  /** Partitions this store has looked for keys of before. */
+  const moved = new Set<string>();
+  const moveLegacy = async (topic: string, partition: number) => {
+    if (!legacy || moved.has(field(topic, partition))) return;
+    await r.fsMoveLegacyNotifications(
+      keys.applied(topic, partition),
+      keys.outbox(topic, partition),
+      keys.watch(topic, partition),
+      legacy.applied,
+      legacy.outbox(topic, partition),
+      legacy.watch(topic, partition),
+      field(topic, partition),
+    );
+    moved.add(field(topic, partition));
   };
 
   return {
     keys,
     /** Last offset applied for a partition, "-1" when none. */
     async applied(topic: string, partition: number): Promise<string> {
-      return (await redis.hget(keys.applied, `${topic}:${partition}`)) ?? '-1';
+      await moveLegacy(topic, partition);
+      return (await redis.get(keys.applied(topic, partition))) ?? '-1';
     },
-    async states(deliveryIds: readonly string[]): Promise<Map<string, DeliveryState>> {
+    /** The states of deliveries of a partition, those not found under it read where they were. */
+    async states(
+      topic: string,
+      partition: number,
+      deliveryIds: readonly string[],
+    ): Promise<Map<string, DeliveryState>> {
       if (deliveryIds.length === 0) return new Map();
+      const ids = [...deliveryIds];
       const raw = await redis.mget([
-        ...deliveryIds.map(keys.state),
-        ...deliveryIds.map(keys.route),
+        ...ids.map((id) => keys.state(topic, partition, id)),
+        ...ids.map((id) => keys.route(topic, partition, id)),
       ]);
-      return readStates(
-        deliveryIds,
-        raw.slice(0, deliveryIds.length),
-        raw.slice(deliveryIds.length),
-        storedRoutes,
-      );
+      const states = raw.slice(0, ids.length);
+      const routes = raw.slice(ids.length);
+      const missing = ids.flatMap((id, i) => (states[i] === null ? [i] : []));
+      if (legacy && missing.length > 0) {
+        const old = await redis.mget([
+          ...missing.map((i) => `${P}d:${ids[i]}`),
+          ...missing.map((i) => `${P}r:${ids[i]}`),
+        ]);
+        missing.forEach((i, j) => {
+          states[i] = old[j] ?? null;
+          routes[i] = old[missing.length + j] ?? null;
+        });
+      }
+      return readStates(ids, states, routes, storedRoutes);
     },
     /**
      * Everything a chunk starts from, in one round trip: the partition's applied offset, the
@@ -195,15 +274,16 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
      * their states, and the outbox.
      */
     async load(c: ChunkRequest): Promise<ChunkStart> {
+      await moveLegacy(c.topic, c.partition);
       const [applied, states, silent, silentStates, outbox, routes, silentRoutes] =
         await r.fsLoadNotifications(
-          keys.applied,
+          keys.applied(c.topic, c.partition),
           keys.outbox(c.topic, c.partition),
           keys.watch(c.topic, c.partition),
-          `${c.topic}:${c.partition}`,
-          keys.state(''),
+          keys.state(c.topic, c.partition, ''),
           c.silentBefore === null ? '' : String(c.silentBefore),
-          keys.route(''),
+          keys.route(c.topic, c.partition, ''),
+          legacy ? P : '',
           ...c.deliveryIds,
         );
       return {
@@ -229,8 +309,9 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
       watch: Map<string, number | null>;
     }): Promise<OutboxEntry[] | null> {
       const newRoutes = c.states.filter((s) => s.route && !storedRoutes.has(s.route));
+      await moveLegacy(c.topic, c.partition);
       const args = [
-        `${c.topic}:${c.partition}`,
+        '',
         c.expectedApplied,
         c.newApplied,
         String(c.states.length),
@@ -239,10 +320,14 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
       ];
       for (const s of c.states) {
         const { route, ...rest } = s;
-        args.push(keys.state(s.deliveryId), JSON.stringify({ ...rest, r: route ? 1 : 0 }));
+        args.push(
+          keys.state(c.topic, c.partition, s.deliveryId),
+          JSON.stringify({ ...rest, r: route ? 1 : 0 }),
+        );
       }
       // The script reads states, routes, outbox entries, then the watch list.
-      for (const s of newRoutes) args.push(keys.route(s.deliveryId), JSON.stringify(s.route));
+      for (const s of newRoutes)
+        args.push(keys.route(c.topic, c.partition, s.deliveryId), JSON.stringify(s.route));
       // The hash forgets insertion order: each entry keeps its place in the chunk, so the outbox
       // is read back (and sent) in the order the notifications were decided.
       c.outbox.forEach((e, i) =>
@@ -250,7 +335,7 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
       );
       for (const [id, ts] of c.watch) args.push(id, ts === null ? '-' : String(ts));
       const done = await r.fsCommitNotifications(
-        keys.applied,
+        keys.applied(c.topic, c.partition),
         keys.outbox(c.topic, c.partition),
         keys.watch(c.topic, c.partition),
         ...args,
@@ -261,6 +346,7 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
     },
     /** The deliveries watched on a partition (they may fall silent), by their last fix time. */
     async watched(topic: string, partition: number): Promise<Map<string, number>> {
+      await moveLegacy(topic, partition);
       const flat = await redis.zrange(keys.watch(topic, partition), 0, -1, 'WITHSCORES');
       const out = new Map<string, number>();
       for (let i = 0; i < flat.length; i += 2) out.set(flat[i]!, Number(flat[i + 1]));
@@ -268,6 +354,7 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
     },
     /** Decided but not yet sent notifications, in the order they were decided. */
     async outbox(topic: string, partition: number): Promise<OutboxEntry[]> {
+      await moveLegacy(topic, partition);
       return readOutbox(await redis.hvals(keys.outbox(topic, partition)));
     },
     async clearOutbox(topic: string, partition: number, ids: readonly string[]): Promise<void> {

@@ -1,23 +1,28 @@
 import type { HistoryPoint, LagSnapshot } from '@fleetstream/contracts';
-import type { RedisClient } from './redis.js';
+import { legacyKeyMove, type RedisClient } from './redis.js';
 
 /**
  * Redis state of the ops role and of group control:
- * - `P:ops:snapshot` the latest lag snapshot (JSON)
- * - `P:ops:history` list of history points, trimmed to the last `historyPoints`
+ * - `P:{ops}:snapshot` the latest lag snapshot (JSON)
+ * - `P:{ops}:history` list of history points, trimmed to the last `historyPoints`
  * - channel `P:ops:live`: one ready-to-send ops WebSocket message per poll
  * - `P:ops:paused` hash groupId → "1" while paused; channel `P:control` tells workers at once
  * - `P:ops:leader` which ops instance polls (a lease), so two instances never double the history
  */
 export function createOpsStore(redis: RedisClient, prefix: string) {
   const keys = {
-    snapshot: `${prefix}ops:snapshot`,
-    history: `${prefix}ops:history`,
+    // One hash tag: a cluster keeps the two on one node, for the transaction.
+    snapshot: `${prefix}{ops}:snapshot`,
+    history: `${prefix}{ops}:history`,
     live: `${prefix}ops:live`,
     paused: `${prefix}ops:paused`,
     control: `${prefix}control`,
     leader: `${prefix}ops:leader`,
   };
+  const moved = legacyKeyMove(redis, [
+    [`${prefix}ops:snapshot`, keys.snapshot],
+    [`${prefix}ops:history`, keys.history],
+  ]);
   return {
     keys,
     /** Takes or renews the polling lease; true while this instance holds it. */
@@ -34,6 +39,7 @@ export function createOpsStore(redis: RedisClient, prefix: string) {
       historyPoints: number,
     ): Promise<void> {
       const message = JSON.stringify({ type: 'update', point, snapshot });
+      await moved();
       await redis
         .multi()
         .set(keys.snapshot, JSON.stringify(snapshot))
@@ -43,10 +49,12 @@ export function createOpsStore(redis: RedisClient, prefix: string) {
         .exec();
     },
     async snapshot(): Promise<LagSnapshot | null> {
+      await moved();
       const raw = await redis.get(keys.snapshot);
       return raw ? (JSON.parse(raw) as LagSnapshot) : null;
     },
     async history(): Promise<HistoryPoint[]> {
+      await moved();
       return (await redis.lrange(keys.history, 0, -1)).map((p) => JSON.parse(p) as HistoryPoint);
     },
     async pausedGroups(): Promise<Set<string>> {

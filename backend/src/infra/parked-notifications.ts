@@ -3,15 +3,15 @@ import {
   type NotificationRecord,
   type ParkedSummary,
 } from '@fleetstream/contracts';
-import type { RedisClient } from './redis.js';
+import { legacyKeyMove, type RedisClient } from './redis.js';
 
 /**
  * Notifications the sink could not take (its webhook down, or refusing one), kept until they
  * are delivered: nothing is dropped. Keys (prefix P):
- * - `P:nt:parked` hash id → entry JSON (the notification, why, since when, attempts)
- * - `P:nt:parked:due` sorted set id → when to try again (absent: dead-lettered, that is
+ * - `P:nt:{parked}` hash id → entry JSON (the notification, why, since when, attempts)
+ * - `P:nt:{parked}:due` sorted set id → when to try again (absent: dead-lettered, that is
  *   refused by the sink or undelivered past NOTIFY_PARKED_DEAD_AFTER_S; only a redrive)
- * - `P:nt:parked:since` sorted set id → when it was first parked, for the oldest age
+ * - `P:nt:{parked}:since` sorted set id → when it was first parked, for the oldest age
  * Every write is idempotent (a resent command after a reconnect changes nothing more).
  */
 export interface ParkedEntry {
@@ -51,11 +51,17 @@ type Scripted = RedisClient & {
 };
 
 export function createParkedNotifications(redis: RedisClient, prefix: string) {
+  // One hash tag: a cluster keeps the three on one node, for the scripts and transactions.
   const keys = {
-    entries: `${prefix}nt:parked`,
-    due: `${prefix}nt:parked:due`,
-    since: `${prefix}nt:parked:since`,
+    entries: `${prefix}nt:{parked}`,
+    due: `${prefix}nt:{parked}:due`,
+    since: `${prefix}nt:{parked}:since`,
   };
+  const moved = legacyKeyMove(redis, [
+    [`${prefix}nt:parked`, keys.entries],
+    [`${prefix}nt:parked:due`, keys.due],
+    [`${prefix}nt:parked:since`, keys.since],
+  ]);
   const r = redis as Scripted;
   if (!('fsClaimParked' in redis))
     redis.defineCommand('fsClaimParked', { numberOfKeys: 2, lua: CLAIM_DUE });
@@ -76,6 +82,7 @@ export function createParkedNotifications(redis: RedisClient, prefix: string) {
     /** Parks (or re-parks) one entry; `retryAt` null = wait for a redrive (refused ones). */
     async park(e: ParkedEntry, retryAt: number | null): Promise<void> {
       const id = e.notification.id;
+      await moved();
       const m = redis
         .multi()
         .hset(keys.entries, id, JSON.stringify(e))
@@ -86,14 +93,17 @@ export function createParkedNotifications(redis: RedisClient, prefix: string) {
     },
     /** Entries due by `now`, each claimed for `leaseMs`. */
     async claimDue(now: number, limit: number, leaseMs: number): Promise<ParkedEntry[]> {
+      await moved();
       const raw = await r.fsClaimParked(keys.due, keys.entries, now, limit, leaseMs);
       return raw.flatMap((json) => (json ? (decode(json) ?? []) : []));
     },
     async remove(id: string): Promise<void> {
+      await moved();
       await redis.multi().hdel(keys.entries, id).zrem(keys.due, id).zrem(keys.since, id).exec();
     },
     /** How many are parked (dead ones included), how many are dead, the oldest's wait. */
     async summary(now: number): Promise<ParkedSummary> {
+      await moved();
       const [count, retrying, oldest] = await Promise.all([
         redis.zcard(keys.since),
         redis.zcard(keys.due),
@@ -106,7 +116,8 @@ export function createParkedNotifications(redis: RedisClient, prefix: string) {
       };
     },
     /** Every parked entry due now, refused ones included; returns how many. */
-    redriveAll(now: number): Promise<number> {
+    async redriveAll(now: number): Promise<number> {
+      await moved();
       return r.fsRedriveParked(keys.since, keys.due, now);
     },
   };

@@ -103,3 +103,38 @@ export async function keysMatching(redis: RedisClient, pattern: string): Promise
   const nodes: Redis[] = isCluster(redis) ? redis.nodes('master') : [redis];
   return (await Promise.all(nodes.map((n) => n.keys(pattern)))).flat();
 }
+
+const MOVE_KEYS = `
+local moved = 0
+for i = 1, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[i]) == 1 and redis.call('EXISTS', KEYS[i + 1]) == 0 then
+    redis.call('RENAME', KEYS[i], KEYS[i + 1])
+    moved = moved + 1
+  end
+end
+return moved
+`;
+
+/**
+ * Renames keys written under the names of before (`[old, new]` pairs) that a newer layout
+ * gives a cluster hash tag, in one step, where the new one does not exist yet: on a standalone
+ * Redis only (a cluster never held the old names). Returns a function that does it once, for a
+ * store to await before its first read or write.
+ */
+export function legacyKeyMove(
+  redis: RedisClient,
+  pairs: readonly (readonly [string, string])[],
+): () => Promise<void> {
+  let done: Promise<void> | null = null;
+  return () => {
+    if (isCluster(redis)) return Promise.resolve();
+    done ??= redis.eval(MOVE_KEYS, pairs.length * 2, ...pairs.flat()).then(
+      () => undefined,
+      (err: unknown) => {
+        done = null;
+        throw err;
+      },
+    );
+    return done;
+  };
+}
