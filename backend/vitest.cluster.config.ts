@@ -10,6 +10,7 @@ export default defineProject(
       'src/infra/analytics-store.int.test.ts',
       'src/consumers/notification-*.int.test.ts',
       'src/infra/notification-store.int.test.ts',
+      'src/infra/health-registry.int.test.ts',
     ],
   }),
 );

@@ -1,4 +1,5 @@
-import type { RedisClient } from './redis.js';
+import type { Redis } from 'ioredis';
+import { isCluster, type RedisClient } from './redis.js';
 
 /**
  * Where roles report their readiness (one hash field per role instance, health.ts decides what
@@ -13,29 +14,89 @@ export function createHealthRegistry(redis: RedisClient, prefix: string) {
     all: (): Promise<Record<string, string>> => redis.hgetall(key),
     remove: async (...fields: string[]) => void (await redis.hdel(key, ...fields)),
     /**
-     * Redis as /healthz reports it: down at once while the client is not connected (commands
-     * then wait in ioredis's queue until it is back, so a ping would hang the health check), and
-     * down when a ping takes longer than a second.
+     * Redis as /healthz reports it, node by node (the one server, or each primary and replica
+     * of a cluster as the client knows them): down at once while the client is not connected
+     * (commands then wait in ioredis's queue until it is back, so a ping would hang the health
+     * check), and a node down when its ping takes longer than a second. A cluster is ok while
+     * every primary answers (a replica down is shown, but serves nothing).
      */
-    async check(): Promise<{ ok: boolean; error?: string }> {
-      if (redis.status !== 'ready') return { ok: false, error: `redis ${redis.status}` };
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<{ ok: boolean; error?: string }>((resolve) => {
-        timer = setTimeout(() => resolve({ ok: false, error: 'redis ping timed out' }), 1_000);
-      });
-      try {
-        return await Promise.race([
-          redis.ping().then(
-            () => ({ ok: true }),
-            (err: Error) => ({ ok: false, error: err.message }),
-          ),
-          timeout,
-        ]);
-      } finally {
-        clearTimeout(timer);
-      }
+    async check(): Promise<RedisHealth> {
+      const mode = isCluster(redis) ? 'cluster' : 'standalone';
+      if (redis.status !== 'ready')
+        return { ok: false, error: `redis ${redis.status}`, mode, nodes: [] };
+      const primaries = new Set<Redis>(isCluster(redis) ? redis.nodes('master') : [redis]);
+      const all = isCluster(redis) ? redis.nodes('all') : [redis];
+      const nodes = await Promise.all(
+        all.map(async (node): Promise<RedisNodeHealth> => {
+          const role = primaries.has(node) ? 'primary' : 'replica';
+          const address = `${node.options.host ?? '127.0.0.1'}:${node.options.port ?? 6379}`;
+          const started = performance.now();
+          const answer = await pingWithin(node, 1_000);
+          return answer.ok
+            ? {
+                address,
+                role,
+                ok: true,
+                pingMs: Math.round((performance.now() - started) * 10) / 10,
+              }
+            : { address, role, ok: false, error: answer.error };
+        }),
+      );
+      nodes.sort((a, b) =>
+        a.role === b.role ? (a.address < b.address ? -1 : 1) : a.role === 'primary' ? -1 : 1,
+      );
+      const down = nodes.filter((n) => n.role === 'primary' && !n.ok);
+      if (nodes.length === 0) return { ok: false, error: 'no Redis node known', mode, nodes };
+      if (down.length > 0)
+        return {
+          ok: false,
+          error: down.map((n) => `${n.address}: ${n.error}`).join('; '),
+          mode,
+          nodes,
+        };
+      return { ok: true, mode, nodes };
     },
   };
+}
+
+/** One Redis node as /healthz shows it. */
+export interface RedisNodeHealth {
+  /** host:port as the client reaches it. */
+  address: string;
+  role: 'primary' | 'replica';
+  ok: boolean;
+  /** How long its PING took. */
+  pingMs?: number;
+  error?: string;
+}
+
+export interface RedisHealth {
+  ok: boolean;
+  error?: string;
+  mode: 'standalone' | 'cluster';
+  nodes: RedisNodeHealth[];
+}
+
+async function pingWithin(
+  node: Redis,
+  ms: number,
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  if (node.status !== 'ready') return { ok: false, error: `redis ${node.status}` };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ ok: false; error: string }>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, error: 'redis ping timed out' }), ms);
+  });
+  try {
+    return await Promise.race([
+      node.ping().then(
+        () => ({ ok: true as const }),
+        (err: Error) => ({ ok: false as const, error: err.message }),
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export type HealthRegistry = ReturnType<typeof createHealthRegistry>;

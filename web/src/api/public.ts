@@ -20,7 +20,19 @@ export interface Health {
   status: 'ok' | 'unavailable';
   components: {
     kafka: { ok: boolean; error?: string };
-    redis: { ok: boolean; error?: string };
+    redis: {
+      ok: boolean;
+      error?: string;
+      mode?: 'standalone' | 'cluster';
+      /** Each node: the one server, or every primary and replica of a cluster. */
+      nodes?: {
+        address: string;
+        role: 'primary' | 'replica';
+        ok: boolean;
+        pingMs?: number;
+        error?: string;
+      }[];
+    };
     roles: Record<string, { ok: boolean; instances: number; ready: number }>;
   };
 }

@@ -94,7 +94,11 @@ export function HomePage() {
       {health && (
         <ul aria-label="components">
           <li>Kafka: {health.components.kafka.ok ? 'ok' : 'down'}</li>
-          <li>Redis: {health.components.redis.ok ? 'ok' : 'down'}</li>
+          <li>
+            Redis: {health.components.redis.ok ? 'ok' : 'down'}
+            {health.components.redis.mode === 'cluster' &&
+              ` (cluster: ${(health.components.redis.nodes ?? []).filter((n) => n.ok).length} of ${(health.components.redis.nodes ?? []).length} nodes answer)`}
+          </li>
           {Object.entries(health.components.roles).map(([role, r]) => (
             <li key={role}>
               {role}: {r.ok ? `ok (${r.ready} ready)` : 'down'}

@@ -6,6 +6,7 @@ import { ImpactLine } from './impact-line.js';
 import { TokenForm, useOpsToken } from './ops-token.js';
 import { ParkedCard } from './parked-card.js';
 import { PartitionHeat } from './partition-heat.js';
+import { RedisCard } from './redis-card.js';
 import { useOpsStream } from './use-ops-stream.js';
 
 const COLORS = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626'];
@@ -69,6 +70,7 @@ export function DashboardPage() {
               <GroupCard key={g.groupId} group={g} token={token} />
             ))}
             <ParkedCard token={token} />
+            <RedisCard />
           </div>
           <div className="charts">
             <TimeChart
