@@ -11,6 +11,12 @@ export default defineProject(
       'src/consumers/notification-*.int.test.ts',
       'src/infra/notification-store.int.test.ts',
       'src/infra/health-registry.int.test.ts',
+      'src/consumers/live-partitions.int.test.ts',
+      'src/infra/live-chunk.int.test.ts',
+      'src/infra/delivery-*.int.test.ts',
+      'src/gateway/track-socket.int.test.ts',
+      'src/http/routes/deliveries.int.test.ts',
+      'src/ops/delivery-impact.int.test.ts',
     ],
   }),
 );

@@ -246,15 +246,6 @@ export function envSchema(roles: readonly Role[]) {
       if (roles.includes('gateway') && !e.TRACKING_SECRET)
         issue('TRACKING_SECRET', 'required by the gateway role');
       if (
-        roles.includes('live-push') &&
-        typeof e.REDIS_URL === 'string' &&
-        /^rediss?\+cluster:/.test(e.REDIS_URL)
-      )
-        issue(
-          'REDIS_URL',
-          'live-push needs a standalone Redis so far: its keys are not laid out for a Redis Cluster yet',
-        );
-      if (
         isNumber(e.TOPIC_MIN_INSYNC_REPLICAS) &&
         isNumber(e.TOPIC_REPLICATION_FACTOR) &&
         e.TOPIC_MIN_INSYNC_REPLICAS > e.TOPIC_REPLICATION_FACTOR

@@ -32,9 +32,6 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['analytics'], { REDIS_URL: 'http://x:1' })).toThrow(
       /REDIS_URL: expected redis:\/\/, rediss:\/\/ or redis\+cluster:/,
     );
-    expect(() => loadConfig(['gateway', 'analytics', 'live-push'], { REDIS_URL: url })).toThrow(
-      /REDIS_URL: live-push needs a standalone Redis so far/,
-    );
     expect(() => loadConfig(['analytics'], { REDIS_PREFIX: 'a{b}:' })).toThrow(
       /REDIS_PREFIX: no \{ or \}/,
     );

@@ -11,8 +11,23 @@ describe('launcher config', () => {
       redisPort: 6379,
       port: 8080,
       fleetSize: 50,
+      redisCluster: null,
       ci: false,
     });
+  });
+
+  it('asks for a local Redis Cluster with REDIS_CLUSTER (primaries), one replica each by default', () => {
+    expect(loadLauncherConfig({ REDIS_CLUSTER: '3' }).redisCluster).toEqual({
+      primaries: 3,
+      replicasPerPrimary: 1,
+    });
+    expect(
+      loadLauncherConfig({ REDIS_CLUSTER: '4', REDIS_CLUSTER_REPLICAS: '0' }).redisCluster,
+    ).toEqual({ primaries: 4, replicasPerPrimary: 0 });
+    expect(() => loadLauncherConfig({ REDIS_CLUSTER: '2' })).toThrow(/REDIS_CLUSTER: /);
+    expect(() =>
+      loadLauncherConfig({ REDIS_CLUSTER: '3', REDIS_URL: 'redis://10.0.0.1:6379' }),
+    ).toThrow(/REDIS_CLUSTER: starts a local Redis Cluster: leave it unset with REDIS_URL/);
   });
 
   it('reports every bad variable at once, by name', () => {

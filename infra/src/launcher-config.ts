@@ -26,6 +26,10 @@ const launcherSchema = z
     /** Existing Redis; unset → we start a local redis-server. */
     REDIS_URL: optional,
     REDIS_PORT: port(6379),
+    /** Primaries of a local Redis Cluster instead of one redis-server; unset → none. */
+    REDIS_CLUSTER: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(3).max(16).optional()),
+    /** Replicas of each primary of the local Redis Cluster. */
+    REDIS_CLUSTER_REPLICAS: int(0, 2, 1),
     PORT: port(8080),
     FLEET_SIZE: int(0, 1_000_000, 50),
     OPS_TOKEN: optional,
@@ -42,6 +46,12 @@ const launcherSchema = z
           path: ['KAFKA_CONTROLLER_PORT'],
           message: `must differ from KAFKA_PORT (${e.KAFKA_PORT})`,
         });
+      if (e.REDIS_URL && e.REDIS_CLUSTER !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['REDIS_CLUSTER'],
+          message: 'starts a local Redis Cluster: leave it unset with REDIS_URL',
+        });
     },
     // Also when another variable is bad: one run reports every problem.
     { when: () => true },
@@ -52,6 +62,11 @@ const launcherSchema = z
     kafkaControllerPort: e.KAFKA_CONTROLLER_PORT,
     redisUrl: e.REDIS_URL,
     redisPort: e.REDIS_PORT,
+    /** The local Redis Cluster's layout, when asked for: its nodes take REDIS_PORT onwards. */
+    redisCluster:
+      e.REDIS_CLUSTER === undefined
+        ? null
+        : { primaries: e.REDIS_CLUSTER, replicasPerPrimary: e.REDIS_CLUSTER_REPLICAS },
     port: e.PORT,
     fleetSize: e.FLEET_SIZE,
     opsToken: e.OPS_TOKEN,

@@ -2,6 +2,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
+/**
+ * What to kill if the launcher exits first: one 'exit' listener for every child (a Redis
+ * Cluster, a broker and the roles are more children than Node's 10 listeners per event).
+ */
+const killedOnExit = new Set<() => void>();
+const killAllOnExit = () => {
+  for (const kill of killedOnExit) kill();
+};
+
 export interface ManagedProcessOptions {
   name: string;
   command: string;
@@ -54,8 +63,12 @@ export function startManagedProcess(opts: ManagedProcessOptions): ManagedProcess
   };
   // The launcher may die without cleaning up; never leave a broker or a role running then.
   const onExit = () => signalGroup('SIGKILL');
-  process.once('exit', onExit);
-  void exited.then(() => process.removeListener('exit', onExit));
+  killedOnExit.add(onExit);
+  if (killedOnExit.size === 1) process.once('exit', killAllOnExit);
+  void exited.then(() => {
+    killedOnExit.delete(onExit);
+    if (killedOnExit.size === 0) process.removeListener('exit', killAllOnExit);
+  });
 
   return {
     name: opts.name,

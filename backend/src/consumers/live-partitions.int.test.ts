@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { deliveryKeys } from '../infra/delivery-keys.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import type { Subscriber } from '../infra/redis-pubsub.js';
+import { deliveryPlaceOf } from '../testing/delivery-store-harness.js';
 import { partitionPositions, testLogger } from '../testing/fixtures.js';
 import { listenToFeed } from '../testing/live-feed-listener.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
@@ -98,3 +100,38 @@ it('a delivery written through another partition meanwhile (partitions added) is
   expect(late.applied).toEqual([false]);
   expect(await store.snapshot('z')).toMatchObject({ seq: 6, rev: 6 });
 });
+
+it.skipIf(inject('redisUrl').includes('+cluster://'))(
+  'takes a partition and its deliveries over from the key layout of before, where it left off',
+  async () => {
+    const prefix = `${t.ctx.config.redis.prefix}legacy:`;
+    const keys = deliveryKeys(prefix);
+    const old = createDeliveryStore(t.redis, { prefix });
+    // Written as before: the delivery directly under the prefix, the offset in one hash.
+    await createLivePartitions(old, testLogger()).apply('loc', 0, records('w', 0, [1, 2]), 1, ts0);
+    const place = await deliveryPlaceOf(t, prefix, 'w');
+    const l = keys.legacy;
+    await t.redis.rename(place.delivery('w'), l.delivery('w'));
+    await t.redis.rename(place.trail('w'), l.trail('w'));
+    await t.redis.zadd(l.active, (await t.redis.zscore(place.active, 'w'))!, 'w');
+    await t.redis.hset(l.offsets, 'loc:0', (await t.redis.get(keys.offset('loc:0')))!);
+    await t.redis.del(place.active, keys.offset('loc:0'), keys.home('w'));
+    expect(await old.snapshot('w')).toMatchObject({ seq: 2, rev: 2 });
+
+    const store = createDeliveryStore(t.redis, { prefix });
+    const revs = await listen(prefix);
+    const member = createLivePartitions(store, testLogger());
+    expect(await member.apply('loc', 0, records('w', 0, [1, 2, 3]), 2, ts0)).toMatchObject({
+      applied: [false, false, true],
+      replays: 2,
+    });
+    expect(await store.snapshot('w')).toMatchObject({ seq: 3, rev: 3 });
+    expect((await store.snapshot('w'))?.trail.map((p) => p.seq)).toEqual([1, 2, 3]);
+    await expect.poll(() => revs).toEqual([3]);
+    expect((await store.listActive(10, Date.now(), 3_600_000)).map((d) => d.deliveryId)).toEqual([
+      'w',
+    ]);
+    expect(await t.redis.exists(l.delivery('w'), l.trail('w'))).toBe(0);
+    expect(await t.redis.zscore(l.active, 'w')).toBeNull();
+  },
+);

@@ -7,6 +7,7 @@ import {
   type LiveDeliveryState,
 } from '../domain/live-delivery.js';
 import { AppError } from '../errors.js';
+import { sourceOf } from '../infra/delivery-keys.js';
 import type { DeliveryStore } from '../infra/delivery-store.js';
 import type { Logger } from '../infra/logger.js';
 
@@ -70,7 +71,7 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
             fresh.map((u) => deliveryIdOf(u.update)).filter((id) => !state.deliveries.has(id)),
           ),
         ];
-        const loaded = await store.loadStates(missing);
+        const loaded = await store.loadStates(sourceOf(topic, partition), missing);
         missing.forEach((id, i) => state.deliveries.set(id, loaded[i]!));
         const plan = planLiveChunk(
           fresh.map((u) => u.update),

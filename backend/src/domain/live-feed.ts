@@ -1,6 +1,6 @@
 /**
  * The live feed: what live-push publishes for the gateways. One Redis message per partition
- * chunk (channel `<prefix>feed:<topic>:<partition>`; `<prefix>feed:-` for writes without a
+ * chunk (channel `<prefix>feed:{<topic>:<partition>}`; `<prefix>feed:{-}` for writes without a
  * partition, `<prefix>feed:n` for notifications) holds the chunk's customer messages, each
  * framed as `<byte length of the delivery id>:<delivery id><message JSON>\n`. JSON text has no
  * raw line break, so a message ends at the first one after its id; the id may hold anything.

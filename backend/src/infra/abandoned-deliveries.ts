@@ -1,7 +1,8 @@
 import type { AbandonedDelivery, TripStatus } from '@fleetstream/contracts';
 import type { DeliveryKeys } from './delivery-keys.js';
 import type { Logger } from './logger.js';
-import type { RedisClient } from './redis.js';
+import { deliveryPlaces } from './delivery-places.js';
+import { legacyKeyMove, type RedisClient } from './redis.js';
 
 /** Abandoned-delivery events kept for GET /api/deliveries/abandoned. */
 const KEPT_EVENTS = 200;
@@ -20,6 +21,10 @@ export function createAbandonedDeliveries(
   keys: DeliveryKeys,
   o: { log: Logger; abandonAfterS: number },
 ) {
+  const moved = legacyKeyMove(redis, [
+    [keys.legacy.abandoned, keys.abandoned],
+    [keys.legacy.abandonedTotal, keys.abandonedTotal],
+  ]);
   return {
     /**
      * Drops active deliveries whose last record is older than `abandonBefore` (device time),
@@ -30,30 +35,39 @@ export function createAbandonedDeliveries(
       abandonBefore: number,
       finishedBefore: number,
     ): Promise<AbandonedDelivery[]> {
-      const [gone, , ,] = (await redis
-        .multi()
-        .zrangebyscore(keys.active, '-inf', `(${abandonBefore}`, 'WITHSCORES')
-        .zremrangebyscore(keys.active, '-inf', `(${abandonBefore}`)
-        .zremrangebyscore(keys.finished, '-inf', `(${finishedBefore}`)
-        .exec())!.map(([err, value]) => {
-        if (err) throw err;
-        return value;
-      }) as [string[], number, number];
-      if (gone.length === 0) return [];
-      const ids = gone.filter((_, i) => i % 2 === 0);
-      const read = redis.pipeline();
-      for (const id of ids) read.hmget(keys.delivery(id), 'driverId', 'status');
-      const rows = (await read.exec()) ?? [];
-      const events: AbandonedDelivery[] = ids.map((id, i) => {
-        const [driverId, status] = (rows[i]?.[1] ?? []) as (string | null)[];
-        return {
-          at: now,
-          deliveryId: id,
-          driverId: driverId ?? '',
-          status: (status ?? 'assigned') as TripStatus,
-          lastSeenTs: Number(gone[2 * i + 1]),
-        };
-      });
+      // Each place (one slot each) in a transaction of its own.
+      const places = await deliveryPlaces(redis, keys);
+      const perPlace = await Promise.all(
+        places.map(async (place) => {
+          const [gone] = (await redis
+            .multi()
+            .zrangebyscore(place.active, '-inf', `(${abandonBefore}`, 'WITHSCORES')
+            .zremrangebyscore(place.active, '-inf', `(${abandonBefore}`)
+            .zremrangebyscore(place.finished, '-inf', `(${finishedBefore}`)
+            .exec())!.map(([err, value]) => {
+            if (err) throw err;
+            return value;
+          }) as [string[], number, number];
+          const ids = gone.filter((_, i) => i % 2 === 0);
+          const rows = await Promise.all(
+            ids.map((id) => redis.hmget(place.delivery(id), 'driverId', 'status')),
+          );
+          return ids.map((id, i): AbandonedDelivery => {
+            const [driverId, status] = rows[i]!;
+            return {
+              at: now,
+              deliveryId: id,
+              driverId: driverId ?? '',
+              status: (status ?? 'assigned') as TripStatus,
+              lastSeenTs: Number(gone[2 * i + 1]),
+            };
+          });
+        }),
+      );
+      const events = perPlace.flat();
+      if (events.length === 0) return [];
+      const ids = events.map((e) => e.deliveryId);
+      await moved();
       const kept = events.slice(-KEPT_EVENTS).map((e) => JSON.stringify(e));
       await redis
         .multi()
@@ -75,6 +89,7 @@ export function createAbandonedDeliveries(
 
     /** The latest abandoned-delivery events, newest first, and how many there were ever. */
     async recent(limit = KEPT_EVENTS): Promise<{ abandoned: AbandonedDelivery[]; total: number }> {
+      await moved();
       const [list, total] = await Promise.all([
         redis.lrange(keys.abandoned, 0, limit - 1),
         redis.get(keys.abandonedTotal),
@@ -87,6 +102,7 @@ export function createAbandonedDeliveries(
 
     /** How many deliveries were ever abandoned (the metric's value). */
     async total(): Promise<number> {
+      await moved();
       return Number((await redis.get(keys.abandonedTotal)) ?? 0);
     },
   };

@@ -4,6 +4,7 @@ import { freshnessBounds, type FreshnessRules } from '../domain/delivery-freshne
 import { positionUpdate, testLogger, tripUpdate } from '../testing/fixtures.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
 import { createAbandonedDeliveries } from './abandoned-deliveries.js';
+import { NO_PARTITION } from './delivery-keys.js';
 import { createDeliveryStore } from './delivery-store.js';
 
 let t: Awaited<ReturnType<typeof createTestContext>>;
@@ -77,7 +78,7 @@ it('drops abandoned deliveries once, with an event; a finished one is listed in 
     ],
     now,
   );
-  expect(await t.redis.zrange(store.keys.finished, 0, -1, 'WITHSCORES')).toEqual([
+  expect(await t.redis.zrange(store.keys.finished(NO_PARTITION), 0, -1, 'WITHSCORES')).toEqual([
     'old-done',
     String(now - 3 * 3600_000),
     'done',
@@ -95,8 +96,8 @@ it('drops abandoned deliveries once, with an event; a finished one is listed in 
     },
   ]);
   expect(await abandoned.sweep(now, bounds.abandonBefore, now - 2 * 3600_000)).toEqual([]);
-  expect((await t.redis.zrange(store.keys.active, 0, -1)).sort()).toEqual(['live']);
-  expect(await t.redis.zrange(store.keys.finished, 0, -1)).toEqual(['done']);
+  expect((await t.redis.zrange(store.keys.active(NO_PARTITION), 0, -1)).sort()).toEqual(['live']);
+  expect(await t.redis.zrange(store.keys.finished(NO_PARTITION), 0, -1)).toEqual(['done']);
   expect(await abandoned.recent()).toEqual({ abandoned: events, total: 1 });
 
   // Live-push 10 min behind: a delivery silent for 31 min is not abandoned (its news may be
@@ -106,6 +107,6 @@ it('drops abandoned deliveries once, with an event; a finished one is listed in 
   expect(await abandoned.sweep(now, lagging.abandonBefore, 0)).toEqual([]);
   // Re-assigned after delivery: back in the active set, out of the finished one.
   await store.applyUpdates([trip('done', now - 1_000, 3, 'assigned')], now);
-  expect(await t.redis.zscore(store.keys.finished, 'done')).toBeNull();
-  expect(await t.redis.zscore(store.keys.active, 'done')).toBe(String(now - 1_000));
+  expect(await t.redis.zscore(store.keys.finished(NO_PARTITION), 'done')).toBeNull();
+  expect(await t.redis.zscore(store.keys.active(NO_PARTITION), 'done')).toBe(String(now - 1_000));
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  deliveryPlaceOf,
   listen,
   position,
   stateOf,
@@ -67,7 +68,9 @@ describe('applyUpdates', () => {
         b: { hash: { seq: '5', status: 'delivered' }, active: null, hashExpires: true },
         c: { hash: { seq: '3', status: 'cancelled' }, active: null, trailExpires: true },
       });
-      expect(await h.t.redis.zrange(`${many}dlv:a:trail`, -3, -1)).toHaveLength(3);
+      expect(
+        await h.t.redis.zrange((await deliveryPlaceOf(h.t, many, 'a')).trail('a'), -3, -1),
+      ).toHaveLength(3);
       const published = chunk.flatMap((u, i) =>
         expected[i]
           ? [
@@ -147,7 +150,10 @@ describe('trail', () => {
     for (let n = 1; seq < 300; n = (n % 7) + 1) {
       const chunk = Array.from({ length: n }, () => position('l', ++seq));
       await store.applyUpdates(chunk, now);
-      most = Math.max(most, await h.t.redis.zcard(`${prefix}dlv:l:trail`));
+      most = Math.max(
+        most,
+        await h.t.redis.zcard((await deliveryPlaceOf(h.t, prefix, 'l')).trail('l')),
+      );
       const snap = await store.snapshot('l');
       expect(snap?.trail.map((p) => p.seq)).toEqual(
         Array.from(

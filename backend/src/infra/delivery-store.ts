@@ -12,6 +12,7 @@ import { freshnessRanges, type FreshnessBounds } from '../domain/delivery-freshn
 import { feedEntry } from '../domain/live-feed.js';
 import { deliveryKeys } from './delivery-keys.js';
 import { createDeliveryWrites } from './delivery-writes.js';
+import { deliveryPlaces, placesOf } from './delivery-places.js';
 import { isCluster, type RedisClient } from './redis.js';
 
 export type { DeliveryUpdate, PositionEta } from '../domain/live-delivery.js';
@@ -67,7 +68,10 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     /** The planned routes of these deliveries (null where none is stored). */
     async routes(ids: readonly string[]): Promise<(Route | null)[]> {
       if (ids.length === 0) return [];
-      const raw = await Promise.all(ids.map((id) => redis.hget(keys.delivery(id), 'route')));
+      const places = await placesOf(redis, keys, ids);
+      const raw = await Promise.all(
+        ids.map((id, i) => (places[i] ? redis.hget(places[i].delivery(id), 'route') : null)),
+      );
       return raw.map((r) => (r ? (JSON.parse(r) as Route) : null));
     },
 
@@ -86,11 +90,11 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
       const applied = await r.fsApplyNotification(
         keys.noteIds(id),
         keys.notes(id),
-        standalone ? keys.legacyNoteIds(id) : keys.noteIds(id),
-        standalone ? keys.legacyNotes(id) : keys.notes(id),
+        standalone ? keys.legacy.noteIds(id) : keys.noteIds(id),
+        standalone ? keys.legacy.notes(id) : keys.notes(id),
         n.id,
         json,
-        keys.feed('n'),
+        keys.notesFeed,
         retentionS * 12,
         feedEntry(n.deliveryId, json),
       );
@@ -99,16 +103,18 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
 
     /** The current state of one delivery as a snapshot message, or null when unknown. */
     async snapshot(deliveryId: string): Promise<SnapshotMessage | null> {
+      const [place] = await placesOf(redis, keys, [deliveryId]);
+      if (!place) return null;
       const [hash, trail, notes] = await Promise.all([
-        redis.hgetall(keys.delivery(deliveryId)),
+        redis.hgetall(place.delivery(deliveryId)),
         // The newest trailLength points: the script trims the older ones only now and then.
-        redis.zrange(keys.trail(deliveryId), -trailLength, -1),
+        redis.zrange(place.trail(deliveryId), -trailLength, -1),
         redis.lrange(keys.notes(deliveryId), 0, -1),
       ]);
       if (!hash.driverId) return null;
       // Notes kept under their names of before, until the next one moves them.
       if (notes.length === 0 && standalone)
-        notes.push(...(await redis.lrange(keys.legacyNotes(deliveryId), 0, -1)));
+        notes.push(...(await redis.lrange(keys.legacy.notes(deliveryId), 0, -1)));
       return {
         type: 'snapshot',
         delivery: toView(deliveryId, hash),
@@ -130,20 +136,25 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
      */
     async activeFreshness(b: FreshnessBounds): Promise<ActiveFreshness> {
       const ranges = freshnessRanges(b);
-      const count = (m: ReturnType<RedisClient['multi']>, [min, max]: [number, number]) =>
-        m.zcount(
-          keys.active,
-          min === -Infinity ? '-inf' : min,
-          max === Infinity ? '+inf' : `(${max}`,
-        );
-      const m = redis.multi().zcard(keys.active);
-      for (const range of [ranges.fresh, ranges.lagging, ranges.silent]) count(m, range);
-      const [active = 0, fresh = 0, lagging = 0, silent = 0] = (await m.exec())!.map(
-        ([err, value]) => {
-          if (err) throw err;
-          return Number(value);
-        },
+      const count = (
+        m: ReturnType<RedisClient['multi']>,
+        key: string,
+        [min, max]: [number, number],
+      ) => m.zcount(key, min === -Infinity ? '-inf' : min, max === Infinity ? '+inf' : `(${max}`);
+      // One transaction per place (one slot each): the counts of a place are of one moment.
+      const perPlace = await Promise.all(
+        (await deliveryPlaces(redis, keys)).map(async (place) => {
+          const m = redis.multi().zcard(place.active);
+          for (const range of [ranges.fresh, ranges.lagging, ranges.silent])
+            count(m, place.active, range);
+          return (await m.exec())!.map(([err, value]) => {
+            if (err) throw err;
+            return Number(value);
+          });
+        }),
       );
+      const sum = (i: number) => perPlace.reduce((n, c) => n + (c[i] ?? 0), 0);
+      const [active, fresh, lagging, silent] = [sum(0), sum(1), sum(2), sum(3)];
       return {
         active,
         fresh,
@@ -158,16 +169,22 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
      * (the abandon sweep drops them from the set, and says so).
      */
     async listActive(limit: number, now: number, staleMs = 30 * 60_000): Promise<DeliveryView[]> {
-      const ids = await redis.zrevrangebyscore(
-        keys.active,
-        '+inf',
-        now - staleMs,
-        'LIMIT',
-        0,
-        limit,
+      // Each place's most recent `limit`: the most recent overall are among them.
+      const places = await deliveryPlaces(redis, keys);
+      const lists = await Promise.all(
+        places.map((p) =>
+          redis.zrevrangebyscore(p.active, '+inf', now - staleMs, 'WITHSCORES', 'LIMIT', 0, limit),
+        ),
       );
-      const hashes = await Promise.all(ids.map((id) => redis.hgetall(keys.delivery(id))));
-      return ids.flatMap((id, i) => (hashes[i]?.driverId ? [toView(id, hashes[i])] : []));
+      const found: { id: string; ts: number; place: (typeof places)[number] }[] = [];
+      lists.forEach((flat, k) => {
+        for (let i = 0; i + 1 < flat.length; i += 2)
+          found.push({ id: flat[i]!, ts: Number(flat[i + 1]), place: places[k]! });
+      });
+      found.sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : -1));
+      const top = found.slice(0, limit);
+      const hashes = await Promise.all(top.map((f) => redis.hgetall(f.place.delivery(f.id))));
+      return top.flatMap((f, i) => (hashes[i]?.driverId ? [toView(f.id, hashes[i])] : []));
     },
   };
 }

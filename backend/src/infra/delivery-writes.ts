@@ -9,9 +9,9 @@ import {
   type PositionEta,
 } from '../domain/live-delivery.js';
 import { AppError } from '../errors.js';
-import { offsetField, type DeliveryKeys } from './delivery-keys.js';
+import { NO_PARTITION, sourceOf, type DeliveryKeys } from './delivery-keys.js';
 import { createLiveChunkWriter, type PartitionFence } from './live-chunk.js';
-import type { RedisClient } from './redis.js';
+import { isCluster, type RedisClient } from './redis.js';
 
 export type { PartitionFence } from './live-chunk.js';
 
@@ -20,6 +20,37 @@ const MERGED_UPDATES = 500;
 
 /** Conflicting writers a standalone `applyUpdates` outlasts before it gives up. */
 const STANDALONE_ATTEMPTS = 20;
+
+/** The rev of a delivery's copy left behind in a source it moved away from. */
+const MOVED = 'moved';
+
+/** The hash fields a delivery's state is read from, in this order. */
+const STATE_FIELDS = ['seq', 'status', 'session', 'superseded', 'rev', 'driverId'] as const;
+
+/**
+ * Moves a delivery written under the names of before (directly under the prefix) to its
+ * source's keys, with its place in the active or finished set, in one step; standalone Redis
+ * only. KEYS: old hash, old trail, old active, old finished, new hash, new trail, new active,
+ * new finished; ARGV: delivery id. Returns 1 when it moved one.
+ */
+const MOVE_LEGACY_DELIVERY = `
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[5])
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('RENAME', KEYS[2], KEYS[6]) end
+local a = redis.call('ZSCORE', KEYS[3], ARGV[1])
+if a then
+  redis.call('ZADD', KEYS[7], a, ARGV[1])
+  redis.call('ZREM', KEYS[3], ARGV[1])
+end
+local f = redis.call('ZSCORE', KEYS[4], ARGV[1])
+if f then
+  redis.call('ZADD', KEYS[8], f, ARGV[1])
+  redis.call('ZREM', KEYS[4], ARGV[1])
+end
+return 1
+`;
+
+type Scripted = RedisClient & { fsMoveLegacyDelivery(...args: string[]): Promise<number> };
 
 /** A stored superseded list: JSON, where older writers (Lua's cjson) wrote `{}` for none. */
 function decodeSuperseded(raw: string | null | undefined): string[] {
@@ -46,26 +77,93 @@ export function createDeliveryWrites(
 ) {
   const { trailLength, retentionS } = o;
   // Partition chunks of one fetch go to Redis as one script call.
-  const chunks = createLiveChunkWriter(redis, { prefix: keys.prefix, trailLength, retentionS });
+  const chunks = createLiveChunkWriter(redis, { keys, trailLength, retentionS });
+  const r = redis as Scripted;
+  const standalone = !isCluster(redis);
+  if (standalone && !('fsMoveLegacyDelivery' in redis))
+    redis.defineCommand('fsMoveLegacyDelivery', { numberOfKeys: 8, lua: MOVE_LEGACY_DELIVERY });
+  /** Sources this process has listed in `P:lp:sources`. */
+  const listed = new Set<string>();
 
-  /** The stored states of these deliveries, in order (empty ones for unknown deliveries). */
-  const loadStates = async (ids: readonly string[]): Promise<LiveDeliveryState[]> => {
-    if (ids.length === 0) return [];
-    const pipeline = redis.pipeline();
-    for (const id of ids)
-      pipeline.hmget(
-        keys.delivery(id),
-        'seq',
-        'status',
-        'session',
-        'superseded',
-        'rev',
-        'driverId',
+  /**
+   * Brings a delivery with nothing under `source` there: from the source that last held it
+   * (its home: the delivery moved to a driver of another partition, or partitions were added)
+   * or from the names of before. The copy it leaves is marked moved (its rev), so a writer
+   * still holding that source's state in memory fails its compare-and-set and reads it again;
+   * it leaves that source's active set and expires with the delivery.
+   */
+  const adopt = async (source: string, id: string): Promise<void> => {
+    const home = await redis.get(keys.home(id));
+    if (home && home !== source) {
+      const [hash, trail, ttl] = await Promise.all([
+        redis.hgetall(keys.delivery(home, id)),
+        redis.zrange(keys.trail(home, id), 0, -1, 'WITHSCORES'),
+        redis.ttl(keys.delivery(home, id)),
+      ]);
+      const usable = hash.rev !== undefined && hash.rev !== MOVED;
+      // What this source held of it before (a copy marked moved) goes first.
+      const m = redis.multi().del(keys.delivery(source, id), keys.trail(source, id));
+      if (usable) {
+        m.hset(keys.delivery(source, id), hash);
+        // WITHSCORES reads member, score; ZADD takes score, member.
+        const points: string[] = [];
+        for (let i = 0; i + 1 < trail.length; i += 2) points.push(trail[i + 1]!, trail[i]!);
+        if (points.length > 0) m.zadd(keys.trail(source, id), ...points);
+        if (ttl > 0) m.expire(keys.delivery(source, id), ttl).expire(keys.trail(source, id), ttl);
+      }
+      await m.exec();
+      if (!usable) return;
+      await redis.set(keys.home(id), source);
+      await redis
+        .multi()
+        .hset(keys.delivery(home, id), 'rev', MOVED)
+        .zrem(keys.active(home), id)
+        .exec();
+    } else if (home === source) {
+      // Its own copy marked moved, with no other left: it starts again here.
+      await redis.del(keys.delivery(source, id), keys.trail(source, id));
+    } else if (!home && standalone) {
+      const l = keys.legacy;
+      await r.fsMoveLegacyDelivery(
+        l.delivery(id),
+        l.trail(id),
+        l.active,
+        l.finished,
+        keys.delivery(source, id),
+        keys.trail(source, id),
+        keys.active(source),
+        keys.finished(source),
+        id,
       );
-    const rows = (await pipeline.exec()) ?? [];
-    return rows.map(([err, value]) => {
-      if (err) throw err;
-      const [seq, status, session, superseded, rev, driverId] = value as (string | null)[];
+    }
+  };
+
+  const readStates = (source: string, ids: readonly string[]) =>
+    Promise.all(ids.map((id) => redis.hmget(keys.delivery(source, id), ...STATE_FIELDS)));
+
+  /**
+   * The stored states of these deliveries of a source, in order (empty ones for unknown
+   * deliveries), each then found by id under that source (its home).
+   */
+  const loadStates = async (
+    source: string,
+    ids: readonly string[],
+  ): Promise<LiveDeliveryState[]> => {
+    if (ids.length === 0) return [];
+    if (!listed.has(source)) {
+      await redis.sadd(keys.sources, source);
+      listed.add(source);
+    }
+    let rows = await readStates(source, ids);
+    const absent = ids.filter((_, i) => rows[i]![4] === null || rows[i]![4] === MOVED);
+    if (absent.length > 0) {
+      await Promise.all(absent.map((id) => adopt(source, id)));
+      rows = await readStates(source, ids);
+    }
+    // Readers by id look where the delivery is written from now on.
+    await Promise.all(ids.map((id) => redis.set(keys.home(id), source)));
+    return rows.map((value) => {
+      const [seq, status, session, superseded, rev, driverId] = value;
       const cursor: SessionCursor | undefined =
         seq === null || seq === undefined
           ? undefined
@@ -88,7 +186,7 @@ export function createDeliveryWrites(
   ): Promise<boolean[]> => {
     const ids = [...new Set(updates.map(deliveryIdOf))];
     for (let attempt = 0; attempt < STANDALONE_ATTEMPTS; attempt++) {
-      const loaded = await loadStates(ids);
+      const loaded = await loadStates(NO_PARTITION, ids);
       const states = new Map(ids.map((id, i) => [id, loaded[i]!]));
       const plan = planLiveChunk(updates, (id) => states.get(id)!, now);
       if (await chunks.write(plan, null)) return plan.applied;
@@ -159,9 +257,20 @@ export function createDeliveryWrites(
     applyUpdates,
     loadStates,
 
-    /** The last offset of a partition live-push applied, or -1. */
+    /**
+     * The last offset of a partition live-push applied, or -1; on a standalone Redis, the one
+     * stored under the names of before, moved to the partition's key the first time.
+     */
     async appliedOffset(topic: string, partition: number): Promise<number> {
-      const v = await redis.hget(keys.offsets, offsetField(topic, partition));
+      const source = sourceOf(topic, partition);
+      let v = await redis.get(keys.offset(source));
+      if (v === null && standalone) {
+        const old = await redis.hget(keys.legacy.offsets, source);
+        if (old !== null) {
+          await redis.set(keys.offset(source), old, 'NX');
+          v = await redis.get(keys.offset(source));
+        }
+      }
       return v === null ? -1 : Number(v);
     },
 

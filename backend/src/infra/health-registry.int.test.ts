@@ -30,7 +30,9 @@ it('reports Redis node by node: the one server, or each primary of the cluster',
 
 it('reports Redis down at once while the client is not connected', async () => {
   const other = await createRedis({ url, log: testLogger(), name: 'health-down' });
+  const ended = new Promise((resolve) => other.once('end', resolve));
   other.disconnect();
+  await ended;
   const health = await createHealthRegistry(other, 'health-test:').check();
   expect(health.ok).toBe(false);
   expect(health.error).toMatch(/^redis (end|close|wait)/);

@@ -81,7 +81,10 @@ async function pingWithin(
   node: Redis,
   ms: number,
 ): Promise<{ ok: true } | { ok: false; error: string }> {
-  if (node.status !== 'ready') return { ok: false, error: `redis ${node.status}` };
+  // A cluster connects to a node when it first sends it a command: only a node given up on
+  // is down before its ping (a reconnecting one answers within the second, or is down then).
+  if (node.status === 'end' || node.status === 'close')
+    return { ok: false, error: `redis ${node.status}` };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<{ ok: false; error: string }>((resolve) => {
     timer = setTimeout(() => resolve({ ok: false, error: 'redis ping timed out' }), ms);

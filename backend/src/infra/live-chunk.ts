@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { TrailPoint } from '@fleetstream/contracts';
 import { isFinished, type DeliveryChange, type LiveChunkPlan } from '../domain/live-delivery.js';
-import { offsetField } from './delivery-keys.js';
-import type { RedisClient } from './redis.js';
+import { NO_PARTITION, sourceOf, type DeliveryKeys } from './delivery-keys.js';
+import { isCluster, type RedisClient } from './redis.js';
 
 const LUA = readFileSync(new URL('./lua/live-chunk.lua', import.meta.url), 'utf8');
 
@@ -20,8 +20,12 @@ export interface PartitionFence {
 
 /** One chunk's write as the script's arguments (infra/lua/live-chunk.lua). */
 interface EncodedChunk {
-  /** (offsets field, expected, next) of its partition; empty for a write without one. */
+  /** Its source: `topic:partition`, or '-' for a write without a partition. */
+  source: string;
+  /** (root, fenced, expected, next) of its source: fenced '1' when it has a partition. */
   fence: (string | number)[];
+  /** Its source's feed channel. */
+  channel: string;
   /** Its deliveries, each a header of 11 arguments and its messages, trail and extra fields. */
   deliveries: number;
   args: (string | number)[];
@@ -62,7 +66,12 @@ function lifetime(c: DeliveryChange): '' | 'e' | 'p' | 't' {
  * delivery's messages keep theirs, different deliveries' need none), each message once, also
  * when it is the delivery's latest position.
  */
-function encodeChunk(plan: LiveChunkPlan, fence: PartitionFence | null): EncodedChunk {
+function encodeChunk(
+  keys: DeliveryKeys,
+  plan: LiveChunkPlan,
+  fence: PartitionFence | null,
+): EncodedChunk {
+  const source = fence ? sourceOf(fence.topic, fence.partition) : NO_PARTITION;
   const messages = new Map<string, object[]>();
   for (const m of plan.messages) {
     const list = messages.get(m.deliveryId);
@@ -92,13 +101,11 @@ function encodeChunk(plan: LiveChunkPlan, fence: PartitionFence | null): Encoded
     for (const e of extra) args.push(e);
   }
   return {
+    source,
     fence: fence
-      ? [
-          offsetField(fence.topic, fence.partition),
-          fence.expected < 0 ? '' : String(fence.expected),
-          fence.next,
-        ]
-      : [],
+      ? [keys.root(source), '1', fence.expected < 0 ? '' : String(fence.expected), fence.next]
+      : [keys.root(source), '', '', ''],
+    channel: keys.feed(source),
     deliveries: plan.changes.size,
     args,
     ids: [...plan.changes.keys()],
@@ -112,24 +119,31 @@ const MERGED_ARGS = 40_000;
  * Writes live-push chunks with the compare-and-set script, the chunks asked for in one
  * event-loop turn merged into one call: a member's partitions of one fetch (a chunk each,
  * about one fix per delivery at 1 Hz) then cost Redis and the client one call instead of one
- * each, which is most of a small chunk's cost. Chunks that share a delivery are not merged (a
- * merged call checks every condition before it writes anything, so the second would not see
- * the first's revision). When a merged call finds a stored value moved on, each chunk is
- * written alone, so each caller still gets its own answer.
+ * each, which is most of a small chunk's cost. On a Redis Cluster only chunks of one source
+ * (one hash slot) are merged. Chunks that share a delivery are not merged (a merged call
+ * checks every condition before it writes anything, so the second would not see the first's
+ * revision). When a merged call finds a stored value moved on, each chunk is written alone,
+ * so each caller still gets its own answer.
  */
 export function createLiveChunkWriter(
   redis: RedisClient,
-  o: { prefix: string; trailLength: number; retentionS: number },
+  o: { keys: DeliveryKeys; trailLength: number; retentionS: number },
 ) {
   const r = redis as Scripted;
-  if (!('fsLiveChunk' in redis)) redis.defineCommand('fsLiveChunk', { numberOfKeys: 0, lua: LUA });
+  if (!('fsLiveChunk' in redis)) redis.defineCommand('fsLiveChunk', { numberOfKeys: 1, lua: LUA });
+  const oneSlotPerCall = isCluster(redis);
 
   const call = async (writes: readonly EncodedChunk[]): Promise<boolean> => {
-    const argv: (string | number)[] = [o.prefix, o.trailLength, o.retentionS, writes.length];
+    // The first chunk's offset key routes the call to its slot's node.
+    const argv: (string | number)[] = [
+      o.keys.offset(writes[0]!.source),
+      o.trailLength,
+      o.retentionS,
+      writes.length,
+    ];
     for (const w of writes) {
-      if (w.fence.length > 0) for (const a of w.fence) argv.push(a);
-      else argv.push('', '', '');
-      argv.push(w.deliveries);
+      for (const a of w.fence) argv.push(a);
+      argv.push(w.deliveries, w.channel);
     }
     for (const w of writes) for (const a of w.args) argv.push(a);
     return (await r.fsLiveChunk(...argv)) === 1;
@@ -157,7 +171,9 @@ export function createLiveChunkWriter(
     let size = 0;
     const ids = new Set<string>();
     for (const q of calls) {
-      const clash = q.write.ids.some((id) => ids.has(id));
+      const clash =
+        q.write.ids.some((id) => ids.has(id)) ||
+        (oneSlotPerCall && group.length > 0 && group[0]!.write.source !== q.write.source);
       if (group.length > 0 && (clash || size + q.write.args.length > MERGED_ARGS)) {
         // Calls on one connection run in order: a later group sees what an earlier one wrote.
         run(group);
@@ -179,7 +195,7 @@ export function createLiveChunkWriter(
      * when one moved on. Calls of one event-loop turn go to Redis together.
      */
     write(plan: LiveChunkPlan, fence: PartitionFence | null): Promise<boolean> {
-      const write = encodeChunk(plan, fence);
+      const write = encodeChunk(o.keys, plan, fence);
       return new Promise((done, failed) => {
         // The turn's other writers (the fetch's other partitions) queue before this runs.
         if (queue.length === 0) setImmediate(flush);

@@ -48,8 +48,8 @@ it("forwards a notification once across the move of a delivery's notes to their 
     message: milestone,
   });
   // What an older writer left: the first note forwarded, under the names of before.
-  await t.redis.sadd(k.legacyNoteIds('dlv-n'), 'dlv-n:picked_up');
-  await t.redis.rpush(k.legacyNotes('dlv-n'), '{"id":"dlv-n:picked_up"}');
+  await t.redis.sadd(k.legacy.noteIds('dlv-n'), 'dlv-n:picked_up');
+  await t.redis.rpush(k.legacy.notes('dlv-n'), '{"id":"dlv-n:picked_up"}');
   expect(await store.applyNotification(note('picked_up'))).toBe(false);
   expect(await store.applyNotification(note('nearby'))).toBe(true);
   const notes = await t.redis.lrange(k.notes('dlv-n'), 0, -1);
@@ -57,5 +57,5 @@ it("forwards a notification once across the move of a delivery's notes to their 
     'dlv-n:picked_up',
     'dlv-n:nearby',
   ]);
-  expect(await t.redis.exists(k.legacyNotes('dlv-n'), k.legacyNoteIds('dlv-n'))).toBe(0);
+  expect(await t.redis.exists(k.legacy.notes('dlv-n'), k.legacy.noteIds('dlv-n'))).toBe(0);
 });

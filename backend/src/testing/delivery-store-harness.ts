@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { TripRecord } from '@fleetstream/contracts';
+import { deliveryKeys, sourcePlace } from '../infra/delivery-keys.js';
 import type { DeliveryUpdate } from '../infra/delivery-store.js';
 import type { Subscriber } from '../infra/redis-pubsub.js';
 import { positionUpdate, tripUpdate } from './fixtures.js';
@@ -30,20 +31,29 @@ export const position = (deliveryId: string, seq: number): DeliveryUpdate =>
 export const trip = (deliveryId: string, seq: number, status: TripRecord['status']) =>
   tripUpdate(deliveryId, seq, ts0 + seq * 1000, status);
 
+/** The keys of a delivery's home source, where it is written (under a store's prefix). */
+export async function deliveryPlaceOf(t: TestContext, prefix: string, id: string) {
+  const keys = deliveryKeys(prefix);
+  const home = await t.redis.get(keys.home(id));
+  if (!home) throw new Error(`delivery ${id} has no home under ${prefix}`);
+  return sourcePlace(keys, home);
+}
+
 /** Everything the store keeps about these deliveries, TTLs as present or not. */
 export async function stateOf(t: TestContext, prefix: string, ids: string[]) {
   const r = t.redis;
   const out: Record<string, unknown> = {};
   for (const id of ids) {
-    const hash = await r.hgetall(`${prefix}dlv:${id}`);
+    const place = await deliveryPlaceOf(t, prefix, id);
+    const hash = await r.hgetall(place.delivery(id));
     delete hash.updatedAt;
     out[id] = {
       hash,
       // What a snapshot shows (these tests keep 3 points): older ones are trimmed now and then.
-      trail: await r.zrange(`${prefix}dlv:${id}:trail`, -3, -1, 'WITHSCORES'),
-      hashExpires: (await r.ttl(`${prefix}dlv:${id}`)) > 0,
-      trailExpires: (await r.ttl(`${prefix}dlv:${id}:trail`)) > 0,
-      active: await r.zscore(`${prefix}active`, id),
+      trail: await r.zrange(place.trail(id), -3, -1, 'WITHSCORES'),
+      hashExpires: (await r.ttl(place.delivery(id))) > 0,
+      trailExpires: (await r.ttl(place.trail(id))) > 0,
+      active: await r.zscore(place.active, id),
     };
   }
   return out;

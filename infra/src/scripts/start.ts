@@ -7,6 +7,7 @@ import { loadLauncherConfig, validateRoleEnv } from '../launcher-config.js';
 import { lockDataDir, requirePortFree } from '../host.js';
 import { ensureWebBuild, run, tsNodeArgs } from '../node-tasks.js';
 import { repoRoot } from '../paths.js';
+import { clusterLayoutError, clusterUrl, startRedisCluster } from '../redis/cluster.js';
 import { startRedisServer } from '../redis/server.js';
 import { supervise, type Supervised } from '../supervisor.js';
 
@@ -61,7 +62,15 @@ async function main() {
   const cfg = loadLauncherConfig();
   // What the roles will be given, checked before anything is locked, installed or started.
   const localKafka = `127.0.0.1:${cfg.kafkaPort}`;
-  const localRedis = `redis://127.0.0.1:${cfg.redisPort}`;
+  const clusterPorts = cfg.redisCluster
+    ? Array.from(
+        { length: cfg.redisCluster.primaries * (cfg.redisCluster.replicasPerPrimary + 1) },
+        (_, i) => cfg.redisPort + i,
+      )
+    : [];
+  const localRedis = cfg.redisCluster
+    ? clusterUrl(clusterPorts)
+    : `redis://127.0.0.1:${cfg.redisPort}`;
   const placeholder = 'x'.repeat(32);
   validateRoleEnv({
     ...cfg.env,
@@ -110,21 +119,39 @@ async function main() {
           })(),
       redisUrl
         ? undefined
-        : (async () => {
-            await requirePortFree(cfg.redisPort, 'REDIS_PORT');
-            say(`starting Redis on 127.0.0.1:${cfg.redisPort}…`);
-            return startRedisServer({
-              port: cfg.redisPort,
-              dataDir: path.join(cfg.dataDir, 'redis'),
-            });
-          })(),
+        : cfg.redisCluster
+          ? (async () => {
+              const layout = clusterLayoutError(clusterPorts, cfg.redisCluster!.replicasPerPrimary);
+              if (layout) throw new LaunchError(`REDIS_CLUSTER: ${layout}`);
+              for (const p of clusterPorts) {
+                await requirePortFree(p, `REDIS_PORT (+${p - cfg.redisPort}, a cluster node)`);
+                await requirePortFree(p + 10_000, `a cluster bus port (node ${p} + 10000)`);
+              }
+              say(
+                `starting a Redis Cluster of ${cfg.redisCluster!.primaries} primaries with ${cfg.redisCluster!.replicasPerPrimary} replica(s) each on 127.0.0.1:${clusterPorts[0]}–${clusterPorts.at(-1)}…`,
+              );
+              return startRedisCluster({
+                ports: clusterPorts,
+                replicasPerPrimary: cfg.redisCluster!.replicasPerPrimary,
+                dataDir: path.join(cfg.dataDir, 'redis-cluster'),
+                onProgress: say,
+              });
+            })()
+          : (async () => {
+              await requirePortFree(cfg.redisPort, 'REDIS_PORT');
+              say(`starting Redis on 127.0.0.1:${cfg.redisPort}…`);
+              return startRedisServer({
+                port: cfg.redisPort,
+                dataDir: path.join(cfg.dataDir, 'redis'),
+              });
+            })(),
       ensureWebBuild(),
     ]);
     const [kafka, redis, web] = started.map((s) =>
       s.status === 'fulfilled' ? s.value : undefined,
     ) as [
       Awaited<ReturnType<typeof startKafkaBroker>> | undefined,
-      Awaited<ReturnType<typeof startRedisServer>> | undefined,
+      { url: string; stop(): Promise<void> } | undefined,
       string | undefined,
     ];
     if (kafka) {
@@ -218,7 +245,13 @@ async function main() {
         `  Deliveries     curl -H 'Authorization: Bearer ${opsToken}' ${base}/api/deliveries`,
         `  Ops token      ${opsToken}`,
         `  Kafka          ${brokers}${kafka ? ' (local broker)' : ''}`,
-        `  Redis          ${redisUrl}${redis ? ' (local redis-server)' : ''}`,
+        `  Redis          ${redisUrl}${
+          !redis
+            ? ''
+            : cfg.redisCluster
+              ? ` (local Redis Cluster: ${cfg.redisCluster.primaries} primaries, ${cfg.redisCluster.replicasPerPrimary} replica(s) each)`
+              : ' (local redis-server)'
+        }`,
         `  Logs           ${path.relative(repoRoot, logDir) || logDir}/`,
         '',
         '  Press Ctrl-C to stop everything.',

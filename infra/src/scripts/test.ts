@@ -48,7 +48,7 @@ async function main(): Promise<number> {
       return fail('files not formatted: run npm run format');
     say('validating docker-compose.yml (docker-compose config)…');
     await ensureDockerCompose();
-    for (const profiles of [[], ['simulator']]) {
+    for (const profiles of [[], ['simulator'], ['redis-cluster']]) {
       const r = await validateCompose(profiles);
       if (!r.ok)
         return fail(
