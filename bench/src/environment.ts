@@ -6,6 +6,13 @@ import { startTestEnvironment, type TestEnvironment } from '@fleetstream/infra/t
 export interface BenchEnvironment extends TestEnvironment {
   versions: { kafka: string; redis: string };
   kafkaHeap: string;
+  /**
+   * Each Redis process the platform uses, as a standalone URL (its commandstats) and a pid
+   * (its CPU): the one server, or every node of the Redis Cluster.
+   */
+  redisNodes: { url: string; pid: number; primary: boolean }[];
+  /** Whether `redisUrl` is a Redis Cluster. */
+  onRedisCluster: boolean;
 }
 
 /** The Kafka version of the jars the broker runs, from the kafka_2.13 jar's file name. */
@@ -28,13 +35,34 @@ async function redisVersion(): Promise<string> {
 
 /**
  * The test run's throw-away Kafka and Redis, with the broker's heap the benchmark asks for and
- * the versions its report names.
+ * the versions its report names. With `redisCluster`, the platform's Redis is a local Redis
+ * Cluster of 3 primaries with a replica each instead of the one redis-server.
  */
-export async function startBenchEnvironment(o: { kafkaHeap: string }): Promise<BenchEnvironment> {
-  const env = await startTestEnvironment({ kafkaHeap: o.kafkaHeap, purpose: 'bench' });
+export async function startBenchEnvironment(o: {
+  kafkaHeap: string;
+  redisCluster?: boolean;
+}): Promise<BenchEnvironment> {
+  const env = await startTestEnvironment({
+    kafkaHeap: o.kafkaHeap,
+    purpose: 'bench',
+    redisCluster: o.redisCluster ?? false,
+    redisClusterReplicas: 1,
+  });
   try {
+    const nodes = env.redisClusterNodes;
     return {
       ...env,
+      ...(o.redisCluster && env.redisClusterUrl && nodes
+        ? {
+            redisUrl: env.redisClusterUrl,
+            pids: { ...env.pids, redis: nodes[0]!.pid },
+            redisNodes: nodes,
+            onRedisCluster: true,
+          }
+        : {
+            redisNodes: [{ url: env.redisUrl, pid: env.pids.redis, primary: true }],
+            onRedisCluster: false,
+          }),
       versions: { kafka: await kafkaVersion(), redis: await redisVersion() },
       kafkaHeap: o.kafkaHeap,
     };

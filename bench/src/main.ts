@@ -145,10 +145,12 @@ try {
           ? ` (could not raise it to ${fdAfter.hard}: run \`ulimit -n ${fdAfter.hard}\` first)`
           : ''),
   );
-  progress('starting Kafka and Redis…');
-  env = await startBenchEnvironment({ kafkaHeap: opts.kafkaHeap });
+  progress(opts.redisCluster ? 'starting Kafka and a Redis Cluster…' : 'starting Kafka and Redis…');
+  env = await startBenchEnvironment({ kafkaHeap: opts.kafkaHeap, redisCluster: opts.redisCluster });
   report.versions.kafka = env.versions.kafka;
-  report.versions.redis = env.versions.redis;
+  report.versions.redis = opts.redisCluster
+    ? `${env.versions.redis} (Redis Cluster: 3 primaries, a replica each)`
+    : env.versions.redis;
   const ctx: BenchContext = { env, opts, progress };
   const on = (id: string) => opts.only.includes(id as never);
 

@@ -14,6 +14,8 @@ export interface BenchOptions {
   markdownFile: string;
   /** Only re-render the Markdown from this report.json, measuring nothing. */
   fromReport: string | null;
+  /** The platform's Redis is a local Redis Cluster (3 primaries, a replica each): S2 and S4. */
+  redisCluster: boolean;
   s0: { produceSeconds: number; redisSeconds: number; wsClients: number; wsSeconds: number };
   s1: {
     drivers: number;
@@ -67,7 +69,10 @@ export interface BenchOptions {
   s5: { records: number; drivers: number };
 }
 
-const FULL: Omit<BenchOptions, 'quick' | 'only' | 'outDir' | 'markdownFile' | 'fromReport'> = {
+const FULL: Omit<
+  BenchOptions,
+  'quick' | 'only' | 'outDir' | 'markdownFile' | 'fromReport' | 'redisCluster'
+> = {
   kafkaHeap: '1g',
   s0: { produceSeconds: 8, redisSeconds: 5, wsClients: 1000, wsSeconds: 5 },
   s1: {
@@ -160,6 +165,8 @@ artifacts/bench/report.json and docs/benchmarks.md (quick runs: artifacts/bench/
   --s4-drivers N          S4 fleet (default: a quarter of the S2 knee)
   --s4-group NAME         S4 group to pause: live-push, analytics or notifications
   --s4-pause-seconds N    S4 pause length (default 60)
+  --redis-cluster         the platform on a local Redis Cluster (3 primaries, a replica
+                          each) instead of one redis-server: S2 and S4 only
   --markdown FILE         where to write the Markdown report
   --from-report FILE      measure nothing: write the Markdown (docs/benchmarks.md unless
                           --markdown) again from a report.json
@@ -185,6 +192,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
       's4-drivers': { type: 'string' },
       's4-group': { type: 'string' },
       's4-pause-seconds': { type: 'string' },
+      'redis-cluster': { type: 'boolean', default: false },
       markdown: { type: 'string' },
       'from-report': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -197,6 +205,13 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
     : [...SCENARIOS];
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}`);
+  const redisCluster = values['redis-cluster'] ?? false;
+  // The others read the live feed or Redis directly with a standalone client.
+  const standaloneOnly = only.filter((s) => !['s2', 's4'].includes(s));
+  if (redisCluster && standaloneOnly.length > 0)
+    throw new Error(
+      `--redis-cluster runs S2 and S4 only: add --only s2 (or s2,s4), not ${standaloneOnly.join(', ')}`,
+    );
   if (values['s2-steps']) base.s2.steps = list(values['s2-steps']);
   if (values['s2-seconds']) {
     const total = Number(values['s2-seconds']);
@@ -218,5 +233,6 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
     markdownFile:
       values.markdown ?? (values.quick ? `${outDir}/benchmarks.md` : 'docs/benchmarks.md'),
     fromReport: values['from-report'] ?? null,
+    redisCluster,
   };
 }

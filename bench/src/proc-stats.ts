@@ -180,6 +180,16 @@ export class ProcessSampler {
         rssMiB: (rssBytes(pid) ?? 0) / 1024 / 1024,
       };
     }
+    // The nodes of a Redis Cluster (`redis 2`, … beside `redis`) count as one Redis.
+    for (const name of Object.keys(processes)) {
+      const node = processes[name]!;
+      if (!/^redis \d+$/.test(name) || !processes.redis) continue;
+      processes.redis = {
+        cpuPct: processes.redis.cpuPct + node.cpuPct,
+        rssMiB: processes.redis.rssMiB + node.rssMiB,
+      };
+      delete processes[name];
+    }
     const m = machineCpuSeconds();
     const busy = m.busy - this.startMachine.busy;
     return {

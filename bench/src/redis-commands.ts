@@ -26,14 +26,30 @@ export function parseCommandStats(info: string): CommandStats {
   return stats;
 }
 
-export async function readCommandStats(redisUrl: string): Promise<CommandStats> {
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    return parseCommandStats(await redis.info('commandstats'));
-  } finally {
-    redis.disconnect();
-  }
+/**
+ * commandstats added up over Redis processes (standalone URLs): the one server, or a cluster's
+ * primaries (a replica's commands are its primary's, replayed).
+ */
+export async function readCommandStats(urls: readonly string[]): Promise<CommandStats> {
+  const all = await Promise.all(
+    urls.map(async (url) => {
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      try {
+        await redis.connect();
+        return parseCommandStats(await redis.info('commandstats'));
+      } finally {
+        redis.disconnect();
+      }
+    }),
+  );
+  const sum: CommandStats = {};
+  for (const stats of all)
+    for (const [command, c] of Object.entries(stats)) {
+      const s = (sum[command] ??= { calls: 0, usec: 0 });
+      s.calls += c.calls;
+      s.usec += c.usec;
+    }
+  return sum;
 }
 
 /** Commands per fix between two readings of commandstats, over `fixes` fixes. */

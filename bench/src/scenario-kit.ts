@@ -48,9 +48,13 @@ export function watchedPids(
   roles: Record<string, number>,
   generatorPid?: number,
 ): Record<string, number> {
+  // A cluster's nodes as `redis`, `redis 2`, …: ProcessSampler adds them up as `redis`.
+  const redis = Object.fromEntries(
+    env.redisNodes.map((n, i) => [i === 0 ? 'redis' : `redis ${i + 1}`, n.pid]),
+  );
   return {
     kafka: env.pids.kafka,
-    redis: env.pids.redis,
+    ...redis,
     ...roles,
     ...(generatorPid ? { 'load generator': generatorPid } : {}),
     'bench clients': process.pid,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { tailFile } from '@fleetstream/infra/managed-process';
 import { startTestStack, type TestStack } from '@fleetstream/testkit/stack';
 import type { BenchEnvironment } from './environment.js';
-import { quietKafka, Redis, type Admin } from '@fleetstream/testkit/clients';
+import { Cluster, quietKafka, Redis, type Admin } from '@fleetstream/testkit/clients';
 
 export const BENCH_ROLES = ['gateway', 'live-push', 'analytics', 'notifications', 'ops'] as const;
 export const LOCATION_GROUPS = [GROUPS.livePush, GROUPS.analytics, GROUPS.notifications] as const;
@@ -70,7 +70,14 @@ export async function startBenchStack(env: BenchEnvironment): Promise<BenchStack
   } as BenchStack['groups'];
   const kafka = quietKafka('fleetstream-bench-probe', env.brokers.split(','));
   let admin: Admin | null = null;
-  const redis = new Redis(env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const redis = env.onRedisCluster
+    ? new Cluster(
+        env.redisNodes
+          .map((n) => new URL(n.url))
+          .map((u) => ({ host: u.hostname, port: Number(u.port) })),
+        { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 2 } },
+      )
+    : new Redis(env.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 });
   await redis.connect();
   const exits = new Map<string, string>();
   for (const p of stack.processes) void p.exited.then((code) => exits.set(p.name, String(code)));

@@ -9,8 +9,10 @@ import { freePort } from './host.js';
 export interface TestEnvironment {
   brokers: string;
   redisUrl: string;
-  /** A local Redis Cluster (3 primaries, no replicas), when asked for: the suite run on it. */
+  /** A local Redis Cluster (3 primaries), when asked for: the suite run on it. */
   redisClusterUrl?: string;
+  /** Its nodes (primaries first), each as a standalone URL, with their process ids. */
+  redisClusterNodes?: { url: string; pid: number; primary: boolean }[];
   /** Process ids of the broker JVM and redis-server (the benchmarks report their CPU). */
   pids: { kafka: number; redis: number };
   stop(): Promise<void>;
@@ -25,11 +27,14 @@ export async function startTestEnvironment(
     purpose?: string;
     /** Also start a 3-primary Redis Cluster. @default false */
     redisCluster?: boolean;
+    /** Replicas of each of its primaries. @default 0 */
+    redisClusterReplicas?: number;
   } = {},
 ): Promise<TestEnvironment> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fleetstream-${o.purpose ?? 'test'}-`));
   const [port, controllerPort, redisPort] = [await freePort(), await freePort(), await freePort()];
-  const clusterPorts = o.redisCluster ? await freeClusterPorts(3) : [];
+  const replicas = o.redisClusterReplicas ?? 0;
+  const clusterPorts = o.redisCluster ? await freeClusterPorts(3 * (replicas + 1)) : [];
   const started = await Promise.allSettled([
     startKafkaBroker({
       port,
@@ -41,7 +46,7 @@ export async function startTestEnvironment(
     o.redisCluster
       ? startRedisCluster({
           ports: clusterPorts,
-          replicasPerPrimary: 0,
+          replicasPerPrimary: replicas,
           dataDir: path.join(dir, 'redis-cluster'),
         })
       : Promise.resolve(null),
@@ -57,7 +62,16 @@ export async function startTestEnvironment(
   return {
     brokers: kafka.value.brokers.join(','),
     redisUrl: redis.value.url,
-    ...(redisCluster ? { redisClusterUrl: redisCluster.url } : {}),
+    ...(redisCluster
+      ? {
+          redisClusterUrl: redisCluster.url,
+          redisClusterNodes: redisCluster.nodes.map((n, i) => ({
+            url: n.url,
+            pid: n.process.pid,
+            primary: i < 3,
+          })),
+        }
+      : {}),
     pids: { kafka: kafka.value.process.pid, redis: redis.value.process.pid },
     async stop() {
       await Promise.all([kafka.value.stop(), redis.value.stop(), redisCluster?.stop()]);

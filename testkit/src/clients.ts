@@ -6,7 +6,7 @@ import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
  * the platform from outside, with the same pinned clients the backend's adapters use.
  */
 export { Partitioners, type Admin, type Kafka, type Producer } from 'kafkajs';
-export { Redis } from 'ioredis';
+export { Cluster, Redis } from 'ioredis';
 
 /** A kafkajs client that logs nothing: the tests and benchmarks report what matters. */
 export function quietKafka(

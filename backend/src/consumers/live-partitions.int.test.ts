@@ -135,3 +135,45 @@ it.skipIf(inject('redisUrl').includes('+cluster://'))(
     expect(await t.redis.zscore(l.active, 'w')).toBeNull();
   },
 );
+
+it('finishes a move to another partition that stopped half-way, and takes back a copy moved to nowhere', async () => {
+  const prefix = `${t.ctx.config.redis.prefix}half:`;
+  const keys = deliveryKeys(prefix);
+  const store = createDeliveryStore(t.redis, { prefix });
+  const a = createLivePartitions(store, testLogger());
+  const now = Date.now();
+  await a.apply('loc', 0, records('h', 0, [1, 2, 3]), 2, now);
+  await a.apply('loc', 2, records('k', 0, [1, 2]), 1, now);
+  // Partition 1's member took h (marked it moved) and stopped before writing its copy.
+  const score = (await t.redis.zscore(keys.active('loc:0'), 'h'))!;
+  await t.redis.hset(keys.delivery('loc:0', 'h'), {
+    rev: 'moved',
+    rev0: '3',
+    movedTo: 'loc:1',
+    ttl0: '-1',
+    activeScore: score,
+  });
+  await t.redis.zrem(keys.active('loc:0'), 'h');
+  expect(await store.snapshot('h')).toBeNull();
+  const b = createLivePartitions(store, testLogger());
+  expect((await b.apply('loc', 1, records('h', 0, [4]), 0, now)).applied).toEqual([true]);
+  expect(await store.snapshot('h')).toMatchObject({ seq: 4, rev: 4 });
+  expect((await store.snapshot('h'))?.trail.map((p) => p.seq)).toEqual([1, 2, 3, 4]);
+  expect(await t.redis.get(keys.home('h'))).toBe('loc:1');
+  expect(await t.redis.zscore(keys.active('loc:1'), 'h')).not.toBeNull();
+
+  // k was marked moved to partition 3, whose member stopped before writing anything.
+  await t.redis.hset(keys.delivery('loc:2', 'k'), {
+    rev: 'moved',
+    rev0: '2',
+    movedTo: 'loc:3',
+    ttl0: '-1',
+  });
+  const c = createLivePartitions(store, testLogger());
+  expect(await c.apply('loc', 2, records('k', 0, [1, 2, 3]), 2, now)).toMatchObject({
+    applied: [false, false, true],
+    replays: 2,
+  });
+  expect(await store.snapshot('k')).toMatchObject({ seq: 3, rev: 3 });
+  expect(await t.redis.hget(keys.delivery('loc:2', 'k'), 'movedTo')).toBeNull();
+});

@@ -10,7 +10,7 @@ import type {
 } from '@fleetstream/contracts';
 import { freshnessRanges, type FreshnessBounds } from '../domain/delivery-freshness.js';
 import { feedEntry } from '../domain/live-feed.js';
-import { deliveryKeys } from './delivery-keys.js';
+import { deliveryKeys, sourcePlace } from './delivery-keys.js';
 import { createDeliveryWrites } from './delivery-writes.js';
 import { deliveryPlaces, placesOf } from './delivery-places.js';
 import { isCluster, type RedisClient } from './redis.js';
@@ -103,8 +103,11 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
 
     /** The current state of one delivery as a snapshot message, or null when unknown. */
     async snapshot(deliveryId: string): Promise<SnapshotMessage | null> {
-      const [place] = await placesOf(redis, keys, [deliveryId]);
+      let [place] = await placesOf(redis, keys, [deliveryId]);
       if (!place) return null;
+      // A copy marked moved names where the delivery went (its taker may not have set the home).
+      const movedTo = await redis.hget(place.delivery(deliveryId), 'movedTo');
+      if (movedTo) place = sourcePlace(keys, movedTo);
       const [hash, trail, notes] = await Promise.all([
         redis.hgetall(place.delivery(deliveryId)),
         // The newest trailLength points: the script trims the older ones only now and then.

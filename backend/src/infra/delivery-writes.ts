@@ -24,6 +24,51 @@ const STANDALONE_ATTEMPTS = 20;
 /** The rev of a delivery's copy left behind in a source it moved away from. */
 const MOVED = 'moved';
 
+/** How long a copy marked moved stays, for a taker that stopped half-way to find it. */
+const MOVED_KEPT_S = 86_400;
+
+/**
+ * How long `P:dlv:{id}:home` outlives the last time a member took up the delivery (far past
+ * any delivery's life; it is set again whenever the delivery moves).
+ */
+const HOME_TTL_S = 7 * 86_400;
+
+/**
+ * Takes a delivery's copy in one source for another, in one step on the first one's slot:
+ * marks it moved (`rev` 'moved', the real one kept in `rev0`, `movedTo` the taker, its TTL and
+ * places in the active and finished sets kept in `ttl0`, `activeScore`, `finishedScore`), takes
+ * it out of those sets, lets it expire after ARGV[3] s, and returns {'taken', its fields, its
+ * trail}. A copy already taken by this taker is returned again (a taker that stopped
+ * half-way), and so is any with ARGV[4] '1' (a copy taking itself back); one taken by another
+ * returns {'elsewhere', that source}; none returns nil. KEYS: hash, trail, active, finished;
+ * ARGV: delivery id, taker's source, seconds kept, '1' to take it whoever took it before.
+ */
+const TAKE_DELIVERY = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local rev = redis.call('HGET', KEYS[1], 'rev')
+if rev == 'moved' then
+  local to = redis.call('HGET', KEYS[1], 'movedTo') or ''
+  if to ~= ARGV[2] and ARGV[4] ~= '1' then return { 'elsewhere', to } end
+else
+  local ttl = redis.call('TTL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'rev', 'moved', 'rev0', rev or '', 'movedTo', ARGV[2], 'ttl0', ttl)
+  local a = redis.call('ZSCORE', KEYS[3], ARGV[1])
+  if a then redis.call('HSET', KEYS[1], 'activeScore', a) end
+  local f = redis.call('ZSCORE', KEYS[4], ARGV[1])
+  if f then redis.call('HSET', KEYS[1], 'finishedScore', f) end
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('ZREM', KEYS[4], ARGV[1])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[3])
+end
+return { 'taken', redis.call('HGETALL', KEYS[1]), redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES') }
+`;
+
+type Taken =
+  | { kind: 'none' }
+  | { kind: 'elsewhere'; source: string }
+  | { kind: 'taken'; hash: Record<string, string>; trail: string[] };
+
 /** The hash fields a delivery's state is read from, in this order. */
 const STATE_FIELDS = ['seq', 'status', 'session', 'superseded', 'rev', 'driverId'] as const;
 
@@ -50,7 +95,10 @@ end
 return 1
 `;
 
-type Scripted = RedisClient & { fsMoveLegacyDelivery(...args: string[]): Promise<number> };
+type Scripted = RedisClient & {
+  fsMoveLegacyDelivery(...args: string[]): Promise<number>;
+  fsTakeDelivery(...args: (string | number)[]): Promise<[string, unknown, unknown?] | null>;
+};
 
 /** A stored superseded list: JSON, where older writers (Lua's cjson) wrote `{}` for none. */
 function decodeSuperseded(raw: string | null | undefined): string[] {
@@ -80,49 +128,81 @@ export function createDeliveryWrites(
   const chunks = createLiveChunkWriter(redis, { keys, trailLength, retentionS });
   const r = redis as Scripted;
   const standalone = !isCluster(redis);
-  if (standalone && !('fsMoveLegacyDelivery' in redis))
+  if (!('fsTakeDelivery' in redis)) {
+    redis.defineCommand('fsTakeDelivery', { numberOfKeys: 4, lua: TAKE_DELIVERY });
     redis.defineCommand('fsMoveLegacyDelivery', { numberOfKeys: 8, lua: MOVE_LEGACY_DELIVERY });
+  }
   /** Sources this process has listed in `P:lp:sources`. */
   const listed = new Set<string>();
 
+  /** What a delivery's copy in `from` is, taken for `to` (see TAKE_DELIVERY). */
+  const take = async (from: string, to: string, id: string, back = false): Promise<Taken> => {
+    const reply = await r.fsTakeDelivery(
+      keys.delivery(from, id),
+      keys.trail(from, id),
+      keys.active(from),
+      keys.finished(from),
+      id,
+      to,
+      MOVED_KEPT_S,
+      back ? '1' : '',
+    );
+    if (!reply) return { kind: 'none' };
+    if (reply[0] === 'elsewhere') return { kind: 'elsewhere', source: String(reply[1]) };
+    const flat = reply[1] as string[];
+    const hash: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!] = flat[i + 1]!;
+    return { kind: 'taken', hash, trail: reply[2] as string[] };
+  };
+
+  /** Writes a taken copy under `source`, over whatever was there, and makes it the home. */
+  const place = async (source: string, id: string, t: Extract<Taken, { kind: 'taken' }>) => {
+    const { rev0, movedTo, ttl0, activeScore, finishedScore, ...hash } = t.hash;
+    void movedTo;
+    hash.rev = rev0 ?? '';
+    const m = redis
+      .multi()
+      .del(keys.delivery(source, id), keys.trail(source, id))
+      .hset(keys.delivery(source, id), hash);
+    // WITHSCORES reads member, score; ZADD takes score, member.
+    const points: string[] = [];
+    for (let i = 0; i + 1 < t.trail.length; i += 2) points.push(t.trail[i + 1]!, t.trail[i]!);
+    if (points.length > 0) m.zadd(keys.trail(source, id), ...points);
+    const ttl = Number(ttl0 ?? -1);
+    if (ttl > 0) m.expire(keys.delivery(source, id), ttl).expire(keys.trail(source, id), ttl);
+    if (activeScore) m.zadd(keys.active(source), activeScore, id);
+    if (finishedScore) m.zadd(keys.finished(source), finishedScore, id);
+    await m.exec();
+    await redis.set(keys.home(id), source, 'EX', HOME_TTL_S);
+  };
+
   /**
-   * Brings a delivery with nothing under `source` there: from the source that last held it
-   * (its home: the delivery moved to a driver of another partition, or partitions were added)
-   * or from the names of before. The copy it leaves is marked moved (its rev), so a writer
-   * still holding that source's state in memory fails its compare-and-set and reads it again;
-   * it leaves that source's active set and expires with the delivery.
+   * Brings a delivery with nothing (or a copy marked moved) under `source` there: from the
+   * source that last held it (its home: the delivery moved to a driver of another partition, or
+   * partitions were added), or from the names of before. Taking a copy marks it moved in the
+   * same step (TAKE_DELIVERY), so at most one valid copy exists, and a writer still holding the
+   * old source's state in memory fails its compare-and-set and reads it again.
    */
   const adopt = async (source: string, id: string): Promise<void> => {
-    const home = await redis.get(keys.home(id));
-    if (home && home !== source) {
-      const [hash, trail, ttl] = await Promise.all([
-        redis.hgetall(keys.delivery(home, id)),
-        redis.zrange(keys.trail(home, id), 0, -1, 'WITHSCORES'),
-        redis.ttl(keys.delivery(home, id)),
-      ]);
-      const usable = hash.rev !== undefined && hash.rev !== MOVED;
-      // What this source held of it before (a copy marked moved) goes first.
-      const m = redis.multi().del(keys.delivery(source, id), keys.trail(source, id));
-      if (usable) {
-        m.hset(keys.delivery(source, id), hash);
-        // WITHSCORES reads member, score; ZADD takes score, member.
-        const points: string[] = [];
-        for (let i = 0; i + 1 < trail.length; i += 2) points.push(trail[i + 1]!, trail[i]!);
-        if (points.length > 0) m.zadd(keys.trail(source, id), ...points);
-        if (ttl > 0) m.expire(keys.delivery(source, id), ttl).expire(keys.trail(source, id), ttl);
-      }
-      await m.exec();
-      if (!usable) return;
-      await redis.set(keys.home(id), source);
-      await redis
-        .multi()
-        .hset(keys.delivery(home, id), 'rev', MOVED)
-        .zrem(keys.active(home), id)
-        .exec();
-    } else if (home === source) {
-      // Its own copy marked moved, with no other left: it starts again here.
-      await redis.del(keys.delivery(source, id), keys.trail(source, id));
-    } else if (!home && standalone) {
+    const [home, movedTo] = await Promise.all([
+      redis.get(keys.home(id)),
+      redis.hget(keys.delivery(source, id), 'movedTo'),
+    ]);
+    // Where to look: its home, or where this source's own copy says it went (a taker that
+    // stopped before it set the home).
+    let from = home && home !== source ? home : movedTo;
+    for (let hop = 0; from && from !== source && hop < 3; hop++) {
+      const t = await take(from, source, id);
+      if (t.kind === 'taken') return place(source, id, t);
+      from = t.kind === 'elsewhere' ? t.source : null;
+    }
+    if (movedTo) {
+      // Marked moved, but no copy found where it went (its taker stopped before writing one):
+      // this copy is the only one, and it holds again.
+      const own = await take(source, source, id, true);
+      if (own.kind === 'taken') return place(source, id, own);
+    }
+    if (!home && standalone) {
       const l = keys.legacy;
       await r.fsMoveLegacyDelivery(
         l.delivery(id),
@@ -136,6 +216,8 @@ export function createDeliveryWrites(
         id,
       );
     }
+    // A delivery seen for the first time lives here.
+    if (!home) await redis.set(keys.home(id), source, 'EX', HOME_TTL_S, 'NX');
   };
 
   const readStates = (source: string, ids: readonly string[]) =>
@@ -155,13 +237,13 @@ export function createDeliveryWrites(
       listed.add(source);
     }
     let rows = await readStates(source, ids);
+    // Taking a delivery up keeps its home from expiring (it is set again when it moves).
+    for (const id of ids) void redis.expire(keys.home(id), HOME_TTL_S).catch(() => undefined);
     const absent = ids.filter((_, i) => rows[i]![4] === null || rows[i]![4] === MOVED);
     if (absent.length > 0) {
       await Promise.all(absent.map((id) => adopt(source, id)));
       rows = await readStates(source, ids);
     }
-    // Readers by id look where the delivery is written from now on.
-    await Promise.all(ids.map((id) => redis.set(keys.home(id), source)));
     return rows.map((value) => {
       const [seq, status, session, superseded, rev, driverId] = value;
       const cursor: SessionCursor | undefined =

@@ -31,7 +31,10 @@ export function createPubSub(redis: RedisClient): PubSub {
       // load).
       const sub =
         redis instanceof Cluster
-          ? redis.duplicate(undefined, { redisOptions: { enableReadyCheck: false } })
+          ? // Its options are merged one level deep: the credentials and TLS come along by hand.
+            redis.duplicate(undefined, {
+              redisOptions: { ...redis.options.redisOptions, enableReadyCheck: false },
+            })
           : redis.duplicate({ enableReadyCheck: false });
       sub.on('error', () => undefined); // the main connection logs Redis errors
       return {

@@ -132,7 +132,8 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
         ...watchedPids(ctx.env, bs.pids(), gen.pid),
         ...pool.pids,
       }));
-      const redis0 = await readCommandStats(ctx.env.redisUrl);
+      const primaries = ctx.env.redisNodes.filter((n) => n.primary).map((n) => n.url);
+      const redis0 = await readCommandStats(primaries);
       const t0 = performance.now();
       const samples: { t: number; o: Awaited<ReturnType<BenchStack['offsets']>> }[] = [];
       const take = async () => {
@@ -146,7 +147,7 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
       }
       await take();
       const usage = withClientsSummed(sampler.end(), Object.keys(pool.pids));
-      const redis1 = await readCommandStats(ctx.env.redisUrl);
+      const redis1 = await readCommandStats(primaries);
       const secs = (performance.now() - t0) / 1000;
       const window = await pool.window();
       const g1 = await gen.stats();

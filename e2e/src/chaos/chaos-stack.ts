@@ -5,6 +5,11 @@ import { LagSnapshotSchema, type GroupLag } from '@fleetstream/contracts';
 import { freePort } from '@fleetstream/infra/host';
 import { startKafkaCluster, type KafkaCluster } from '@fleetstream/infra/kafka/cluster';
 import { tailFile } from '@fleetstream/infra/managed-process';
+import {
+  freeClusterPorts,
+  startRedisCluster,
+  type RedisCluster,
+} from '@fleetstream/infra/redis/cluster';
 import { startRedisServer, type RedisServer } from '@fleetstream/infra/redis/server';
 import { startTestStack, type TestStack, type TestStackOptions } from '@fleetstream/testkit/stack';
 import { superviseRoles, type RoleSupervisor } from './supervision.js';
@@ -21,6 +26,8 @@ export interface ChaosStackOptions {
   kafka?: { size?: number; heap?: string };
   roles: TestStackOptions['roles'];
   env: Record<string, string>;
+  /** A local Redis Cluster of 3 primaries, with these replicas each, instead of one Redis. */
+  redisCluster?: { replicasPerPrimary: number };
 }
 
 /**
@@ -31,8 +38,10 @@ export class ChaosStack {
   private constructor(
     readonly dir: string,
     readonly cluster: KafkaCluster,
-    private redisServer: RedisServer,
+    private redisServer: RedisServer | null,
     private readonly redisPort: number,
+    /** The Redis Cluster, when the stack runs on one (redisCluster). */
+    readonly redisCluster: RedisCluster | null,
     readonly stack: TestStack,
     readonly roles: RoleSupervisor,
   ) {}
@@ -43,17 +52,25 @@ export class ChaosStack {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fleetstream-${o.name}-`));
     // Redis first: brokers' JVMs starting keep both cores busy for a while.
     const redisPort = await freePort();
-    const redis = await startChaosRedis(dir, redisPort);
+    const redis = o.redisCluster ? null : await startChaosRedis(dir, redisPort);
+    const redisCluster = o.redisCluster
+      ? await startRedisCluster({
+          ports: await freeClusterPorts(3 * (o.redisCluster.replicasPerPrimary + 1)),
+          replicasPerPrimary: o.redisCluster.replicasPerPrimary,
+          dataDir: path.join(dir, 'redis-cluster'),
+          readyTimeoutMs: 60_000,
+        })
+      : null;
     const cluster = await startKafkaCluster({ dataDir: path.join(dir, 'kafka'), ...o.kafka });
     const stack = await startTestStack({
       brokers: cluster.brokers.join(','),
-      redisUrl: redis.url,
+      redisUrl: (redis ?? redisCluster)!.url,
       roles: o.roles,
       env: o.env,
     });
     const roles = superviseRoles(stack);
     for (const p of [...stack.processes]) roles.supervise(p, p.name);
-    return new ChaosStack(dir, cluster, redis, redisPort, stack, roles);
+    return new ChaosStack(dir, cluster, redis, redisPort, redisCluster, stack, roles);
   }
 
   get brokers(): string {
@@ -61,6 +78,7 @@ export class ChaosStack {
   }
 
   get redis(): RedisServer {
+    if (!this.redisServer) throw new Error('this chaos stack runs on a Redis Cluster');
     return this.redisServer;
   }
 
@@ -98,7 +116,7 @@ export class ChaosStack {
   async stop(): Promise<void> {
     this.roles.tearDown();
     await this.stack.stop();
-    await Promise.all([this.cluster.stop(), this.redisServer.stop()]);
+    await Promise.all([this.cluster.stop(), this.redisServer?.stop(), this.redisCluster?.stop()]);
     if (!process.env.FLEETSTREAM_KEEP_TEST_DATA)
       fs.rmSync(this.dir, { recursive: true, force: true });
   }

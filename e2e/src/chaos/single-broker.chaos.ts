@@ -1,15 +1,12 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createRng } from '@fleetstream/geo';
 import { recordFault } from '@fleetstream/backend/testing/reliability-ledger';
 import type { ManagedProcess } from '@fleetstream/infra/managed-process';
-import { repoRoot } from '@fleetstream/infra/paths';
 import { endOffsets, groupLag } from '@fleetstream/testkit/kafka-readback';
-import { longestAckGap, parseAckedLog } from '@fleetstream/testkit/ground-truth';
-import { ChaosStack, since, sleep } from './chaos-stack.js';
-import { Customers } from './customers.js';
-import { expectConsistent, groundTruthCheckpoints } from './ground-truth-checkpoint.js';
+import { longestAckGap } from '@fleetstream/testkit/ground-truth';
+import { since, sleep, type ChaosStack } from './chaos-stack.js';
+import { FLEET_GROUPS, FLEET_PARTITIONS, startFleetRun, type FleetRun } from './fleet-run.js';
+import { expectConsistent } from './ground-truth-checkpoint.js';
 
 /**
  * Faults against the stack on ONE Kafka broker (the `npm start` layout, where a broker outage
@@ -19,73 +16,30 @@ import { expectConsistent, groundTruthCheckpoints } from './ground-truth-checkpo
  * is paused, every group drains, and the whole history is checked against ground truth
  * (ground-truth-checkpoint.ts).
  */
-const GROUPS = ['live-push', 'analytics', 'notifications'] as const;
-const PARTITIONS = 6;
-const STALL_S = 3600; // nobody stalls an hour here: "delayed" must never appear
+const GROUPS = FLEET_GROUPS;
+const PARTITIONS = FLEET_PARTITIONS;
 
+let run: FleetRun;
 let chaos: ChaosStack;
-let customers: Customers;
+let customers: FleetRun['customers'];
 let sim: ManagedProcess;
-let ackedLog: string;
 let topic: string;
 let brokers: string;
-let checkpoint: ReturnType<typeof groundTruthCheckpoints>;
-const figures: Record<string, unknown> = {};
+let checkpoint: FleetRun['checkpoint'];
+let figures: FleetRun['figures'];
+let acked: FleetRun['acked'];
+let dumpLogs: FleetRun['dumpLogs'];
 
 beforeAll(async () => {
-  chaos = await ChaosStack.start({
-    name: 'chaos1',
-    kafka: { size: 1, heap: '768m' },
-    roles: ['gateway', 'ops', ...GROUPS],
-    env: {
-      LOCATION_PARTITIONS: String(PARTITIONS),
-      OPS_POLL_INTERVAL_MS: '1000',
-      NOTIFY_STALL_S: String(STALL_S),
-      // The fleet runs 3× faster than the wall clock, so its fix times run ahead of the broker's.
-      RECORD_MAX_FUTURE_MS: '3600000',
-    },
-  });
-  const { stack } = chaos;
+  run = await startFleetRun({ name: 'chaos1', seed: 11 });
+  ({ chaos, customers, sim, topic, checkpoint, figures, acked } = run);
+  dumpLogs = () => run.dumpLogs();
   brokers = chaos.brokers;
-  topic = `${stack.namespace}delivery-location`;
-  ackedLog = path.join(chaos.dir, 'acked.log');
-  // 150 couriers, fleet time at 3×: about 450 records/s. No GPS faults, so every (driver, seq)
-  // is sent once and a duplicate on the topic could only come from a producer retry.
-  sim = stack.spawn('simulator', 'driver-simulator/src/cli.ts', [
-    ...['--drivers', '150', '--speedup', '3', '--seed', '11', '--no-faults', '--quiet'],
-    ...['--brokers', brokers, '--topic', topic, '--acked-log', ackedLog],
-  ]);
-  customers = new Customers(stack.baseUrl, stack.opsToken, 20).start();
-  checkpoint = groundTruthCheckpoints({
-    chaos,
-    topic,
-    groups: GROUPS,
-    stallS: STALL_S,
-    acked,
-    customers,
-    pauseProducers: (paused) => signalSimulator(paused ? 'SIGSTOP' : 'SIGCONT'),
-    figures,
-  });
 }, 240_000);
 
 afterAll(async () => {
-  customers?.stop();
-  await chaos?.stop();
-  fs.mkdirSync(path.join(repoRoot, 'artifacts'), { recursive: true });
-  fs.writeFileSync(
-    path.join(repoRoot, 'artifacts', 'chaos-single-broker.json'),
-    `${JSON.stringify({ ...figures, restarts: chaos?.roles.restarts }, null, 2)}\n`,
-  );
+  await run?.finish('single-broker');
 });
-
-function acked() {
-  return parseAckedLog(fs.existsSync(ackedLog) ? fs.readFileSync(ackedLog, 'utf8') : '');
-}
-
-function dumpLogs() {
-  chaos.dumpLogs(12);
-  console.error(`chaos figures so far: ${JSON.stringify(figures)}`);
-}
 
 /** Per group: how many of its partitions have an owner. */
 async function ownership() {
@@ -103,11 +57,6 @@ function signalBroker(signal: NodeJS.Signals) {
   const pid = chaos.cluster.nodes[0]!.pid;
   if (pid === undefined) throw new Error('the broker is not running');
   process.kill(-pid, signal);
-}
-
-/** Pauses or resumes the simulator while it runs (it ends before the last checkpoint). */
-function signalSimulator(signal: 'SIGSTOP' | 'SIGCONT') {
-  if (sim.child.exitCode === null && sim.child.signalCode === null) process.kill(-sim.pid, signal);
 }
 
 describe.sequential('one broker, faults in turn, ground truth after each', () => {
@@ -253,30 +202,12 @@ describe.sequential('one broker, faults in turn, ground truth after each', () =>
     const tStop = Date.now();
     await chaos.redis.stop(); // SIGTERM: Redis writes its append-only file out, then exits
     await chaos.restartRedis();
-    const tBack = Date.now();
-    // The same connections keep receiving: gateways resubscribed on their own.
-    await expect
-      .poll(() => customers.keptReceiving(tBack).receiving, { timeout: 60_000 })
-      .toBeGreaterThan(0);
-    const kept = customers.keptReceiving(tBack);
-    await expect
-      .poll(() => customers.positionsSince(tBack), { timeout: 60_000 })
-      .toBeGreaterThan(50);
-    const c = await checkpoint('redisRestart');
-    figures.redisRestart = {
-      ...(figures.redisRestart as object),
-      downS: Math.round((tBack - tStop) / 100) / 10,
-      socketsKeptReceiving: kept,
-    };
-    recordFault({
-      ...c.kafkaRow(
-        'restart Redis mid-stream',
-        1,
-        `${kept.receiving} of ${kept.of} customer sockets kept receiving on the same connection`,
-      ),
-      lost: c.kafka.lost.length + c.livePush.behind + c.notifications.missing,
-      duplicated: c.kafka.duplicates + c.livePush.customerRepeats + c.notifications.duplicated,
-    });
+    const c = await run.afterRedisOutage(
+      'redisRestart',
+      'restart Redis mid-stream',
+      tStop,
+      Date.now(),
+    );
     expectConsistent(c);
   });
 

@@ -27,7 +27,13 @@ export interface RedisClusterOptions {
 export interface RedisCluster {
   /** Every node, as REDIS_URL takes a cluster: redis+cluster://127.0.0.1:7000,127.0.0.1:7001,… */
   readonly url: string;
+  /** The nodes in the order of their ports (the primaries first when the cluster was made). */
   readonly nodes: readonly RedisServer[];
+  /**
+   * Starts node `i` again on its port and data (its append-only file and nodes.conf) after it
+   * was stopped or killed, and waits until the whole cluster is ok again.
+   */
+  restartNode(i: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -98,21 +104,19 @@ export async function startRedisCluster(o: RedisClusterOptions): Promise<RedisCl
   if (layout) throw new LaunchError(`Redis Cluster: ${layout}`);
   const readyTimeoutMs = o.readyTimeoutMs ?? 30_000;
   const dirs = o.ports.map((p) => path.join(path.resolve(o.dataDir), `node-${p}`));
-  const started = await Promise.allSettled(
-    o.ports.map((port, i) =>
-      startRedisServer({
-        port,
-        dataDir: dirs[i]!,
-        name: `redis-${port}`,
-        readyTimeoutMs,
-        extraArgs: [
-          ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
-          // A primary that stops answering for a second is failed over to its replica.
-          ...['--cluster-node-timeout', '1000'],
-        ],
-      }),
-    ),
-  );
+  const startNode = (i: number) =>
+    startRedisServer({
+      port: o.ports[i]!,
+      dataDir: dirs[i]!,
+      name: `redis-${o.ports[i]}`,
+      readyTimeoutMs,
+      extraArgs: [
+        ...['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'],
+        // A primary that stops answering for a second is failed over to its replica.
+        ...['--cluster-node-timeout', '1000'],
+      ],
+    });
+  const started = await Promise.allSettled(o.ports.map((_, i) => startNode(i)));
   const nodes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const stop = async () => {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -152,7 +156,15 @@ export async function startRedisCluster(o: RedisClusterOptions): Promise<RedisCl
     await stop();
     throw err;
   }
-  return { url: clusterUrl(o.ports), nodes, stop };
+  return {
+    url: clusterUrl(o.ports),
+    nodes,
+    async restartNode(i) {
+      nodes[i] = await startNode(i);
+      await waitForClusterOk(o.ports, readyTimeoutMs);
+    },
+    stop,
+  };
 }
 
 /**

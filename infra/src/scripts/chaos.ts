@@ -27,7 +27,7 @@ async function main(): Promise<number> {
   fs.mkdirSync(path.join(repoRoot, 'artifacts'), { recursive: true });
   clearLedger('chaos');
   say(
-    'one broker: kill -9, SIGSTOP, worker kills, Redis restart; 3 brokers: leader kill -9 and member kills…',
+    'one broker: kill -9, SIGSTOP, worker kills, Redis restart; 3 brokers: leader kill -9 and member kills; a Redis Cluster: a primary killed…',
   );
   const code = await run(
     path.join(repoRoot, 'node_modules', '.bin', 'vitest'),
