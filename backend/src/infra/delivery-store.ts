@@ -10,7 +10,7 @@ import type {
 } from '@fleetstream/contracts';
 import { freshnessRanges, type FreshnessBounds } from '../domain/delivery-freshness.js';
 import { feedEntry } from '../domain/live-feed.js';
-import { deliveryKeys, sourcePlace } from './delivery-keys.js';
+import { deliveryKeys, sourcePlace, type DeliveryPlace } from './delivery-keys.js';
 import { createDeliveryWrites } from './delivery-writes.js';
 import { deliveryPlaces, placesOf } from './delivery-places.js';
 import { isCluster, type RedisClient } from './redis.js';
@@ -103,17 +103,22 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
 
     /** The current state of one delivery as a snapshot message, or null when unknown. */
     async snapshot(deliveryId: string): Promise<SnapshotMessage | null> {
-      let [place] = await placesOf(redis, keys, [deliveryId]);
-      if (!place) return null;
-      // A copy marked moved names where the delivery went (its taker may not have set the home).
-      const movedTo = await redis.hget(place.delivery(deliveryId), 'movedTo');
-      if (movedTo) place = sourcePlace(keys, movedTo);
-      const [hash, trail, notes] = await Promise.all([
-        redis.hgetall(place.delivery(deliveryId)),
-        // The newest trailLength points: the script trims the older ones only now and then.
-        redis.zrange(place.trail(deliveryId), -trailLength, -1),
+      const [home] = await placesOf(redis, keys, [deliveryId]);
+      if (!home) return null;
+      const read = (place: DeliveryPlace) =>
+        Promise.all([
+          redis.hgetall(place.delivery(deliveryId)),
+          // The newest trailLength points: the script trims the older ones only now and then.
+          redis.zrange(place.trail(deliveryId), -trailLength, -1),
+        ]);
+      const [[first, firstTrail], notes] = await Promise.all([
+        read(home),
         redis.lrange(keys.notes(deliveryId), 0, -1),
       ]);
+      // A copy marked moved names where the delivery went (its taker may not have set the home).
+      const [hash, trail] = first.movedTo
+        ? await read(sourcePlace(keys, first.movedTo))
+        : [first, firstTrail];
       if (!hash.driverId) return null;
       // Notes kept under their names of before, until the next one moves them.
       if (notes.length === 0 && standalone)

@@ -157,8 +157,8 @@ export function createDeliveryWrites(
 
   /** Writes a taken copy under `source`, over whatever was there, and makes it the home. */
   const place = async (source: string, id: string, t: Extract<Taken, { kind: 'taken' }>) => {
-    const { rev0, movedTo, ttl0, activeScore, finishedScore, ...hash } = t.hash;
-    void movedTo;
+    const { rev0, ttl0, activeScore, finishedScore, ...hash } = t.hash;
+    delete hash.movedTo;
     hash.rev = rev0 ?? '';
     const m = redis
       .multi()

@@ -1,5 +1,6 @@
 import type { DeliveryState } from '../domain/milestones.js';
 import type { DecidedNotification } from '../domain/milestone-partition.js';
+import { sourceOf } from './delivery-keys.js';
 import { isCluster, type RedisClient } from './redis.js';
 
 /**
@@ -198,7 +199,7 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
   /** Routes this store wrote or read: a state whose route is one of them needs no write. */
   const storedRoutes = new WeakSet<object>();
   const P = `${prefix}nt:`;
-  const field = (topic: string, partition: number) => `${topic}:${partition}`;
+  const field = sourceOf;
   const root = (topic: string, partition: number) => `${P}{${field(topic, partition)}}:`;
   const keys = {
     applied: (topic: string, partition: number) => `${root(topic, partition)}applied`,
