@@ -15,6 +15,8 @@ export default defineProject(
       'src/infra/live-chunk.int.test.ts',
       'src/infra/delivery-*.int.test.ts',
       'src/gateway/track-socket.int.test.ts',
+      'src/gateway/subscriptions.int.test.ts',
+      'src/gateway/fanout.int.test.ts',
       'src/http/routes/deliveries.int.test.ts',
       'src/ops/delivery-impact.int.test.ts',
     ],

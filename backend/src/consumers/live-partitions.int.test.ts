@@ -25,11 +25,14 @@ const ts0 = Date.now() - 60_000;
 const records = (id: string, from: number, seqs: number[]) =>
   partitionPositions(id, from, seqs, ts0);
 
-/** Every rev published on the live feed under `prefix`, in order. */
+/** Every rev published on the live feed under `prefix` (partition loc:0), in order. */
 async function listen(prefix: string) {
   const revs: number[] = [];
-  await listenToFeed(subscriber, prefix, (_id, json) =>
-    revs.push((JSON.parse(json) as { rev: number }).rev),
+  await listenToFeed(
+    subscriber,
+    prefix,
+    (_id, json) => revs.push((JSON.parse(json) as { rev: number }).rev),
+    ['loc:0'],
   );
   return revs;
 }

@@ -4,8 +4,7 @@ import { startHeartbeat } from '../health.js';
 import { createHttpApp } from '../http/app.js';
 import { createAuthLimiter } from '../http/auth-limiter.js';
 import { createOpsSocket } from './ops-socket.js';
-import { feedPattern } from '../domain/live-feed.js';
-import { createSubscriptions } from './subscriptions.js';
+import { createSubscriptions, liveFeedOf } from './subscriptions.js';
 import { createFleetSocket } from './fleet-socket.js';
 import { createLogWorkerHost } from './log-worker-host.js';
 import { createReplaySocket } from './replay-socket.js';
@@ -19,7 +18,11 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
   const probe = ctx.cluster.probe();
   const store = ctx.stores.deliveries;
   const subscriber = ctx.pubsub.subscriber();
-  const subscriptions = createSubscriptions(subscriber, feedPattern(ctx.config.redis.prefix), log);
+  const subscriptions = createSubscriptions(
+    subscriber,
+    liveFeedOf(store, ctx.config.redis.prefix, ctx.pubsub.sharded),
+    log,
+  );
   const track = createTrackSocket({ ctx, store, subscriptions });
   const opsStore = ctx.stores.ops;
   const authLimiter = createAuthLimiter({
@@ -69,6 +72,7 @@ export async function start(ctx: AppContext): Promise<Stop & { port: number }> {
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await probe.stop();
+    subscriptions.close();
     subscriber.close();
   };
   return Object.assign(stop, { port });

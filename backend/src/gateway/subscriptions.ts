@@ -1,4 +1,5 @@
-import { readFeed } from '../domain/live-feed.js';
+import { feedPattern, readFeed } from '../domain/live-feed.js';
+import type { DeliveryStore } from '../infra/delivery-store.js';
 import type { Logger } from '../infra/logger.js';
 import type { Subscriber } from '../infra/redis-pubsub.js';
 import { Outgoing } from './outgoing.js';
@@ -10,7 +11,8 @@ export type DeliveryListener = (message: Outgoing) => void;
 
 /**
  * The gateway's Redis pub/sub. Customers' messages come on the live feed (domain/live-feed.ts):
- * one pattern subscription for the gateway's life, whose frames are split here and handed to
+ * one subscription for the gateway's life (on a Redis Cluster one per partition, see FeedSource),
+ * whose frames are split here and handed to
  * the sockets of each delivery, so a customer costs a map entry, not a Redis subscription, and
  * Redis sends one message per live-push chunk instead of one per fix. Other channels (the ops
  * snapshots) are reference-counted subscriptions: one SUBSCRIBE per channel however many
@@ -41,19 +43,87 @@ function listenerSets<L>() {
   };
 }
 
-export function createSubscriptions(subscriber: Subscriber, feedPattern: string, log: Logger) {
+/**
+ * How the gateway follows the live feed. On one Redis: one pattern subscription. On a Redis
+ * Cluster live-push SPUBLISHes each partition's frames on that partition's channel, which lives
+ * on the node of the partition's hash slot; the gateway SSUBSCRIBEs each partition's channel on
+ * its node (ioredis keeps one subscriber connection per node and follows a slot that moves), so
+ * every node serves the fan-out of its own partitions and more nodes serve more. The partitions
+ * are those live-push has written (looked for again every few seconds), and a customer's
+ * delivery's own partition is subscribed before the customer's set-up goes on. Notifications
+ * (a few per delivery) keep one classic channel.
+ */
+export type FeedSource = { pattern: string } | { sharded: ShardedFeed };
+
+export interface ShardedFeed {
+  /** The sources (`topic:partition`) live-push has written. */
+  sources(): Promise<string[]>;
+  /** The source a delivery is kept under, null when it was never written. */
+  homeOf(deliveryId: string): Promise<string | null>;
+  /** A source's channel. */
+  channel(source: string): string;
+  /** The notifications' channel. */
+  notes: string;
+  /** How often new sources are looked for. @default 5000 */
+  everyMs?: number;
+}
+
+/** The live feed of a delivery store under `prefix`, sharded on a Redis Cluster (`sharded`). */
+export function liveFeedOf(
+  store: DeliveryStore,
+  prefix: string,
+  sharded: boolean,
+  everyMs?: number,
+): FeedSource {
+  if (!sharded) return { pattern: feedPattern(prefix) };
+  return {
+    sharded: {
+      sources: () => store.sources(),
+      homeOf: (id) => store.homeOf(id),
+      channel: store.keys.feed,
+      notes: store.keys.notesFeed,
+      ...(everyMs !== undefined && { everyMs }),
+    },
+  };
+}
+
+export function createSubscriptions(subscriber: Subscriber, source: FeedSource, log: Logger) {
   const channels = listenerSets<ChannelListener>();
   const subscribed = new Map<string, Promise<unknown>>();
   const deliveries = listenerSets<DeliveryListener>();
-  const feed = subscriber.psubscribe(feedPattern);
+  let timer: NodeJS.Timeout | undefined;
+  /** Sources whose channel is subscribed or being subscribed (forgotten when it fails). */
+  const followed = new Map<string, Promise<unknown>>();
+  const follow = (s: ShardedFeed, src: string) => {
+    let done = followed.get(src);
+    if (!done) {
+      done = subscriber.ssubscribe(s.channel(src));
+      followed.set(src, done);
+      done.catch(() => followed.delete(src));
+    }
+    return done;
+  };
+  const followAll = async (s: ShardedFeed) => {
+    await Promise.all((await s.sources()).map((src) => follow(s, src)));
+  };
+  const followSharded = (s: ShardedFeed) => {
+    // What a customer needs is the notifications' channel and its delivery's own partition
+    // (subscribed in addDelivery); the others are followed from now on, so a delivery that
+    // moves to another partition is followed there too (within everyMs).
+    const lookForSources = () =>
+      void followAll(s).catch((err: unknown) =>
+        log.warn({ err }, 'following the live feed partitions failed'),
+      );
+    lookForSources();
+    timer = setInterval(lookForSources, s.everyMs ?? 5000);
+    timer.unref();
+    return subscriber.subscribe(s.notes);
+  };
+  const feed =
+    'pattern' in source ? subscriber.psubscribe(source.pattern) : followSharded(source.sharded);
   // Awaited by each customer; a failure here is theirs to see (their set-up fails and closes).
   feed.catch((err: unknown) => log.warn({ err }, 'live feed subscription failed'));
-  subscriber.onMessage((channel, message) => {
-    const set = channels.sets.get(channel.toString());
-    if (!set) return;
-    for (const l of set) l(message);
-  });
-  subscriber.onPatternMessage((_pattern, _channel, frame) => {
+  const onFrame = (frame: Buffer) => {
     if (deliveries.sets.size === 0) return;
     readFeed(frame, (deliveryId, json) => {
       const set = deliveries.sets.get(deliveryId);
@@ -61,7 +131,17 @@ export function createSubscriptions(subscriber: Subscriber, feedPattern: string,
       const message = new Outgoing(json);
       for (const l of set) l(message);
     });
+  };
+  const notes = 'sharded' in source ? source.sharded.notes : null;
+  subscriber.onMessage((channel, message) => {
+    const name = channel.toString();
+    if (name === notes) return onFrame(message);
+    const set = channels.sets.get(name);
+    if (!set) return;
+    for (const l of set) l(message);
   });
+  subscriber.onPatternMessage((_pattern, _channel, frame) => onFrame(frame));
+  subscriber.onShardMessage((_channel, frame) => onFrame(frame));
 
   return {
     /**
@@ -72,6 +152,10 @@ export function createSubscriptions(subscriber: Subscriber, feedPattern: string,
       const { remove } = deliveries.add(deliveryId, listener);
       try {
         await feed;
+        if ('sharded' in source) {
+          const home = await source.sharded.homeOf(deliveryId);
+          if (home !== null) await follow(source.sharded, home);
+        }
       } catch (err) {
         remove();
         throw err;
@@ -95,6 +179,10 @@ export function createSubscriptions(subscriber: Subscriber, feedPattern: string,
     /** Deliveries followed and other channels subscribed. */
     get channels() {
       return channels.sets.size + deliveries.sets.size;
+    },
+    /** Stops looking for new partitions (the subscriber's owner closes it). */
+    close() {
+      clearInterval(timer);
     },
   };
 }

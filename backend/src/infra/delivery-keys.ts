@@ -22,7 +22,8 @@ import { feedChannel } from '../domain/live-feed.js';
  * - `P:{abandoned}` list of the latest abandoned-delivery events (JSON, newest first),
  *   `P:{abandoned}:total` how many ever (infra/abandoned-deliveries.ts)
  * - channels `P:feed:{S}` (and `P:feed:n` for notifications): the live feed, one message per
- *   chunk holding its customers' messages (domain/live-feed.ts)
+ *   chunk holding its customers' messages (domain/live-feed.ts); sharded on a cluster, the
+ *   source's channel in its slot
  * Before this layout (2026-12) the deliveries' keys sat directly under P (`P:dlv:<id>`,
  * `P:active`, offsets in the `P:lp:offsets` hash): `legacy` names them, for a standalone Redis
  * that still holds them.

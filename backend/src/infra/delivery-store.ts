@@ -65,6 +65,11 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     keys,
     ...createDeliveryWrites(redis, keys, { trailLength, retentionS }),
 
+    /** The sources (`topic:partition`, '-') live-push has written deliveries of. */
+    sources: (): Promise<string[]> => redis.smembers(keys.sources),
+    /** The source a delivery is kept under (its home), null when none is set. */
+    homeOf: (deliveryId: string): Promise<string | null> => redis.get(keys.home(deliveryId)),
+
     /** The planned routes of these deliveries (null where none is stored). */
     async routes(ids: readonly string[]): Promise<(Route | null)[]> {
       if (ids.length === 0) return [];

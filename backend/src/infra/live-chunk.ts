@@ -139,6 +139,7 @@ export function createLiveChunkWriter(
       o.keys.offset(writes[0]!.source),
       o.trailLength,
       o.retentionS,
+      oneSlotPerCall ? 'SPUBLISH' : 'PUBLISH',
       writes.length,
     ];
     for (const w of writes) {

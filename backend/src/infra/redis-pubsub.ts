@@ -7,6 +7,14 @@ export interface Subscriber {
   unsubscribe(channel: string): Promise<unknown>;
   psubscribe(pattern: string): Promise<unknown>;
   punsubscribe(pattern: string): Promise<unknown>;
+  /**
+   * Sharded pub/sub (Redis 7): on a cluster, subscribed on the node serving the channel's slot,
+   * and again wherever the slot moves (ioredis follows it).
+   */
+  ssubscribe(channel: string): Promise<unknown>;
+  sunsubscribe(channel: string): Promise<unknown>;
+  /** Each message on a subscribed sharded channel; returns the remover. */
+  onShardMessage(listener: (channel: Buffer, message: Buffer) => void): () => void;
   /** Each message on a subscribed channel; returns the remover. */
   onMessage(listener: (channel: Buffer, message: Buffer) => void): () => void;
   /** Each message on a channel matched by a subscribed pattern; returns the remover. */
@@ -14,15 +22,24 @@ export interface Subscriber {
     listener: (pattern: Buffer, channel: Buffer, message: Buffer) => void,
   ): () => void;
   close(): void;
+  /** Whether this is a Redis Cluster's, where the live feed is sharded (see PubSub.sharded). */
+  readonly sharded: boolean;
 }
 
 export interface PubSub {
   /** A new subscriber connection; its owner closes it. */
   subscriber(): Subscriber;
+  /**
+   * Whether the live feed is published with SPUBLISH and followed with SSUBSCRIBE (a Redis
+   * Cluster, where a classic PUBLISH goes to every node) rather than PUBLISH and PSUBSCRIBE.
+   */
+  readonly sharded: boolean;
 }
 
 export function createPubSub(redis: RedisClient): PubSub {
+  const sharded = redis instanceof Cluster;
   return {
+    sharded,
     subscriber() {
       // Pub/sub needs a connection of its own: a subscribed connection takes no other commands.
       // No ready check on it: ioredis writes a SUBSCRIBE issued between connect and ready at
@@ -32,7 +49,9 @@ export function createPubSub(redis: RedisClient): PubSub {
       const sub =
         redis instanceof Cluster
           ? // Its options are merged one level deep: the credentials and TLS come along by hand.
+            // Sharded subscriptions go to the node of each channel's slot, and follow it.
             redis.duplicate(undefined, {
+              shardedSubscribers: true,
               redisOptions: { ...redis.options.redisOptions, enableReadyCheck: false },
             })
           : redis.duplicate({ enableReadyCheck: false });
@@ -42,6 +61,12 @@ export function createPubSub(redis: RedisClient): PubSub {
         unsubscribe: (channel) => sub.unsubscribe(channel),
         psubscribe: (pattern) => sub.psubscribe(pattern),
         punsubscribe: (pattern) => sub.punsubscribe(pattern),
+        ssubscribe: (channel) => sub.ssubscribe(channel),
+        sunsubscribe: (channel) => sub.sunsubscribe(channel),
+        onShardMessage(listener) {
+          sub.on('smessageBuffer', listener);
+          return () => void sub.off('smessageBuffer', listener);
+        },
         onMessage(listener) {
           sub.on('messageBuffer', listener);
           return () => void sub.off('messageBuffer', listener);
@@ -51,6 +76,7 @@ export function createPubSub(redis: RedisClient): PubSub {
           return () => void sub.off('pmessageBuffer', listener);
         },
         close: () => sub.disconnect(),
+        sharded,
       };
     },
   };

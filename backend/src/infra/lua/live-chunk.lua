@@ -9,12 +9,15 @@
 -- Returns 1 when written, 0 (having changed nothing) when a stored value had moved on.
 local trailLength = tonumber(ARGV[1])
 local retention = ARGV[2]
+-- How the feed is published: PUBLISH, or SPUBLISH on a cluster (a source's channel is in its
+-- keys' slot, so a call's channels are all on this node).
+local publish = ARGV[3]
 -- The chunks: each its root, '1' when fenced by its offset, expected and next offset, how many
 -- of the deliveries below are its own (they follow in the chunks' order), its feed channel.
-local chunks = tonumber(ARGV[3])
+local chunks = tonumber(ARGV[4])
 local CHUNK = 6
 local deliveries = 0
-local i = 4
+local i = 5
 for _ = 1, chunks do
   if ARGV[i + 1] == '1' and (redis.call('GET', ARGV[i] .. 'offset') or '') ~= ARGV[i + 2] then return 0 end
   deliveries = deliveries + tonumber(ARGV[i + 4])
@@ -32,7 +35,7 @@ local function size(j)
 end
 
 local j = first
-i = 4
+i = 5
 for _ = 1, chunks do
   local R = ARGV[i]
   for _ = 1, tonumber(ARGV[i + 4]) do
@@ -48,7 +51,7 @@ end
 -- source's channel, each customer message framed as <id length>:<id><json>\n
 -- (domain/live-feed.ts reads them).
 j = first
-i = 4
+i = 5
 for _ = 1, chunks do
   local parts = {}
   for _ = 1, tonumber(ARGV[i + 4]) do
@@ -61,12 +64,12 @@ for _ = 1, chunks do
     end
     j = j + size(j)
   end
-  if #parts > 0 then redis.call('PUBLISH', ARGV[i + 5], table.concat(parts)) end
+  if #parts > 0 then redis.call(publish, ARGV[i + 5], table.concat(parts)) end
   i = i + CHUNK
 end
 
 j = first
-i = 4
+i = 5
 for _ = 1, chunks do
   local R = ARGV[i]
   local add, remove, finished = {}, {}, {}
