@@ -36,17 +36,17 @@ async function redisVersion(): Promise<string> {
 /**
  * The test run's throw-away Kafka and Redis, with the broker's heap the benchmark asks for and
  * the versions its report names. With `redisCluster`, the platform's Redis is a local Redis
- * Cluster of 3 primaries with a replica each instead of the one redis-server.
+ * Cluster of 3 primaries with that many replicas each instead of the one redis-server.
  */
 export async function startBenchEnvironment(o: {
   kafkaHeap: string;
-  redisCluster?: boolean;
+  redisCluster?: { replicas: number } | null;
 }): Promise<BenchEnvironment> {
   const env = await startTestEnvironment({
     kafkaHeap: o.kafkaHeap,
     purpose: 'bench',
-    redisCluster: o.redisCluster ?? false,
-    redisClusterReplicas: 1,
+    redisCluster: Boolean(o.redisCluster),
+    redisClusterReplicas: o.redisCluster?.replicas ?? 1,
   });
   try {
     const nodes = env.redisClusterNodes;

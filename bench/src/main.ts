@@ -149,7 +149,7 @@ try {
   env = await startBenchEnvironment({ kafkaHeap: opts.kafkaHeap, redisCluster: opts.redisCluster });
   report.versions.kafka = env.versions.kafka;
   report.versions.redis = opts.redisCluster
-    ? `${env.versions.redis} (Redis Cluster: 3 primaries, a replica each)`
+    ? `${env.versions.redis} (Redis Cluster: 3 primaries, ${opts.redisCluster.replicas} replica(s) each)`
     : env.versions.redis;
   const ctx: BenchContext = { env, opts, progress };
   const on = (id: string) => opts.only.includes(id as never);

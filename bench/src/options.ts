@@ -14,8 +14,8 @@ export interface BenchOptions {
   markdownFile: string;
   /** Only re-render the Markdown from this report.json, measuring nothing. */
   fromReport: string | null;
-  /** The platform's Redis is a local Redis Cluster (3 primaries, a replica each): S2 and S4. */
-  redisCluster: boolean;
+  /** The platform's Redis is a local Redis Cluster of 3 primaries, with these replicas each. */
+  redisCluster: { replicas: number } | null;
   s0: { produceSeconds: number; redisSeconds: number; wsClients: number; wsSeconds: number };
   s1: {
     drivers: number;
@@ -167,6 +167,7 @@ artifacts/bench/report.json and docs/benchmarks.md (quick runs: artifacts/bench/
   --s4-pause-seconds N    S4 pause length (default 60)
   --redis-cluster         the platform on a local Redis Cluster (3 primaries, a replica
                           each) instead of one redis-server: S2 and S4 only
+  --redis-cluster-replicas N  replicas of each primary of that cluster (0-2, default 1)
   --markdown FILE         where to write the Markdown report
   --from-report FILE      measure nothing: write the Markdown (docs/benchmarks.md unless
                           --markdown) again from a report.json
@@ -193,6 +194,7 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
       's4-group': { type: 'string' },
       's4-pause-seconds': { type: 'string' },
       'redis-cluster': { type: 'boolean', default: false },
+      'redis-cluster-replicas': { type: 'string' },
       markdown: { type: 'string' },
       'from-report': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -205,7 +207,12 @@ export function parseBenchOptions(argv: string[]): BenchOptions | null {
     : [...SCENARIOS];
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}`);
-  const redisCluster = values['redis-cluster'] ?? false;
+  const replicas = values['redis-cluster-replicas'];
+  if (replicas !== undefined && !values['redis-cluster'])
+    throw new Error('--redis-cluster-replicas needs --redis-cluster');
+  if (replicas !== undefined && !['0', '1', '2'].includes(replicas))
+    throw new Error(`--redis-cluster-replicas takes 0, 1 or 2, not ${replicas}`);
+  const redisCluster = values['redis-cluster'] ? { replicas: Number(replicas ?? 1) } : null;
   // The others read the live feed or Redis directly with a standalone client.
   const standaloneOnly = only.filter((s) => !['s2', 's4'].includes(s));
   if (redisCluster && standaloneOnly.length > 0)
