@@ -66,6 +66,22 @@ export interface ShardedFeed {
   notes: string;
   /** How often new sources are looked for. @default 5000 */
   everyMs?: number;
+  /**
+   * How long a subscription may take before it counts as failed and is tried again. ioredis
+   * leaves an SSUBSCRIBE answered with MOVED (a slot map out of date during a failover)
+   * unsettled; its own resubscription moves the channel, but a customer waiting on it would
+   * wait for good. @default 5000
+   */
+  subscribeTimeoutMs?: number;
+}
+
+/** `p`, or a rejection naming `what` when it has not settled within `ms`. */
+function settleWithin<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** The live feed of a delivery store under `prefix`, sharded on a Redis Cluster (`sharded`). */
@@ -97,7 +113,11 @@ export function createSubscriptions(subscriber: Subscriber, source: FeedSource, 
   const follow = (s: ShardedFeed, src: string) => {
     let done = followed.get(src);
     if (!done) {
-      done = subscriber.ssubscribe(s.channel(src));
+      done = settleWithin(
+        subscriber.ssubscribe(s.channel(src)),
+        s.subscribeTimeoutMs ?? 5000,
+        `SSUBSCRIBE ${s.channel(src)}`,
+      );
       followed.set(src, done);
       done.catch(() => followed.delete(src));
     }
@@ -110,10 +130,19 @@ export function createSubscriptions(subscriber: Subscriber, source: FeedSource, 
     // What a customer needs is the notifications' channel and its delivery's own partition
     // (subscribed in addDelivery); the others are followed from now on, so a delivery that
     // moves to another partition is followed there too (within everyMs).
-    const lookForSources = () =>
+    // After ioredis replaced a node's subscriber connection, every source is subscribed again
+    // at the next look (a repeated SSUBSCRIBE changes nothing where it had held).
+    let replaced = false;
+    subscriber.onShardSubscribersChanged(() => (replaced = true));
+    const lookForSources = () => {
+      if (replaced) {
+        replaced = false;
+        followed.clear();
+      }
       void followAll(s).catch((err: unknown) =>
         log.warn({ err }, 'following the live feed partitions failed'),
       );
+    };
     lookForSources();
     timer = setInterval(lookForSources, s.everyMs ?? 5000);
     timer.unref();

@@ -13,6 +13,13 @@ export interface Subscriber {
    */
   ssubscribe(channel: string): Promise<unknown>;
   sunsubscribe(channel: string): Promise<unknown>;
+  /**
+   * Called when a Redis Cluster's sharded subscriber connections change (a node's connection
+   * replaced after a failure or a slot move); returns the remover. ioredis then subscribes again
+   * by itself, but drops a channel whose SSUBSCRIBE fails at that moment (a restarted node
+   * answering CLUSTERDOWN), so its owner subscribes again too. Never called on one Redis.
+   */
+  onShardSubscribersChanged(listener: () => void): () => void;
   /** Each message on a subscribed sharded channel; returns the remover. */
   onShardMessage(listener: (channel: Buffer, message: Buffer) => void): () => void;
   /** Each message on a subscribed channel; returns the remover. */
@@ -50,9 +57,15 @@ export function createPubSub(redis: RedisClient): PubSub {
         redis instanceof Cluster
           ? // Its options are merged one level deep: the credentials and TLS come along by hand.
             // Sharded subscriptions go to the node of each channel's slot, and follow it.
+            // A short connect timeout: ioredis holds a new slot map back while a subscriber
+            // connects to a node that died, for up to this long.
             redis.duplicate(undefined, {
               shardedSubscribers: true,
-              redisOptions: { ...redis.options.redisOptions, enableReadyCheck: false },
+              redisOptions: {
+                ...redis.options.redisOptions,
+                enableReadyCheck: false,
+                connectTimeout: 2000,
+              },
             })
           : redis.duplicate({ enableReadyCheck: false });
       sub.on('error', () => undefined); // the main connection logs Redis errors
@@ -63,6 +76,11 @@ export function createPubSub(redis: RedisClient): PubSub {
         punsubscribe: (pattern) => sub.punsubscribe(pattern),
         ssubscribe: (channel) => sub.ssubscribe(channel),
         sunsubscribe: (channel) => sub.sunsubscribe(channel),
+        onShardSubscribersChanged(listener) {
+          if (!sharded) return () => undefined;
+          sub.on('+subscriber', listener);
+          return () => void sub.off('+subscriber', listener);
+        },
         onShardMessage(listener) {
           sub.on('smessageBuffer', listener);
           return () => void sub.off('smessageBuffer', listener);

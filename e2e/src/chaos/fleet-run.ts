@@ -73,14 +73,23 @@ export async function startFleetRun(o: {
     signalSimulator,
     checkpoint,
     /**
-     * After Redis was down from `tDown` and answers again from `tBack`: waits until customers
-     * receive again (on the same sockets, their gateways having resubscribed on their own),
-     * checks ground truth, keeps the figures under `label` and records the fault's row.
+     * After Redis was down from `tDown` and answers again from `tBack`: waits until every
+     * customer socket open since before the fault receives again (on the same socket, its
+     * gateway having resubscribed on its own; a socket whose delivery ends meanwhile closes and
+     * drops out), checks ground truth, keeps the figures under `label` and records the fault's
+     * row.
      */
     async afterRedisOutage(label: string, fault: string, tDown: number, tBack: number) {
       await expect
-        .poll(() => customers.keptReceiving(tBack).receiving, { timeout: 60_000 })
-        .toBeGreaterThan(0);
+        .poll(
+          () => {
+            const k = customers.keptReceiving(tBack);
+            return { open: k.of > 0, notReceiving: k.of - k.receiving, ...k };
+          },
+          { timeout: 60_000 },
+        )
+        .toMatchObject({ open: true, notReceiving: 0 });
+      const allBackS = Math.round((Date.now() - tBack) / 100) / 10;
       const kept = customers.keptReceiving(tBack);
       await expect
         .poll(() => customers.positionsSince(tBack), { timeout: 60_000 })
@@ -90,12 +99,13 @@ export async function startFleetRun(o: {
         ...(figures[label] as object),
         downS: Math.round((tBack - tDown) / 100) / 10,
         socketsKeptReceiving: kept,
+        allReceivingAgainS: allBackS,
       };
       recordFault({
         ...c.kafkaRow(
           fault,
           1,
-          `${kept.receiving} of ${kept.of} customer sockets kept receiving on the same connection`,
+          `all ${kept.of} customer sockets open since before it received again on the same connection, ${allBackS} s after Redis was back`,
         ),
         lost: c.kafka.lost.length + c.livePush.behind + c.notifications.missing,
         duplicated: c.kafka.duplicates + c.livePush.customerRepeats + c.notifications.duplicated,
