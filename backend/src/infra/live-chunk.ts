@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { TrailPoint } from '@fleetstream/contracts';
 import { isFinished, type DeliveryChange, type LiveChunkPlan } from '../domain/live-delivery.js';
+import { feedEntry } from '../domain/live-feed.js';
 import { NO_PARTITION, sourceOf, type DeliveryKeys } from './delivery-keys.js';
 import { isCluster, type RedisClient } from './redis.js';
 
@@ -26,6 +27,8 @@ interface EncodedChunk {
   fence: (string | number)[];
   /** Its source's feed channel. */
   channel: string;
+  /** Its customer messages as one feed frame (domain/live-feed.ts), '' for none. */
+  frame: string;
   /** Its deliveries, each a header of 11 arguments and its messages, trail and extra fields. */
   deliveries: number;
   args: (string | number)[];
@@ -62,9 +65,10 @@ function lifetime(c: DeliveryChange): '' | 'e' | 'p' | 't' {
 }
 
 /**
- * Encodes a plan for the script: each delivery's messages grouped under it (in order: a
- * delivery's messages keep theirs, different deliveries' need none), each message once, also
- * when it is the delivery's latest position.
+ * Encodes a plan for the script: the chunk's customer messages framed here as one feed frame
+ * (each message stringified once, a delivery's in their order), and under each delivery only
+ * its latest position's message, which its hash keeps. Building the frame here rather than in
+ * the script spares Redis a loop over every message and the client an argument per message.
  */
 function encodeChunk(
   keys: DeliveryKeys,
@@ -78,9 +82,15 @@ function encodeChunk(
     if (list) list.push(m.message);
     else messages.set(m.deliveryId, [m.message]);
   }
+  let frame = '';
   const args: (string | number)[] = [];
   for (const c of plan.changes.values()) {
-    const own = messages.get(c.deliveryId) ?? [];
+    let position: string | null = null;
+    for (const m of messages.get(c.deliveryId) ?? []) {
+      const json = JSON.stringify(m);
+      if (m === c.position) position = json;
+      frame += feedEntry(c.deliveryId, json);
+    }
     const extra = extraFields(c);
     const active = c.activeScore === undefined ? '' : c.activeScore === null ? '-' : c.activeScore;
     args.push(
@@ -88,15 +98,15 @@ function encodeChunk(
       c.state.storedRev,
       c.state.cursor?.seq ?? 0,
       c.state.rev,
-      own.length,
-      c.position ? own.lastIndexOf(c.position) + 1 : 0,
+      position === null ? 0 : 1,
+      position === null ? 0 : 1,
       c.trail.length,
       c.trimTrail ? '1' : '',
       active,
       extra.length / 2,
       lifetime(c),
     );
-    for (const m of own) args.push(JSON.stringify(m));
+    if (position !== null) args.push(position);
     for (const p of c.trail) args.push(p.rev, encodeTrailPoint(p.point));
     for (const e of extra) args.push(e);
   }
@@ -106,6 +116,7 @@ function encodeChunk(
       ? [keys.root(source), '1', fence.expected < 0 ? '' : String(fence.expected), fence.next]
       : [keys.root(source), '', '', ''],
     channel: keys.feed(source),
+    frame,
     deliveries: plan.changes.size,
     args,
     ids: [...plan.changes.keys()],
@@ -144,7 +155,7 @@ export function createLiveChunkWriter(
     ];
     for (const w of writes) {
       for (const a of w.fence) argv.push(a);
-      argv.push(w.deliveries, w.channel);
+      argv.push(w.deliveries, w.channel, w.frame);
     }
     for (const w of writes) for (const a of w.args) argv.push(a);
     return (await r.fsLiveChunk(...argv)) === 1;

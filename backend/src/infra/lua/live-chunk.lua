@@ -13,9 +13,10 @@ local retention = ARGV[2]
 -- keys' slot, so a call's channels are all on this node).
 local publish = ARGV[3]
 -- The chunks: each its root, '1' when fenced by its offset, expected and next offset, how many
--- of the deliveries below are its own (they follow in the chunks' order), its feed channel.
+-- of the deliveries below are its own (they follow in the chunks' order), its feed channel, and
+-- its feed frame (its customer messages, framed by the caller; '' for none).
 local chunks = tonumber(ARGV[4])
-local CHUNK = 6
+local CHUNK = 7
 local deliveries = 0
 local i = 5
 for _ = 1, chunks do
@@ -26,10 +27,11 @@ end
 local first = i
 local HEADER = 11
 
--- A delivery's arguments: id, stored rev, seq, rev, messages, position (1-based index into its
--- messages, 0 for none), trail points, trim ('1' or ''), active score ('' unchanged, '-' to
--- leave the set), extra fields, lifetime ('' unchanged, 'e' expire, 'p' persist, 't' expire
--- the trail); then its messages, its trail's (rev, point) pairs, its extra (field, value) pairs.
+-- A delivery's arguments: id, stored rev, seq, rev, messages (1 when its latest position's
+-- message follows, else 0), position (1-based index into its messages, 0 for none), trail
+-- points, trim ('1' or ''), active score ('' unchanged, '-' to leave the set), extra fields,
+-- lifetime ('' unchanged, 'e' expire, 'p' persist, 't' expire the trail); then its messages,
+-- its trail's (rev, point) pairs, its extra (field, value) pairs.
 local function size(j)
   return HEADER + tonumber(ARGV[j + 4]) + 2 * tonumber(ARGV[j + 6]) + 2 * tonumber(ARGV[j + 9])
 end
@@ -48,23 +50,10 @@ end
 -- Messages first: a script that fails part-way (scripts do not roll back) then leaves messages
 -- sent twice on the retry, which customers drop by rev, rather than state written whose
 -- messages the retry would judge old and never send. One feed message per chunk, on its
--- source's channel, each customer message framed as <id length>:<id><json>\n
--- (domain/live-feed.ts reads them).
-j = first
+-- source's channel (domain/live-feed.ts reads them).
 i = 5
 for _ = 1, chunks do
-  local parts = {}
-  for _ = 1, tonumber(ARGV[i + 4]) do
-    local id = ARGV[j]
-    local head = #id .. ':' .. id
-    for m = 1, tonumber(ARGV[j + 4]) do
-      parts[#parts + 1] = head
-      parts[#parts + 1] = ARGV[j + HEADER + m - 1]
-      parts[#parts + 1] = '\n'
-    end
-    j = j + size(j)
-  end
-  if #parts > 0 then redis.call(publish, ARGV[i + 5], table.concat(parts)) end
+  if ARGV[i + 6] ~= '' then redis.call(publish, ARGV[i + 5], ARGV[i + 6]) end
   i = i + CHUNK
 end
 
