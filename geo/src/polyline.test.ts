@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pointAt, polylineLength, progressAlong, project, toPolyline } from './polyline.js';
+import { offsetBy } from './projection.js';
 
 // An L-shaped route: ~111 m north, then ~68 m east (at 52.5° N).
 const line = toPolyline([
@@ -49,5 +50,25 @@ describe('polyline', () => {
     expect(b.s).toBe(a.s);
     // Past the end: nothing left, never negative.
     expect(progressAlong(line, { lat: 52.501, lng: 13.402 }, b.s).remainingM).toBe(0);
+  });
+
+  it('finds a fix on the stretch ahead first: a street the route takes twice counts where the vehicle is', () => {
+    // 2 km east, 4 m north, back west beside the way out.
+    const start = { lat: 52.5, lng: 13.4 };
+    const far = offsetBy(start, 2000, 90);
+    const back = toPolyline([start, far, offsetBy(far, 4, 0), offsetBy(start, 4, 0)]);
+    // 100 m out, 3 m north: 3 m off the way out, 1 m off the way back.
+    const fix = offsetBy(offsetBy(start, 100, 90), 3, 0);
+    expect(progressAlong(back, fix, 0).s).toBeCloseTo(100, 0);
+    // Searched to its end, the line's nearest point is on the way back.
+    expect(project(back, fix).s).toBeGreaterThan(3800);
+  });
+
+  it('finds a fix past the stretch ahead by searching the rest (after a gap in the fixes)', () => {
+    const start = { lat: 52.5, lng: 13.4 };
+    const long = toPolyline(Array.from({ length: 11 }, (_, i) => offsetBy(start, i * 300, 90)));
+    const at = progressAlong(long, offsetBy(start, 2500, 90), 0);
+    expect(at.s).toBeCloseTo(2500, 0);
+    expect(at.offM).toBeLessThan(1);
   });
 });

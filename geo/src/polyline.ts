@@ -57,13 +57,28 @@ export function pointAt(p: Polyline, s: number): LatLng & { headingDeg: number }
 /**
  * Where `q` falls on the line: metres along it (`s`) and how far off it is (`offM`). With a
  * `fromS` hint, only the part from there on is searched (a vehicle does not drive backwards
- * along its route), which also keeps it cheap on long routes.
+ * along its route), and with `untilS` only the segments that start before it.
  */
-export function project(p: Polyline, q: LatLng, fromS = 0): { s: number; offM: number } {
-  let best = { s: 0, offM: Infinity };
+export function project(
+  p: Polyline,
+  q: LatLng,
+  fromS = 0,
+  untilS = Infinity,
+): { s: number; offM: number } {
+  if (p.points.length === 1) return { s: 0, offM: flatDistanceM(p.points[0]!, q) };
+  let bestS = 0;
+  let bestOff = Infinity;
   const kx = mPerDegLng(q.lat);
-  for (let i = 1; i < p.points.length; i++) {
-    if (p.cum[i]! < fromS) continue;
+  // The first segment that ends at or past fromS: cum rises along the line.
+  let lo = 1;
+  let hi = p.points.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (p.cum[mid]! < fromS) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < p.points.length; i++) {
+    if (p.cum[i - 1]! > untilS) break;
     const a = p.points[i - 1]!;
     const b = p.points[i]!;
     const ax = (a.lng - q.lng) * kx;
@@ -75,14 +90,20 @@ export function project(p: Polyline, q: LatLng, fromS = 0): { s: number; offM: n
     const len2 = dx * dx + dy * dy;
     const t = len2 > 0 ? Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2)) : 0;
     const off = Math.hypot(ax + t * dx, ay + t * dy);
-    if (off < best.offM) best = { s: p.cum[i - 1]! + t * Math.sqrt(len2), offM: off };
+    if (off < bestOff) {
+      bestOff = off;
+      bestS = p.cum[i - 1]! + t * Math.sqrt(len2);
+    }
   }
-  if (p.points.length === 1) best = { s: 0, offM: flatDistanceM(p.points[0]!, q) };
-  return best;
+  return { s: bestS, offM: bestOff };
 }
 
 /** How far back along the route a new fix is looked for: GPS noise, not a U-turn. */
 const BACKTRACK_M = 50;
+/** How far ahead a new fix is looked for first (20 s and more at city speeds)… */
+const LOOKAHEAD_M = 300;
+/** …and how close to the route it must be found there: GPS noise. */
+const ON_ROUTE_M = 50;
 
 /**
  * Progress along a route for a new fix: metres along it (never less than `prevS`: a courier
@@ -95,7 +116,12 @@ export function progressAlong(
   q: LatLng,
   prevS = 0,
 ): { s: number; offM: number; remainingM: number } {
-  const at = project(p, q, Math.max(0, prevS - BACKTRACK_M));
+  // Near where it was, first: a fix on the route within the next stretch is where the vehicle
+  // is, which spares a long route a search to its end at every fix (and a route that passes
+  // the same street twice a jump to its second pass). Otherwise the whole rest is searched.
+  const fromS = Math.max(0, prevS - BACKTRACK_M);
+  let at = project(p, q, fromS, fromS + LOOKAHEAD_M);
+  if (at.offM > ON_ROUTE_M) at = project(p, q, fromS);
   const s = Math.max(prevS, at.s);
   return { s, offM: at.offM, remainingM: Math.max(0, polylineLength(p) - s) };
 }
