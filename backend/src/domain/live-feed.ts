@@ -7,7 +7,7 @@
  *
  * One message per chunk rather than one per customer message: at 1 Hz a delivery's channel
  * carried one message a second, so Redis and every gateway paid a pub/sub message per fix
- * (infra/lua/live-chunk.lua builds the frames; the gateway demultiplexes them to its sockets).
+ * (infra/live-chunk.ts builds the frames with feedEntry; the gateway demultiplexes them).
  * On a Redis Cluster the partitions' frames go out with SPUBLISH, each on its partition's slot,
  * and gateways SSUBSCRIBE each partition's channel (gateway/subscriptions.ts); notifications
  * keep a classic channel. A standalone Redis uses PUBLISH and one pattern subscription.
