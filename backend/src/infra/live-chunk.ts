@@ -29,7 +29,7 @@ interface EncodedChunk {
   channel: string;
   /** Its customer messages as one feed frame (domain/live-feed.ts), '' for none. */
   frame: string;
-  /** Its deliveries, each a header of 11 arguments and its messages, trail and extra fields. */
+  /** Its deliveries: each a header of 10 arguments, then its latest position, trail, extras. */
   deliveries: number;
   args: (string | number)[];
   ids: readonly string[];
@@ -98,7 +98,6 @@ function encodeChunk(
       c.state.storedRev,
       c.state.cursor?.seq ?? 0,
       c.state.rev,
-      position === null ? 0 : 1,
       position === null ? 0 : 1,
       c.trail.length,
       c.trimTrail ? '1' : '',

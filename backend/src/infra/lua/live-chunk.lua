@@ -25,15 +25,14 @@ for _ = 1, chunks do
   i = i + CHUNK
 end
 local first = i
-local HEADER = 11
+local HEADER = 10
 
--- A delivery's arguments: id, stored rev, seq, rev, messages (1 when its latest position's
--- message follows, else 0), position (1-based index into its messages, 0 for none), trail
--- points, trim ('1' or ''), active score ('' unchanged, '-' to leave the set), extra fields,
--- lifetime ('' unchanged, 'e' expire, 'p' persist, 't' expire the trail); then its messages,
--- its trail's (rev, point) pairs, its extra (field, value) pairs.
+-- A delivery's arguments: id, stored rev, seq, rev, position (1 when its latest position's
+-- message follows, else 0), trail points, trim ('1' or ''), active score ('' unchanged, '-' to
+-- leave the set), extra fields, lifetime ('' unchanged, 'e' expire, 'p' persist, 't' expire
+-- the trail); then that message, its trail's (rev, point) pairs, its extra (field, value) pairs.
 local function size(j)
-  return HEADER + tonumber(ARGV[j + 4]) + 2 * tonumber(ARGV[j + 6]) + 2 * tonumber(ARGV[j + 9])
+  return HEADER + tonumber(ARGV[j + 4]) + 2 * tonumber(ARGV[j + 5]) + 2 * tonumber(ARGV[j + 8])
 end
 
 local j = first
@@ -66,23 +65,22 @@ for _ = 1, chunks do
     local id = ARGV[j]
     local key = R .. 'dlv:' .. id
     local trail = key .. ':trail'
-    local messages = tonumber(ARGV[j + 4])
-    local points = tonumber(ARGV[j + 6])
-    local extra = tonumber(ARGV[j + 9])
+    local position = tonumber(ARGV[j + 4])
+    local points = tonumber(ARGV[j + 5])
+    local extra = tonumber(ARGV[j + 8])
     local fields = { 'seq', ARGV[j + 2], 'rev', ARGV[j + 3] }
-    local position = tonumber(ARGV[j + 5])
     if position > 0 then
       fields[#fields + 1] = 'position'
-      fields[#fields + 1] = ARGV[j + HEADER + position - 1]
+      fields[#fields + 1] = ARGV[j + HEADER]
     end
-    local at = j + HEADER + messages + 2 * points
+    local at = j + HEADER + position + 2 * points
     for e = 0, 2 * extra - 1 do fields[#fields + 1] = ARGV[at + e] end
     redis.call('HSET', key, unpack(fields))
     if points > 0 then
-      redis.call('ZADD', trail, unpack(ARGV, j + HEADER + messages, j + HEADER + messages + 2 * points - 1))
+      redis.call('ZADD', trail, unpack(ARGV, j + HEADER + position, j + HEADER + position + 2 * points - 1))
     end
-    if ARGV[j + 7] == '1' then redis.call('ZREMRANGEBYRANK', trail, 0, -(trailLength + 1)) end
-    local active = ARGV[j + 8]
+    if ARGV[j + 6] == '1' then redis.call('ZREMRANGEBYRANK', trail, 0, -(trailLength + 1)) end
+    local active = ARGV[j + 7]
     if active == '-' then
       remove[#remove + 1] = id
       -- The finished set lists delivered and cancelled ones (by their trip time) for ops.
@@ -92,7 +90,7 @@ for _ = 1, chunks do
       add[#add + 1] = active
       add[#add + 1] = id
     end
-    local life = ARGV[j + 10]
+    local life = ARGV[j + 9]
     if life == 'e' then
       redis.call('EXPIRE', key, retention)
       redis.call('EXPIRE', trail, retention)
