@@ -26,6 +26,8 @@ export interface LiveChunkResult {
 interface PartitionState {
   /** Offset the states below were built on (-1: none applied yet). */
   applied: number;
+  /** The partition's epoch, read before any of the states below. */
+  epoch: string;
   deliveries: Map<string, LiveDeliveryState>;
 }
 
@@ -36,8 +38,9 @@ interface PartitionState {
  * state is read from Redis the first time its delivery is seen, and the chunk's decisions
  * (domain/live-delivery.ts) are written back with the partition's applied offset by a
  * compare-and-set: when the stored offset has moved on (the partition was someone else's
- * meanwhile, or a write whose answer was lost did happen), the partition's states are dropped,
- * read again and the chunk decided anew. Finished deliveries leave memory.
+ * meanwhile, or a write whose answer was lost did happen) or its epoch has (another partition
+ * took one of its deliveries: the driver changed, or partitions were added), the partition's
+ * states are dropped, read again and the chunk decided anew. Finished deliveries leave memory.
  */
 export function createLivePartitions(store: DeliveryStore, log: Logger) {
   const partitions = new Map<string, PartitionState>();
@@ -46,7 +49,11 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
     const key = partitionKey(topic, partition);
     const known = partitions.get(key);
     if (known) return known;
-    const state = { applied: await store.appliedOffset(topic, partition), deliveries: new Map() };
+    const [applied, epoch] = await Promise.all([
+      store.appliedOffset(topic, partition),
+      store.partitionEpoch(topic, partition),
+    ]);
+    const state = { applied, epoch, deliveries: new Map() };
     partitions.set(key, state);
     return state;
   }
@@ -78,7 +85,13 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
           (id) => state.deliveries.get(id)!,
           now,
         );
-        const fence = { topic, partition, expected: state.applied, next: lastOffset };
+        const fence = {
+          topic,
+          partition,
+          expected: state.applied,
+          next: lastOffset,
+          epoch: state.epoch,
+        };
         let written: boolean;
         try {
           written = lastOffset <= state.applied || (await store.writeChunk(plan, fence));

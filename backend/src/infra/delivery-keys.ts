@@ -7,6 +7,9 @@ import { feedChannel } from '../domain/live-feed.js';
  * for writes without a partition) and the braces are literal, a hash tag: one slot of a Redis
  * Cluster (a delivery's records all come from its driver's partition):
  * - `R offset` last offset live-push applied of the partition
+ * - `R epoch` how many deliveries were taken from the source's keys by another source (a
+ *   delivery that moved partitions): a writer holding the source's states in memory checks it
+ *   with the offset, so a taken delivery makes it read them again
  * - `R dlv:<id>` hash: seq, session, superseded (JSON list), rev, status, statusTs, driverId,
  *   pickup, dropoff, route, position (JSON)
  * - `R dlv:<id>:trail` sorted set of trail points scored by rev (the delivery's update count),
@@ -35,6 +38,7 @@ export function deliveryKeys(prefix: string) {
     prefix,
     root,
     offset: (source: string) => `${root(source)}offset`,
+    epoch: (source: string) => `${root(source)}epoch`,
     delivery: (source: string, id: string) => `${root(source)}dlv:${id}`,
     trail: (source: string, id: string) => `${root(source)}dlv:${id}:trail`,
     active: (source: string) => `${root(source)}active`,

@@ -37,11 +37,12 @@ const HOME_TTL_S = 7 * 86_400;
  * Takes a delivery's copy in one source for another, in one step on the first one's slot:
  * marks it moved (`rev` 'moved', the real one kept in `rev0`, `movedTo` the taker, its TTL and
  * places in the active and finished sets kept in `ttl0`, `activeScore`, `finishedScore`), takes
- * it out of those sets, lets it expire after ARGV[3] s, and returns {'taken', its fields, its
+ * it out of those sets, lets it expire after ARGV[3] s, counts one more in the source's epoch
+ * (so a writer holding the source's states in memory fails its next compare-and-set), and returns {'taken', its fields, its
  * trail}. A copy already taken by this taker is returned again (a taker that stopped
  * half-way), and so is any with ARGV[4] '1' (a copy taking itself back); one taken by another
- * returns {'elsewhere', that source}; none returns nil. KEYS: hash, trail, active, finished;
- * ARGV: delivery id, taker's source, seconds kept, '1' to take it whoever took it before.
+ * returns {'elsewhere', that source}; none returns nil. KEYS: hash, trail, active, finished,
+ * epoch; ARGV: delivery id, taker's source, seconds kept, '1' to take it whoever took it before.
  */
 const TAKE_DELIVERY = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
@@ -60,6 +61,7 @@ else
   redis.call('ZREM', KEYS[4], ARGV[1])
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
+  redis.call('INCR', KEYS[5])
 end
 return { 'taken', redis.call('HGETALL', KEYS[1]), redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES') }
 `;
@@ -129,7 +131,7 @@ export function createDeliveryWrites(
   const r = redis as Scripted;
   const standalone = !isCluster(redis);
   if (!('fsTakeDelivery' in redis)) {
-    redis.defineCommand('fsTakeDelivery', { numberOfKeys: 4, lua: TAKE_DELIVERY });
+    redis.defineCommand('fsTakeDelivery', { numberOfKeys: 5, lua: TAKE_DELIVERY });
     redis.defineCommand('fsMoveLegacyDelivery', { numberOfKeys: 8, lua: MOVE_LEGACY_DELIVERY });
   }
   /** Sources this process has listed in `P:lp:sources`. */
@@ -142,6 +144,7 @@ export function createDeliveryWrites(
       keys.trail(from, id),
       keys.active(from),
       keys.finished(from),
+      keys.epoch(from),
       id,
       to,
       MOVED_KEPT_S,
@@ -357,9 +360,18 @@ export function createDeliveryWrites(
     },
 
     /**
+     * A partition's epoch ('' for none): it moves each time another partition takes one of its
+     * deliveries. Read before the partition's states, it fences what was built on them.
+     */
+    async partitionEpoch(topic: string, partition: number): Promise<string> {
+      return (await redis.get(keys.epoch(sourceOf(topic, partition)))) ?? '';
+    },
+
+    /**
      * Writes a plan of one partition's chunk, with the chunk's last offset, if the partition's
-     * stored applied offset is still `fence.expected`; resolves false, having changed and
-     * published nothing, when it moved on (someone else wrote the partition meanwhile).
+     * stored applied offset is still `fence.expected` and its epoch `fence.epoch`; resolves
+     * false, having changed and published nothing, when either moved on (someone else wrote the
+     * partition meanwhile, or took one of its deliveries).
      */
     writeChunk(plan: LiveChunkPlan, fence: PartitionFence): Promise<boolean> {
       return chunks.write(plan, fence);

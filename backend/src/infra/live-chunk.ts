@@ -17,6 +17,11 @@ export interface PartitionFence {
   expected: number;
   /** The chunk's last offset, stored when the write happens. */
   next: number;
+  /**
+   * The partition's epoch read with `expected` ('' for none): it moves when another partition
+   * takes one of its deliveries, whose state the writer may hold.
+   */
+  epoch: string;
 }
 
 /** One chunk's write as the script's arguments (infra/lua/live-chunk.lua). */
@@ -25,6 +30,8 @@ interface EncodedChunk {
   source: string;
   /** (root, fenced, expected, next) of its source: fenced '1' when it has a partition. */
   fence: (string | number)[];
+  /** The epoch its source is expected at ('' for none or without a partition). */
+  epoch: string;
   /** Its source's feed channel. */
   channel: string;
   /** Its customer messages as one feed frame (domain/live-feed.ts), '' for none. */
@@ -114,6 +121,7 @@ function encodeChunk(
     fence: fence
       ? [keys.root(source), '1', fence.expected < 0 ? '' : String(fence.expected), fence.next]
       : [keys.root(source), '', '', ''],
+    epoch: fence?.epoch ?? '',
     channel: keys.feed(source),
     frame,
     deliveries: plan.changes.size,
@@ -154,7 +162,7 @@ export function createLiveChunkWriter(
     ];
     for (const w of writes) {
       for (const a of w.fence) argv.push(a);
-      argv.push(w.deliveries, w.channel, w.frame);
+      argv.push(w.deliveries, w.channel, w.frame, w.epoch);
     }
     for (const w of writes) for (const a of w.args) argv.push(a);
     return (await r.fsLiveChunk(...argv)) === 1;

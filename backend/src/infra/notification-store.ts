@@ -81,7 +81,7 @@ const COMMIT_CHUNK = `
 local current = redis.call('GET', KEYS[1]) or '-1'
 if current ~= ARGV[2] then return 0 end
 redis.call('SET', KEYS[1], ARGV[3])
-local i = 7
+local i = 8
 for _ = 1, tonumber(ARGV[4]) do
   redis.call('SET', ARGV[i], ARGV[i + 1], 'EX', 86400)
   i = i + 2
@@ -94,10 +94,11 @@ for _ = 1, tonumber(ARGV[5]) do
   redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
   i = i + 2
 end
-while i <= #ARGV do
-  if ARGV[i + 1] == '-' then redis.call('ZREM', KEYS[3], ARGV[i]) else redis.call('ZADD', KEYS[3], ARGV[i + 1], ARGV[i]) end
-  i = i + 2
-end
+-- The watch list: ARGV[7] (score, id) pairs to add, then ids to remove, each in one call of at
+-- most 8,000 arguments (unpack's C stack holds about 8,000).
+local adds = i + 2 * tonumber(ARGV[7])
+for s = i, adds - 1, 8000 do redis.call('ZADD', KEYS[3], unpack(ARGV, s, math.min(s + 7999, adds - 1))) end
+for s = adds, #ARGV, 8000 do redis.call('ZREM', KEYS[3], unpack(ARGV, s, math.min(s + 7999, #ARGV))) end
 return { 1, redis.call('HVALS', KEYS[2]) }
 `;
 
@@ -318,6 +319,7 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
         String(c.states.length),
         String(c.outbox.length),
         String(newRoutes.length),
+        '',
       ];
       for (const s of c.states) {
         const { route, ...rest } = s;
@@ -334,7 +336,18 @@ export function createNotificationStore(redis: RedisClient, prefix: string) {
       c.outbox.forEach((e, i) =>
         args.push(e.notification.id, JSON.stringify({ ...e, order: i } satisfies Stored)),
       );
-      for (const [id, ts] of c.watch) args.push(id, ts === null ? '-' : String(ts));
+      // The watch list: (score, id) pairs to add, their count in args[6], then ids to forget.
+      const forget: string[] = [];
+      let watched = 0;
+      for (const [id, ts] of c.watch) {
+        if (ts === null) forget.push(id);
+        else {
+          args.push(String(ts), id);
+          watched++;
+        }
+      }
+      args[6] = String(watched);
+      for (const id of forget) args.push(id);
       const done = await r.fsCommitNotifications(
         keys.applied(c.topic, c.partition),
         keys.outbox(c.topic, c.partition),

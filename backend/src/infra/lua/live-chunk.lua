@@ -1,9 +1,10 @@
 -- Writes live-push chunks: each delivery's messages, state, trail and place in its source's
--- active set, and each partition's applied offset, all at once, but only while every
--- partition's stored offset and every delivery's stored revision are still the ones the
--- caller's in-memory state was built on (a compare-and-set). A chunk's keys are built here
--- under its source's root (infra/delivery-keys.ts), so that a fix costs a dozen short
--- arguments, its message sent once. On a Redis Cluster a call holds the chunks of one source
+-- active set, and each partition's applied offset, all at once, but only while what the
+-- caller's in-memory state was built on is unchanged (a compare-and-set): for a partition's
+-- chunk, its stored offset and epoch (bumped when a delivery is taken from it by another
+-- partition), so no delivery of it is read; for a chunk without a partition, each delivery's
+-- stored revision. A chunk's keys are built here under its source's root
+-- (infra/delivery-keys.ts), so that a fix costs a dozen short arguments, its message sent once. On a Redis Cluster a call holds the chunks of one source
 -- only, one hash slot, whose offset key is KEYS[1]; a standalone Redis takes several sources.
 -- The arguments are written by encodeChunk (infra/live-chunk.ts), which documents them.
 -- Returns 1 when written, 0 (having changed nothing) when a stored value had moved on.
@@ -13,24 +14,27 @@ local retention = ARGV[2]
 -- keys' slot, so a call's channels are all on this node).
 local publish = ARGV[3]
 -- The chunks: each its root, '1' when fenced by its offset, expected and next offset, how many
--- of the deliveries below are its own (they follow in the chunks' order), its feed channel, and
--- its feed frame (its customer messages, framed by the caller; '' for none).
+-- of the deliveries below are its own (they follow in the chunks' order), its feed channel, its
+-- feed frame (its customer messages, framed by the caller; '' for none), and its expected epoch.
 local chunks = tonumber(ARGV[4])
-local CHUNK = 7
-local deliveries = 0
+local CHUNK = 8
 local i = 5
 for _ = 1, chunks do
-  if ARGV[i + 1] == '1' and (redis.call('GET', ARGV[i] .. 'offset') or '') ~= ARGV[i + 2] then return 0 end
-  deliveries = deliveries + tonumber(ARGV[i + 4])
+  if ARGV[i + 1] == '1' then
+    local R = ARGV[i]
+    if (redis.call('GET', R .. 'offset') or '') ~= ARGV[i + 2] then return 0 end
+    if (redis.call('GET', R .. 'epoch') or '') ~= ARGV[i + 7] then return 0 end
+  end
   i = i + CHUNK
 end
 local first = i
 local HEADER = 10
 
--- A delivery's arguments: id, stored rev, seq, rev, position (1 when its latest position's
--- message follows, else 0), trail points, trim ('1' or ''), active score ('' unchanged, '-' to
--- leave the set), extra fields, lifetime ('' unchanged, 'e' expire, 'p' persist, 't' expire
--- the trail); then that message, its trail's (rev, point) pairs, its extra (field, value) pairs.
+-- A delivery's arguments: id, stored rev (checked for a chunk without a partition only), seq,
+-- rev, position (1 when its latest position's message follows, else 0), trail points, trim ('1'
+-- or ''), active score ('' unchanged, '-' to leave the set), extra fields, lifetime (''
+-- unchanged, 'e' expire, 'p' persist, 't' expire the trail); then that message, its trail's
+-- (rev, point) pairs, its extra (field, value) pairs.
 local function size(j)
   return HEADER + tonumber(ARGV[j + 4]) + 2 * tonumber(ARGV[j + 5]) + 2 * tonumber(ARGV[j + 8])
 end
@@ -39,8 +43,11 @@ local j = first
 i = 5
 for _ = 1, chunks do
   local R = ARGV[i]
+  local unfenced = ARGV[i + 1] ~= '1'
   for _ = 1, tonumber(ARGV[i + 4]) do
-    if (redis.call('HGET', R .. 'dlv:' .. ARGV[j], 'rev') or '') ~= ARGV[j + 1] then return 0 end
+    if unfenced and (redis.call('HGET', R .. 'dlv:' .. ARGV[j], 'rev') or '') ~= ARGV[j + 1] then
+      return 0
+    end
     j = j + size(j)
   end
   i = i + CHUNK
