@@ -4,7 +4,7 @@ import { testLogger, uniqueName } from '../testing/fixtures.js';
 import type { KafkaClient } from '@fleetstream/kafka/client';
 import { testKafka } from '../testing/test-context.js';
 import { ensureTopics } from '@fleetstream/kafka/topics';
-import { paceCommits } from './kafka-commit-pacing.js';
+import { deferPlainCommits, paceCommits } from './kafka-commit-pacing.js';
 
 const log = testLogger();
 let kafka: KafkaClient;
@@ -110,5 +110,64 @@ describe('paced commits, on a real broker', () => {
     await Promise.all([a.consumer.disconnect(), b.consumer.disconnect()]);
     expect(a.seen.records + b.seen.records).toBe(30);
     expect(await committed(paced, topic)).toBe(30);
+  });
+
+  it("defers a transactional group's plain commits to the end of a fetch cycle past the interval, and to leaving", async () => {
+    const topic = uniqueName('plain-commits');
+    await ensureTopics(kafka, [{ topic, numPartitions: 2 }], log);
+    const producer = kafka.producer();
+    await producer.connect();
+    stops.push(() => producer.disconnect());
+
+    /** A member that handles each batch as a chunk needing no transaction, as notifications do. */
+    async function transactional(groupId: string, intervalMs: number) {
+      const plain = deferPlainCommits(groupId, intervalMs);
+      const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+      const seen = { records: 0, commits: 0, joins: 0 };
+      consumer.on(consumer.events.COMMIT_OFFSETS, () => void seen.commits++);
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        plain.joined();
+        seen.joins++;
+        wake();
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset }) => {
+          await plain.starting(batch.topic, batch.partition);
+          const last = batch.messages[batch.messages.length - 1]!.offset;
+          resolveOffset(last);
+          plain.plain(batch.topic, batch.partition, String(BigInt(last) + 1n));
+          seen.records += batch.messages.length;
+          wake();
+        },
+      });
+      stops.push(() => consumer.disconnect());
+      return { consumer, seen };
+    }
+
+    // A long interval: the first fetch after the first chunk commits it, then nothing for 60 s.
+    const slow = uniqueName('deferred');
+    const a = await transactional(slow, 60_000);
+    await until(() => a.seen.joins > 0);
+    for (let i = 0; i < 20; i++) {
+      await producer.send({ topic, messages: [{ key: `k${i}`, value: `v${i}` }] });
+      await until(() => a.seen.records > i);
+    }
+    expect(a.seen.commits).toBeLessThanOrEqual(1);
+    // Leaving commits what waits, both partitions in one request.
+    await a.consumer.disconnect();
+    expect(a.seen.commits).toBeLessThanOrEqual(2);
+    expect(await committed(slow, topic)).toBe(20);
+
+    // A short interval: an idle member's last chunks are committed by its next fetches, with no
+    // record after them.
+    const quick = uniqueName('deferred-quick');
+    const b = await transactional(quick, 200);
+    await until(() => b.seen.records >= 20);
+    await expect.poll(() => committed(quick, topic), { timeout: 10_000 }).toBe(20);
+    expect(b.seen.commits).toBeLessThan(10);
   });
 });

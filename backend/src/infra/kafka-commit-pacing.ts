@@ -27,13 +27,21 @@ interface KafkajsOffsetManager {
   uncommittedOffsets(): { topics: unknown[] };
 }
 
+interface PartitionOffset {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 interface KafkajsConsumerGroup {
   groupId: string;
   memberId: string | null;
   autoCommit: boolean;
   /** Made anew at every join (a generation's assignment). */
   offsetManager?: KafkajsOffsetManager;
-  commitOffsets(): Promise<void>;
+  commitOffsets(offsets?: {
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+  }): Promise<void>;
   commitOffsetsIfNecessary(): Promise<void>;
   fetch(nodeId: number): Promise<unknown[]>;
   leave(): Promise<void>;
@@ -46,8 +54,19 @@ interface KafkajsRunner {
   processEachBatch(batch: unknown): Promise<void>;
 }
 
+/** A 'transaction' mode group's offsets committed without a transaction, not yet sent. */
+interface Deferred {
+  /** By `topic:partition`: the offset of its last chunk, when that chunk needed no transaction. */
+  pending: Map<string, PartitionOffset>;
+  /** The commit of taken entries in flight. */
+  flushing: Promise<void> | null;
+  last: number;
+  intervalMs: number;
+}
+
 const require = createRequire(import.meta.url);
 const pacedGroups = new Set<string>();
+const deferredGroups = new Map<string, Deferred>();
 /** Offset managers (one per join) that have committed something. */
 const committedSinceJoin = new WeakSet<KafkajsOffsetManager>();
 let installed = false;
@@ -93,7 +112,26 @@ function install(): void {
       throw err;
     }
   };
+  /** Commits what a 'transaction' mode group deferred (see deferPlainCommits). */
+  const flushDeferred = (g: KafkajsConsumerGroup, d: Deferred, force: boolean): Promise<void> => {
+    if (d.pending.size === 0 || !g.offsetManager || (!force && Date.now() < d.last + d.intervalMs))
+      return d.flushing ?? Promise.resolve();
+    const byTopic = new Map<string, { partition: number; offset: string }[]>();
+    for (const { topic, partition, offset } of d.pending.values())
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+    d.pending.clear();
+    d.last = Date.now();
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    const flushing = g.commitOffsets({ topics }).finally(() => {
+      if (d.flushing === flushing) d.flushing = null;
+    });
+    d.flushing = flushing;
+    return flushing;
+  };
+
   ConsumerGroup.fetch = async function (this: KafkajsConsumerGroup, nodeId: number) {
+    const d = deferredGroups.get(this.groupId);
+    if (d) await flushDeferred(this, d, false);
     // Only a member that joined has offsets to commit (offsetManager); the consumer decides
     // whether it commits at all (autoCommit), the offset manager whether the interval passed.
     const om = this.offsetManager;
@@ -108,6 +146,9 @@ function install(): void {
     return fetch.call(this, nodeId);
   };
   ConsumerGroup.leave = async function (this: KafkajsConsumerGroup) {
+    const d = deferredGroups.get(this.groupId);
+    // Best effort, as below.
+    if (d && this.memberId) await flushDeferred(this, d, true).catch(() => undefined);
     if (paced(this) && this.memberId && this.offsetManager && this.autoCommit)
       // Best effort: a member leaving on stop commits what it handled; if it cannot (no
       // coordinator), the next owner reads those records again, which is safe.
@@ -120,4 +161,41 @@ function install(): void {
 export function paceCommits(groupId: string): void {
   install();
   pacedGroups.add(groupId);
+}
+
+/**
+ * For a group that commits its offsets in its own transactions ('transaction' mode): offsets of
+ * chunks that needed no transaction (they wrote nothing to Kafka) are committed at the fetch
+ * cycle's end once the interval has passed, all partitions in one request, instead of one
+ * request per chunk, and before the member leaves. A chunk's partition is taken out of what
+ * waits when the chunk starts (and a commit in flight is waited for), so a plain commit never
+ * lands after, and moves back, the offset a transaction of a later chunk commits. A join
+ * forgets what waits: those partitions may be another member's now, and what was not committed
+ * is read again, which every group's effects allow.
+ */
+export function deferPlainCommits(groupId: string, intervalMs: number) {
+  install();
+  let d = deferredGroups.get(groupId);
+  if (!d) {
+    d = { pending: new Map(), flushing: null, last: 0, intervalMs };
+    deferredGroups.set(groupId, d);
+  }
+  const deferred = d;
+  const key = (topic: string, partition: number) => `${topic}:${partition}`;
+  return {
+    /** A chunk of the partition starts. */
+    async starting(topic: string, partition: number): Promise<void> {
+      deferred.pending.delete(key(topic, partition));
+      // Its outcome is the fetch's to handle: what it held is read again if it failed.
+      if (deferred.flushing) await deferred.flushing.catch(() => undefined);
+    },
+    /** The partition's chunk ended without a transaction: `offset` is the next to read. */
+    plain(topic: string, partition: number, offset: string): void {
+      deferred.pending.set(key(topic, partition), { topic, partition, offset });
+    },
+    /** The member joined the group (again). */
+    joined(): void {
+      deferred.pending.clear();
+    },
+  };
 }

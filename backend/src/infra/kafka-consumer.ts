@@ -3,7 +3,7 @@ import { assertReadCommittedFixed } from '@fleetstream/kafka/read-committed';
 import type { EachBatchPayload } from 'kafkajs';
 import { AppError } from '../errors.js';
 import type { KafkaClient } from '@fleetstream/kafka/client';
-import { paceCommits } from './kafka-commit-pacing.js';
+import { deferPlainCommits, paceCommits } from './kafka-commit-pacing.js';
 import { setIdleFetchWait } from './kafka-idle-fetch.js';
 import { CommitOutcomeUnknown } from './kafka-producers.js';
 import type { Logger } from './logger.js';
@@ -41,7 +41,8 @@ export interface BatchConsumerOptions {
    * throws, nothing of the chunk is committed and kafkajs retries it (at-least-once). In
    * 'transaction' mode the handler commits them in its transaction, or resolves
    * `COMMIT_PLAINLY` for a chunk that needed none (it wrote nothing to Kafka): the offsets
-   * are then committed by the consumer, one request instead of a whole transaction.
+   * are then committed by the consumer, with other partitions' at the group's interval, instead
+   * of a whole transaction.
    */
   handleBatch(batch: RecordBatch): Promise<void | typeof COMMIT_PLAINLY>;
   /** Records per handleBatch call; we heartbeat between chunks. @default 500 */
@@ -75,8 +76,9 @@ export interface BatchConsumerOptions {
   /** @default 30_000 */
   sessionTimeoutMs?: number;
   /**
-   * How often handled offsets are committed in 'auto' mode (infra/kafka-commit-pacing.ts), and
-   * in full on a rebalance and on stop. @default 1000
+   * How often handled offsets are committed in 'auto' mode, and those of chunks that needed no
+   * transaction in 'transaction' mode (infra/kafka-commit-pacing.ts); in full on a rebalance
+   * ('auto') and on stop. @default 1000
    */
   commitIntervalMs?: number;
   /** Called when kafkajs gives up (CRASH without restart): the process should exit. */
@@ -116,8 +118,11 @@ export async function startBatchConsumer(
     retry: { retries: 8, initialRetryTime: 300 },
   });
   const chunkSize = o.chunkSize ?? 500;
+  const plain =
+    o.commit === 'transaction' ? deferPlainCommits(o.groupId, o.commitIntervalMs ?? 1000) : null;
   let assigned = new Map<string, number[]>();
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    plain?.joined();
     assigned = new Map(Object.entries(e.payload.memberAssignment));
     o.onAssignment?.(assigned);
     o.log.info({ group: o.groupId, assignment: e.payload.memberAssignment }, 'joined group');
@@ -155,6 +160,7 @@ export async function startBatchConsumer(
     for (let i = 0; i < batch.messages.length; i += chunkSize) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(i, i + chunkSize);
+      await plain?.starting(batch.topic, batch.partition);
       const outcome = await o.handleBatch({
         topic: batch.topic,
         partition: batch.partition,
@@ -171,18 +177,12 @@ export async function startBatchConsumer(
       const last = chunk[chunk.length - 1]!.offset;
       payload.resolveOffset(last);
       // 'auto': committed when the fetch cycle ends (infra/kafka-commit-pacing.ts).
-      // 'transaction': only this partition's offset, now; its chunks run one at a time, so no
-      // transaction of it is in flight that this commit could land after (committing every
-      // resolved offset could move another partition's offset back behind its transaction's).
-      if (o.commit === 'transaction' && outcome === COMMIT_PLAINLY)
-        await payload.commitOffsetsIfNecessary({
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: String(BigInt(last) + 1n) }],
-            },
-          ],
-        });
+      // 'transaction', a chunk that needed none: this partition's offset, at the cycle's end
+      // with the other such partitions' (deferPlainCommits), never after a later transaction of
+      // the partition (committing every resolved offset could move another partition's offset
+      // back behind its transaction's).
+      if (plain && outcome === COMMIT_PLAINLY)
+        plain.plain(batch.topic, batch.partition, String(BigInt(last) + 1n));
       await payload.heartbeat();
     }
   }
