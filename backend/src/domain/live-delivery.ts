@@ -57,8 +57,12 @@ export const emptyLiveState = (): LiveDeliveryState => ({
 export const isFinished = (status: TripStatus | '') =>
   status === 'delivered' || status === 'cancelled';
 
-/** Trails are trimmed each time a delivery's revision passes a multiple of this. */
-export const TRAIL_TRIM_EVERY = 32;
+/**
+ * Trails are trimmed each time a delivery's revision passes a multiple of this: a trail of 100
+ * points (the default length) then holds at most 128, Redis's `zset-max-listpack-entries`, and
+ * stays a compact listpack (infra/trail-point.ts).
+ */
+export const TRAIL_TRIM_EVERY = 28;
 
 /** Everything one chunk changes about one delivery, written at once. */
 export interface DeliveryChange {

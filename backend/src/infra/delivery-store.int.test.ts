@@ -8,6 +8,7 @@ import {
   trip,
   useDeliveryStoreContext,
 } from '../testing/delivery-store-harness.js';
+import { TRAIL_TRIM_EVERY } from '../domain/live-delivery.js';
 import { createDeliveryStore, type DeliveryUpdate } from './delivery-store.js';
 
 const h = useDeliveryStoreContext('delivery-store');
@@ -139,7 +140,7 @@ describe('applyUpdates', () => {
 });
 
 describe('trail', () => {
-  it('keeps at most trailLength + 32 points, and a snapshot shows the newest trailLength', async () => {
+  it('keeps at most trailLength + TRAIL_TRIM_EVERY points, and a snapshot shows the newest trailLength', async () => {
     const prefix = `${h.t.ctx.config.redis.prefix}trail:`;
     const store = createDeliveryStore(h.t.redis, { prefix, trailLength: 10 });
     const now = Date.now();
@@ -162,7 +163,28 @@ describe('trail', () => {
         ),
       );
     }
-    expect(most).toBeLessThanOrEqual(10 + 32);
+    expect(most).toBeLessThanOrEqual(10 + TRAIL_TRIM_EVERY);
     expect(most).toBeGreaterThan(10);
+  });
+
+  it('keeps a trail of the default length, one fix at a time, as a listpack', async () => {
+    const prefix = `${h.t.ctx.config.redis.prefix}trail-listpack:`;
+    const store = createDeliveryStore(h.t.redis, { prefix });
+    const now = Date.now();
+    await store.applyUpdates([trip('m', 1, 'assigned')], now);
+    // Coordinates at full precision, as a device or a simulation sends them.
+    const fix = (seq: number): DeliveryUpdate => {
+      const u = position('m', seq);
+      if (u.type !== 'position') throw new Error('fixture: a position');
+      const at = { lat: 43.731456789123 + seq / 3e5, lng: 7.419876543219 - seq / 7e5 };
+      return { ...u, position: { ...u.position, ...at } };
+    };
+    for (let seq = 2; seq <= 300; seq++) await store.applyUpdates([fix(seq)], now);
+    const trail = (await deliveryPlaceOf(h.t, prefix, 'm')).trail('m');
+    expect(await h.t.redis.zcard(trail)).toBeLessThanOrEqual(128);
+    expect(await h.t.redis.object('ENCODING', trail)).toBe('listpack');
+    expect((await store.snapshot('m'))?.trail.map((p) => p.seq)).toEqual(
+      Array.from({ length: 100 }, (_, k) => 201 + k),
+    );
   });
 });

@@ -5,7 +5,6 @@ import type {
   PositionMessage,
   Route,
   SnapshotMessage,
-  TrailPoint,
   TripStatus,
 } from '@fleetstream/contracts';
 import { freshnessRanges, type FreshnessBounds } from '../domain/delivery-freshness.js';
@@ -14,6 +13,7 @@ import { deliveryKeys, sourcePlace, type DeliveryPlace } from './delivery-keys.j
 import { createDeliveryWrites } from './delivery-writes.js';
 import { deliveryPlaces, placesOf } from './delivery-places.js';
 import { isCluster, type RedisClient } from './redis.js';
+import { decodeTrailPoint } from './trail-point.js';
 
 export type { DeliveryUpdate, PositionEta } from '../domain/live-delivery.js';
 export type { PartitionFence } from './delivery-writes.js';
@@ -132,7 +132,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         type: 'snapshot',
         delivery: toView(deliveryId, hash),
         position: hash.position ? (JSON.parse(hash.position) as PositionMessage) : null,
-        trail: trail.map((t) => JSON.parse(t) as TrailPoint),
+        trail: trail.map(decodeTrailPoint),
         seq: Number(hash.seq ?? -1),
         rev: Number(hash.rev ?? hash.seq ?? -1),
         notifications: notes.map((n) => JSON.parse(n) as NotificationMessage),

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { TrailPoint } from '@fleetstream/contracts';
 import { isFinished, type DeliveryChange, type LiveChunkPlan } from '../domain/live-delivery.js';
 import { feedEntry } from '../domain/live-feed.js';
 import { NO_PARTITION, sourceOf, type DeliveryKeys } from './delivery-keys.js';
 import { isCluster, type RedisClient } from './redis.js';
+import { encodeTrailPoint } from './trail-point.js';
 
 const LUA = readFileSync(new URL('./lua/live-chunk.lua', import.meta.url), 'utf8');
 
@@ -41,13 +41,6 @@ interface EncodedChunk {
   args: (string | number)[];
   ids: readonly string[];
 }
-
-/**
- * A trail point's JSON, written out: the same text as JSON.stringify for its four finite
- * numbers (validated at the edge), without building it generically for every fix.
- */
-const encodeTrailPoint = (p: TrailPoint) =>
-  `{"lat":${p.lat},"lng":${p.lng},"ts":${p.ts},"seq":${p.seq}}`;
 
 /** The fields a change writes besides seq, rev and position: rare ones (sessions, trips). */
 function extraFields(c: DeliveryChange): (string | number)[] {
