@@ -175,6 +175,10 @@ export function createDeliveryWrites(
     if (ttl > 0) m.expire(keys.delivery(source, id), ttl).expire(keys.trail(source, id), ttl);
     if (activeScore) m.zadd(keys.active(source), activeScore, id);
     if (finishedScore) m.zadd(keys.finished(source), finishedScore, id);
+    // Another holder of this source's states (a member the partition moved away from, or one
+    // placing the same delivery at once) fails its next write and reads them again; the placer
+    // too, once, which reads this copy back.
+    m.incr(keys.epoch(source));
     await m.exec();
     await redis.set(keys.home(id), source, 'EX', HOME_TTL_S);
   };

@@ -125,8 +125,8 @@ describe('paced commits, on a real broker', () => {
       const consumer: Consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
       const seen = { records: 0, commits: 0, joins: 0 };
       consumer.on(consumer.events.COMMIT_OFFSETS, () => void seen.commits++);
-      consumer.on(consumer.events.GROUP_JOIN, () => {
-        plain.joined();
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
+        plain.joined(e.payload.memberId);
         seen.joins++;
         wake();
       });
@@ -136,10 +136,10 @@ describe('paced commits, on a real broker', () => {
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset }) => {
-          await plain.starting(batch.topic, batch.partition);
+          const token = await plain.starting(batch.topic, batch.partition);
           const last = batch.messages[batch.messages.length - 1]!.offset;
           resolveOffset(last);
-          plain.plain(batch.topic, batch.partition, String(BigInt(last) + 1n));
+          plain.plain(batch.topic, batch.partition, String(BigInt(last) + 1n), token);
           seen.records += batch.messages.length;
           wake();
         },

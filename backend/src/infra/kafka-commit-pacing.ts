@@ -54,7 +54,7 @@ interface KafkajsRunner {
   processEachBatch(batch: unknown): Promise<void>;
 }
 
-/** A 'transaction' mode group's offsets committed without a transaction, not yet sent. */
+/** A 'transaction' mode member's offsets committed without a transaction, not yet sent. */
 interface Deferred {
   /** By `topic:partition`: the offset of its last chunk, when that chunk needed no transaction. */
   pending: Map<string, PartitionOffset>;
@@ -62,11 +62,17 @@ interface Deferred {
   flushing: Promise<void> | null;
   last: number;
   intervalMs: number;
+  /** Joins so far: an entry of a chunk that started before the last join is not kept. */
+  joins: number;
+  /** Chunks started so far, and by `topic:partition` the count when its last chunk started. */
+  starts: number;
+  startedAt: Map<string, number>;
 }
 
 const require = createRequire(import.meta.url);
 const pacedGroups = new Set<string>();
-const deferredGroups = new Map<string, Deferred>();
+/** By group id, then member id: each member's own (a process may run two of one group). */
+const deferredMembers = new Map<string, Map<string, Deferred>>();
 /** Offset managers (one per join) that have committed something. */
 const committedSinceJoin = new WeakSet<KafkajsOffsetManager>();
 let installed = false;
@@ -112,25 +118,39 @@ function install(): void {
       throw err;
     }
   };
-  /** Commits what a 'transaction' mode group deferred (see deferPlainCommits). */
+  /** Commits what a 'transaction' mode member deferred (see deferPlainCommits). */
   const flushDeferred = (g: KafkajsConsumerGroup, d: Deferred, force: boolean): Promise<void> => {
     if (d.pending.size === 0 || !g.offsetManager || (!force && Date.now() < d.last + d.intervalMs))
       return d.flushing ?? Promise.resolve();
+    const taken = [...d.pending];
+    const { joins, starts } = d;
     const byTopic = new Map<string, { partition: number; offset: string }[]>();
-    for (const { topic, partition, offset } of d.pending.values())
+    for (const [, { topic, partition, offset }] of taken)
       byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
     d.pending.clear();
     d.last = Date.now();
     const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-    const flushing = g.commitOffsets({ topics }).finally(() => {
-      if (d.flushing === flushing) d.flushing = null;
-    });
+    const flushing = g
+      .commitOffsets({ topics })
+      .catch((err: unknown) => {
+        // Not committed: each waits again, unless its partition's next chunk has started
+        // meanwhile (that one commits it, or a transaction does) or the member joined again.
+        if (d.joins === joins)
+          for (const [k, v] of taken)
+            if (!d.pending.has(k) && (d.startedAt.get(k) ?? 0) <= starts) d.pending.set(k, v);
+        throw err;
+      })
+      .finally(() => {
+        if (d.flushing === flushing) d.flushing = null;
+      });
     d.flushing = flushing;
     return flushing;
   };
+  const deferredOf = (g: KafkajsConsumerGroup) =>
+    g.memberId ? deferredMembers.get(g.groupId)?.get(g.memberId) : undefined;
 
   ConsumerGroup.fetch = async function (this: KafkajsConsumerGroup, nodeId: number) {
-    const d = deferredGroups.get(this.groupId);
+    const d = deferredOf(this);
     if (d) await flushDeferred(this, d, false);
     // Only a member that joined has offsets to commit (offsetManager); the consumer decides
     // whether it commits at all (autoCommit), the offset manager whether the interval passed.
@@ -146,9 +166,9 @@ function install(): void {
     return fetch.call(this, nodeId);
   };
   ConsumerGroup.leave = async function (this: KafkajsConsumerGroup) {
-    const d = deferredGroups.get(this.groupId);
+    const d = deferredOf(this);
     // Best effort, as below.
-    if (d && this.memberId) await flushDeferred(this, d, true).catch(() => undefined);
+    if (d) await flushDeferred(this, d, true).catch(() => undefined);
     if (paced(this) && this.memberId && this.offsetManager && this.autoCommit)
       // Best effort: a member leaving on stop commits what it handled; if it cannot (no
       // coordinator), the next owner reads those records again, which is safe.
@@ -170,32 +190,56 @@ export function paceCommits(groupId: string): void {
  * request per chunk, and before the member leaves. A chunk's partition is taken out of what
  * waits when the chunk starts (and a commit in flight is waited for), so a plain commit never
  * lands after, and moves back, the offset a transaction of a later chunk commits. A join
- * forgets what waits: those partitions may be another member's now, and what was not committed
- * is read again, which every group's effects allow.
+ * forgets what waits, and what a chunk started before it ends with: those partitions may be
+ * another member's now (a commit is accepted from any member of the current generation), and
+ * what was not committed is read again, which every group's effects allow. Each member keeps
+ * its own, found by its member id.
  */
 export function deferPlainCommits(groupId: string, intervalMs: number) {
   install();
-  let d = deferredGroups.get(groupId);
-  if (!d) {
-    d = { pending: new Map(), flushing: null, last: 0, intervalMs };
-    deferredGroups.set(groupId, d);
-  }
-  const deferred = d;
+  const d: Deferred = {
+    pending: new Map(),
+    flushing: null,
+    last: 0,
+    intervalMs,
+    joins: 0,
+    starts: 0,
+    startedAt: new Map(),
+  };
+  const members = deferredMembers.get(groupId) ?? new Map<string, Deferred>();
+  deferredMembers.set(groupId, members);
+  let memberId: string | null = null;
   const key = (topic: string, partition: number) => `${topic}:${partition}`;
   return {
-    /** A chunk of the partition starts. */
-    async starting(topic: string, partition: number): Promise<void> {
-      deferred.pending.delete(key(topic, partition));
+    /** A chunk of the partition starts: resolves its token for `plain`. */
+    async starting(topic: string, partition: number): Promise<number> {
+      const k = key(topic, partition);
+      d.pending.delete(k);
+      d.startedAt.set(k, ++d.starts);
       // Its outcome is the fetch's to handle: what it held is read again if it failed.
-      if (deferred.flushing) await deferred.flushing.catch(() => undefined);
+      if (d.flushing) await d.flushing.catch(() => undefined);
+      return d.joins;
     },
-    /** The partition's chunk ended without a transaction: `offset` is the next to read. */
-    plain(topic: string, partition: number, offset: string): void {
-      deferred.pending.set(key(topic, partition), { topic, partition, offset });
+    /**
+     * The partition's chunk, started with `token`, ended without a transaction: `offset` is the
+     * next to read. Not kept when the member joined again since (the partition may be another
+     * member's now).
+     */
+    plain(topic: string, partition: number, offset: string, token: number): void {
+      if (token === d.joins) d.pending.set(key(topic, partition), { topic, partition, offset });
     },
-    /** The member joined the group (again). */
-    joined(): void {
-      deferred.pending.clear();
+    /** The member joined the group (again), as `id`. */
+    joined(id: string): void {
+      d.pending.clear();
+      d.joins++;
+      if (memberId !== null) members.delete(memberId);
+      memberId = id;
+      members.set(id, d);
+    },
+    /** The member stopped (after leaving the group). */
+    stopped(): void {
+      if (memberId !== null) members.delete(memberId);
+      if (members.size === 0) deferredMembers.delete(groupId);
     },
   };
 }

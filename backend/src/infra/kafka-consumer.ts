@@ -122,7 +122,7 @@ export async function startBatchConsumer(
     o.commit === 'transaction' ? deferPlainCommits(o.groupId, o.commitIntervalMs ?? 1000) : null;
   let assigned = new Map<string, number[]>();
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    plain?.joined();
+    plain?.joined(e.payload.memberId);
     assigned = new Map(Object.entries(e.payload.memberAssignment));
     o.onAssignment?.(assigned);
     o.log.info({ group: o.groupId, assignment: e.payload.memberAssignment }, 'joined group');
@@ -160,7 +160,7 @@ export async function startBatchConsumer(
     for (let i = 0; i < batch.messages.length; i += chunkSize) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(i, i + chunkSize);
-      await plain?.starting(batch.topic, batch.partition);
+      const token = await plain?.starting(batch.topic, batch.partition);
       const outcome = await o.handleBatch({
         topic: batch.topic,
         partition: batch.partition,
@@ -180,15 +180,21 @@ export async function startBatchConsumer(
       // 'transaction', a chunk that needed none: this partition's offset, at the cycle's end
       // with the other such partitions' (deferPlainCommits), never after a later transaction of
       // the partition (committing every resolved offset could move another partition's offset
-      // back behind its transaction's).
-      if (plain && outcome === COMMIT_PLAINLY)
-        plain.plain(batch.topic, batch.partition, String(BigInt(last) + 1n));
+      // back behind its transaction's), and only while the member owns the partition.
+      if (
+        plain &&
+        token !== undefined &&
+        outcome === COMMIT_PLAINLY &&
+        assigned.get(batch.topic)?.includes(batch.partition)
+      )
+        plain.plain(batch.topic, batch.partition, String(BigInt(last) + 1n), token);
       await payload.heartbeat();
     }
   }
   return {
     async stop() {
       await consumer.disconnect();
+      plain?.stopped();
     },
     assignment: () => assigned,
     pause: () => consumer.pause(o.topics.map((topic) => ({ topic }))),
