@@ -206,6 +206,12 @@ const EnvObject = z.object({
   NOTIFY_ARRIVAL_DWELL_S: z.coerce.number().min(0).max(3600).default(20),
   /** En route without movement or fixes this long is notified as delayed. */
   NOTIFY_STALL_S: z.coerce.number().min(10).max(86_400).default(180),
+  /**
+   * Longest a notifications partition's state runs ahead of Redis: chunks that decide nothing
+   * are written with the next chunk past this (0: every chunk). A member taking the partition
+   * over reads what was not written again from the log (consumers/notifications.ts).
+   */
+  NOTIFY_CHECKPOINT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Where notifications go: a log line, or a webhook (with retries). */
   NOTIFY_SINK: z.enum(['log', 'webhook']).default('log'),
   NOTIFY_WEBHOOK_URL: optionalUrl,

@@ -105,6 +105,7 @@ function buildConfig(roles: readonly Role[], e: Env) {
       arrivalRadiusM: e.NOTIFY_ARRIVAL_RADIUS_M,
       arrivalDwellS: e.NOTIFY_ARRIVAL_DWELL_S,
       stallS: e.NOTIFY_STALL_S,
+      checkpointMs: e.NOTIFY_CHECKPOINT_MS,
       parkedDeadAfterS: e.NOTIFY_PARKED_DEAD_AFTER_S,
       sink:
         e.NOTIFY_SINK === 'webhook'

@@ -11,9 +11,11 @@ import { AppError } from '../errors.js';
 import { startHeartbeat } from '../health.js';
 import { COMMIT_PLAINLY, type RecordBatch } from '../infra/kafka-consumer.js';
 import { deadLetter } from '../infra/dead-letters.js';
+import { readRange, type LogReader } from '../infra/kafka-log-reader.js';
 import type { OutgoingRecord } from '@fleetstream/kafka/producer';
 import { createNotificationSink } from '../infra/notification-sinks.js';
 import type { OutboxEntry } from '../infra/notification-store.js';
+import type { PartitionRecord } from '../domain/milestone-partition.js';
 import { decodeConsumed } from './decode.js';
 import { partitionKey, startGroupMember } from './group-member.js';
 import { createNotificationPartitions } from './notification-partitions.js';
@@ -56,6 +58,16 @@ const TRANSACTION_BATCHING = {
  * dropped. Detection itself is deterministic (device time, seq-ordered), so duplicates, late
  * records and replays after an offset reset change nothing.
  *
+ * A chunk that decided nothing (most: milestones are rare) is applied in memory only, and
+ * Redis gets the partition's changed states with its next write: one that decided something,
+ * or the first past NOTIFY_CHECKPOINT_MS since the last. Kafka's committed offset then runs
+ * ahead of Redis's applied one, by records that decided nothing. A member that reads a
+ * partition from Redis and gets records past that gap reads the gap from the log first and
+ * applies it with them (as Kafka Streams restores a store from its changelog): detection is
+ * deterministic, so the gap decides nothing again, and the state is the one a member that never
+ * stopped would hold. Each delivery's state (about 500 bytes) is then written once a
+ * checkpoint, not once a fix.
+ *
  * Partitions are handled concurrently: they share no detection state (a delivery is one
  * driver's, a driver's records one partition's; offsets, outbox and watch list are per
  * partition), which is what two instances of the group already rely on.
@@ -73,11 +85,22 @@ export async function start(ctx: AppContext): Promise<Stop> {
     stallS: c.stallS,
   };
   const store = ctx.stores.notifications;
+  const checkpointMs = c.checkpointMs;
   const txns = ctx.producers.transactional(groupId(ctx));
   const partitions = createNotificationPartitions(store);
   /** Partitions with a committed transaction since the member last joined the group. */
   const transacted = new Set<string>();
-  const stats = { consumed: 0, notified: 0, deadLettered: 0, replayedOutbox: 0, plainCommits: 0 };
+  const stats = {
+    consumed: 0,
+    notified: 0,
+    deadLettered: 0,
+    replayedOutbox: 0,
+    plainCommits: 0,
+    /** Records read again from the log to rebuild a partition's state past its last write. */
+    reread: 0,
+    writes: 0,
+  };
+  let reader: LogReader | null = null;
   const sinkStats: DispatcherStats = { delivered: 0, parked: 0, redelivered: 0, deadLettered: 0 };
 
   // "Nearby" is judged on the road distance left, not the straight line.
@@ -95,6 +118,45 @@ export async function start(ctx: AppContext): Promise<Stop> {
       .catch((err: unknown) => log.warn({ err, partition }, 'could not clear the outbox'));
   };
 
+  /**
+   * The valid records of a partition from `from` up to `to`: those a member applied past the
+   * partition's last write to Redis. Invalid ones were dead-lettered when first read.
+   */
+  const readGap = async (
+    topic: string,
+    partition: number,
+    from: bigint,
+    to: bigint,
+  ): Promise<PartitionRecord[]> => {
+    if (to - from > MAX_GAP_RECORDS) {
+      log.warn(
+        { partition, from: String(from), to: String(to) },
+        'the state in Redis is too far behind the committed offset to rebuild: going on from it',
+      );
+      return [];
+    }
+    reader ??= ctx.cluster.logReader();
+    const read = await readRange(reader, topic, partition, from, to);
+    const out: PartitionRecord[] = [];
+    for (const r of read) {
+      const d = decodeConsumed(ctx, {
+        topic,
+        partition,
+        offset: String(r.offset),
+        key: null,
+        value: r.value,
+        timestamp: r.timestamp,
+      });
+      if (d.ok) out.push({ offset: String(r.offset), record: d.value });
+    }
+    stats.reread += read.length;
+    log.info(
+      { partition, from: String(from), to: String(to), records: read.length },
+      'read the records past the last write of the state again',
+    );
+    return out;
+  };
+
   // Whatever fails in a chunk, the partition is read again from Redis for the next try.
   const handleBatch = async (batch: RecordBatch) => {
     try {
@@ -107,31 +169,45 @@ export async function start(ctx: AppContext): Promise<Stop> {
 
   const handleChunk = async (batch: RecordBatch) => {
     const { topic, partition, records } = batch;
-    const first = BigInt(records[0]!.offset);
+    let first = BigInt(records[0]!.offset);
     const last = records[records.length - 1]!.offset;
     const stallMs = settings.stallS * 1000;
 
     // Invalid records are dead-lettered in the same transaction as the offsets: once each.
     const dead: OutgoingRecord[] = [];
-    const valid: { offset: string; record: LocationRecord }[] = [];
+    let valid: PartitionRecord[] = [];
     for (const r of records) {
       const d = decodeConsumed(ctx, r);
       if (!d.ok) dead.push(deadLetter(r, d.error, groupId(ctx)));
       else valid.push({ offset: r.offset, record: d.value });
     }
     // Read as if every record were new (the usual case): one round trip for everything.
-    const ids = [
-      ...new Set(valid.flatMap((f) => (f.record.deliveryId ? [f.record.deliveryId] : []))),
-    ];
     // Deliveries silent by the newest time stamp of the chunk are read with it; for a redelivered
     // chunk that is more than the fresh records need, which does no harm.
-    const streamTime = maxTs(valid);
-    const start = await partitions.load({
-      topic,
-      partition,
-      deliveryIds: ids,
-      silentBefore: streamTime > 0 ? streamTime - stallMs : null,
-    });
+    const request = () => {
+      const streamTime = maxTs(valid);
+      return {
+        topic,
+        partition,
+        deliveryIds: [
+          ...new Set(valid.flatMap((f) => (f.record.deliveryId ? [f.record.deliveryId] : []))),
+        ],
+        silentBefore: streamTime > 0 ? streamTime - stallMs : null,
+      };
+    };
+    let start = await partitions.load(request());
+    // Redis's state ends before this chunk: the records between were applied by a member that
+    // did not write them (they decided nothing). Applied again with the chunk, they decide
+    // nothing again and bring the state to where that member left it.
+    const written = BigInt(start.applied);
+    if (start.restored && written >= 0n && first > written + 1n) {
+      const gap = await readGap(topic, partition, written + 1n, first);
+      if (gap.length > 0) {
+        valid = [...gap, ...valid];
+        first = written + 1n;
+        start = await partitions.load(request());
+      }
+    }
     const { applied, states } = start;
     const fresh = valid.filter((f) => BigInt(f.offset) > BigInt(applied));
 
@@ -146,29 +222,42 @@ export async function start(ctx: AppContext): Promise<Stop> {
       );
       // The deliveries that can still fall silent, by their last fix; the others leave the set.
       const watch = new Map([...changed.values()].map((d) => [d.deliveryId, silentSince(d)]));
-      const after = await store.commitChunk({
-        topic,
-        partition,
-        expectedApplied: applied,
-        newApplied: last,
-        states: [...changed.values()],
-        outbox: decided,
-        watch,
-      });
-      if (after)
-        partitions.committed(topic, partition, {
-          applied: last,
-          states: [...changed.values()],
-          watch,
-          outbox: after,
+      const unwritten = partitions.unwritten(topic, partition);
+      const due =
+        decided.length > 0 ||
+        !unwritten ||
+        Date.now() - partitions.writtenAt(topic, partition) >= checkpointMs;
+      if (!due) {
+        partitions.advanced(topic, partition, { applied: last, states: changed.values(), watch });
+      } else {
+        // What earlier chunks left unwritten goes too, the chunk's own changes over it.
+        const states = [...new Map([...(unwritten?.states ?? []), ...changed]).values()];
+        const watched = new Map([...(unwritten?.watch ?? []), ...watch]);
+        const after = await store.commitChunk({
+          topic,
+          partition,
+          expectedApplied: unwritten?.written ?? applied,
+          newApplied: last,
+          states,
+          outbox: decided,
+          watch: watched,
         });
-      else
-        throw new AppError(
-          'KAFKA_FATAL',
-          `partition ${partition} state moved under us (another worker?)`,
-          { retriable: true },
-        );
-      outbox = after;
+        if (after)
+          partitions.committed(topic, partition, {
+            applied: last,
+            states,
+            watch: watched,
+            outbox: after,
+          });
+        else
+          throw new AppError(
+            'KAFKA_FATAL',
+            `partition ${partition} state moved under us (another worker?)`,
+            { retriable: true },
+          );
+        stats.writes++;
+        outbox = after;
+      }
     }
 
     // Each entry goes out with the transaction that commits its source record's offset: those
@@ -265,8 +354,16 @@ export async function start(ctx: AppContext): Promise<Stop> {
     await stopSink();
     await member.stop();
     await txns.stop();
+    await reader?.close();
   };
 }
+
+/**
+ * The most records read again to rebuild a partition's state (about 10 s of a partition at
+ * 100,000 fixes/s). A larger gap is no member's unwritten chunks but offsets moved by hand
+ * past records never applied: the state goes on from what Redis has, as it always did.
+ */
+const MAX_GAP_RECORDS = 1_000_000n;
 
 /** The newest device time among these records, 0 when none. */
 function maxTs(records: readonly { record: LocationRecord }[]): number {

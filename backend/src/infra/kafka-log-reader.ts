@@ -198,3 +198,25 @@ export function createLogReader(kafka: KafkaClient): LogReader {
     },
   };
 }
+
+/**
+ * The committed records of one partition from offset `from` up to (not including) `to`, read in
+ * fetches of up to 1 MiB. Records retention has deleted are not there: it starts at the log
+ * start then.
+ */
+export async function readRange(
+  reader: LogReader,
+  topic: string,
+  partition: number,
+  from: bigint,
+  to: bigint,
+): Promise<LogRecord[]> {
+  const out: LogRecord[] = [];
+  for (let at = from; at < to;) {
+    const read = (await reader.read(topic, new Map([[partition, at]]), 1024 * 1024)).get(partition);
+    if (!read || read.atEnd || read.next <= at) break;
+    for (const r of read.records) if (r.offset >= at && r.offset < to) out.push(r);
+    at = read.next;
+  }
+  return out;
+}
