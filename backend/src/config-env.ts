@@ -207,9 +207,10 @@ const EnvObject = z.object({
   /** En route without movement or fixes this long is notified as delayed. */
   NOTIFY_STALL_S: z.coerce.number().min(10).max(86_400).default(180),
   /**
-   * Longest a notifications partition's state runs ahead of Redis: chunks that decide nothing
-   * are written with the next chunk past this (0: every chunk). A member taking the partition
-   * over reads what was not written again from the log (consumers/notifications.ts).
+   * How long a notifications partition's state may run ahead of Redis while records flow:
+   * chunks that decide nothing are written with the next chunk past this (0: every chunk). A
+   * member taking the partition over reads what was not written again from the log
+   * (consumers/notifications.ts).
    */
   NOTIFY_CHECKPOINT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   /** Where notifications go: a log line, or a webhook (with retries). */

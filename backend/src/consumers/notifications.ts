@@ -50,8 +50,9 @@ const TRANSACTION_BATCHING = {
  * Why this mechanism: notifications must appear exactly once on a Kafka topic other services
  * read, so the output and the consumed offsets commit in one Kafka transaction (one
  * transactional producer per input partition, so a new owner fences a zombie). Detection state
- * lives in Redis with the partition's applied offset, written atomically per chunk (a
- * compare-and-set on that offset); what a chunk decided goes to a Redis outbox first. If the
+ * lives in Redis with the partition's applied offset, written atomically (a compare-and-set on
+ * that offset) by every chunk that decides something, before its transaction, and at
+ * checkpoints (below); what a chunk decided goes to a Redis outbox first. If the
  * worker dies after the Redis write but before the transaction commits, the records come back
  * from the committed offset, their state is already applied, and each outbox entry is sent in
  * the new transaction that covers its source offset. Entries below it were committed and are
@@ -60,7 +61,8 @@ const TRANSACTION_BATCHING = {
  *
  * A chunk that decided nothing (most: milestones are rare) is applied in memory only, and
  * Redis gets the partition's changed states with its next write: one that decided something,
- * or the first past NOTIFY_CHECKPOINT_MS since the last. Kafka's committed offset then runs
+ * the first after the member joined or read the partition, the first past NOTIFY_CHECKPOINT_MS
+ * since the last, or one past CHECKPOINT_RECORDS records since. Kafka's committed offset then runs
  * ahead of Redis's applied one, by records that decided nothing. A member that reads a
  * partition from Redis and gets records past that gap reads the gap from the log first and
  * applies it with them (as Kafka Streams restores a store from its changelog): detection is
@@ -137,6 +139,11 @@ export async function start(ctx: AppContext): Promise<Stop> {
     }
     reader ??= ctx.cluster.logReader();
     const read = await readRange(reader, topic, partition, from, to);
+    if (read.length === 0 || read[0]!.offset > from)
+      log.warn(
+        { partition, from: String(from), first: read.length ? String(read[0]!.offset) : null },
+        'retention deleted records past the state in Redis: going on without their changes',
+      );
     const out: PartitionRecord[] = [];
     for (const r of read) {
       const d = decodeConsumed(ctx, {
@@ -169,7 +176,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
 
   const handleChunk = async (batch: RecordBatch) => {
     const { topic, partition, records } = batch;
-    let first = BigInt(records[0]!.offset);
+    const first = BigInt(records[0]!.offset);
     const last = records[records.length - 1]!.offset;
     const stallMs = settings.stallS * 1000;
 
@@ -204,7 +211,6 @@ export async function start(ctx: AppContext): Promise<Stop> {
       const gap = await readGap(topic, partition, written + 1n, first);
       if (gap.length > 0) {
         valid = [...gap, ...valid];
-        first = written + 1n;
         start = await partitions.load(request());
       }
     }
@@ -222,10 +228,22 @@ export async function start(ctx: AppContext): Promise<Stop> {
       );
       // The deliveries that can still fall silent, by their last fix; the others leave the set.
       const watch = new Map([...changed.values()].map((d) => [d.deliveryId, silentSince(d)]));
+      // What the gap decides was decided, and sent, before: were Redis's state rolled back
+      // (a replica behind its primary took over) or the offsets moved on by hand, the gap would
+      // hold records that decided something. Those go to the outbox below the chunk's first
+      // offset, where they count as sent and are cleared.
+      const again = decided.filter((d) => BigInt(d.sourceOffset) < first);
+      if (again.length > 0)
+        log.warn(
+          { partition, notifications: again.map((d) => d.notification.id) },
+          'records read again past the state in Redis decided notifications: not sent again',
+        );
       const unwritten = partitions.unwritten(topic, partition);
       const due =
         decided.length > 0 ||
         !unwritten ||
+        !transacted.has(partitionKey(topic, partition)) ||
+        BigInt(last) - BigInt(unwritten.written) >= CHECKPOINT_RECORDS ||
         Date.now() - partitions.writtenAt(topic, partition) >= checkpointMs;
       if (!due) {
         partitions.advanced(topic, partition, { applied: last, states: changed.values(), watch });
@@ -359,11 +377,17 @@ export async function start(ctx: AppContext): Promise<Stop> {
 }
 
 /**
- * The most records read again to rebuild a partition's state (about 10 s of a partition at
- * 100,000 fixes/s). A larger gap is no member's unwritten chunks but offsets moved by hand
+ * A partition is written at least every this many records, whatever the time (a member
+ * catching up applies that many in a few seconds), so a gap to read again stays a few seconds'
+ * work: a chunk reads its gap between two heartbeats.
+ */
+const CHECKPOINT_RECORDS = 100_000n;
+/**
+ * The most records read again to rebuild a partition's state. A larger gap is no member's
+ * unwritten chunks (those stay under CHECKPOINT_RECORDS plus a chunk) but offsets moved by hand
  * past records never applied: the state goes on from what Redis has, as it always did.
  */
-const MAX_GAP_RECORDS = 1_000_000n;
+const MAX_GAP_RECORDS = 200_000n;
 
 /** The newest device time among these records, 0 when none. */
 function maxTs(records: readonly { record: LocationRecord }[]): number {

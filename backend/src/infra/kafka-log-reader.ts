@@ -2,6 +2,7 @@
 import '@fleetstream/kafka/read-committed';
 import { createRequire } from 'node:module';
 import type { KafkaClient } from '@fleetstream/kafka/client';
+import { AppError } from '../errors.js';
 
 /** A committed record read from the log (transaction markers and aborted records left out). */
 export interface LogRecord {
@@ -201,8 +202,9 @@ export function createLogReader(kafka: KafkaClient): LogReader {
 
 /**
  * The committed records of one partition from offset `from` up to (not including) `to`, read in
- * fetches of up to 1 MiB. Records retention has deleted are not there: it starts at the log
- * start then.
+ * fetches of up to 1 MiB; `to` must be at most the partition's last stable offset. Records
+ * retention has deleted are not there: it starts at the log start then. Throws (retriable) when
+ * a fetch comes back short of `to`, rather than return part of the range.
  */
 export async function readRange(
   reader: LogReader,
@@ -214,7 +216,12 @@ export async function readRange(
   const out: LogRecord[] = [];
   for (let at = from; at < to;) {
     const read = (await reader.read(topic, new Map([[partition, at]]), 1024 * 1024)).get(partition);
-    if (!read || read.atEnd || read.next <= at) break;
+    if (!read || read.atEnd || read.next <= at)
+      throw new AppError(
+        'KAFKA_UNAVAILABLE',
+        `${topic}/${partition}: the log ended at ${at}, before ${to}`,
+        { retriable: true },
+      );
     for (const r of read.records) if (r.offset >= at && r.offset < to) out.push(r);
     at = read.next;
   }
