@@ -1,5 +1,7 @@
 // First: kafkajs's consumer must load the corrected read_committed filter.
 import './read-committed.js';
+// And its request queues must not poll every millisecond while idle.
+import './request-queue.js';
 import { Kafka, logLevel, type LogEntry, type RetryOptions, type SASLOptions } from 'kafkajs';
 
 export type KafkaClient = Kafka;
