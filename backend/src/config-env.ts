@@ -47,7 +47,7 @@ const EnvObject = z.object({
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   /** Consumers commit handled offsets at most this often (at-least-once: a crash replays up to this much). */
   KAFKA_COMMIT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
-  LIVE_PUSH_FETCH_WAIT_MS: z.coerce.number().int().min(1).max(1000).default(10),
+  LIVE_PUSH_FETCH_WAIT_MS: z.coerce.number().int().min(1).max(1000).default(20),
   /** After a live-push fetch that brought nothing, the next waits this long for any record (0: off). */
   LIVE_PUSH_IDLE_FETCH_WAIT_MS: z.coerce.number().int().min(0).max(5000).default(500),
   /** Replicas of each topic we create; 3 on a cluster, so a broker can die without data loss. */

@@ -161,13 +161,15 @@ export async function start(ctx: AppContext): Promise<Stop> {
     // one partition's decoding overlaps another's script call.
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
     onAssignment: (assignment) => partitions.retain(assignment),
-    // Customers wait for these: a fetch waits 10 ms at most for a fuller batch by default (a
-    // fiftieth of the other groups' wait), about 100 fetches a second. Those fetches are about
-    // a third of what a small fleet costs: at 1,000 fixes/s, 40 ms took live-push from 38 % to
-    // 26 % of a core and the broker from 37 % to 26 %, for up to 30 ms more before a customer
-    // sees a fix (LIVE_PUSH_FETCH_WAIT_MS). When a fetch brings nothing, the next waits up to
-    // LIVE_PUSH_IDLE_FETCH_WAIT_MS for any record instead: answered the moment one arrives, so
-    // no fix waits longer, and an idle fleet costs a few fetches a second, not a hundred.
+    // Customers wait for these: a fetch waits 20 ms at most for a fuller batch by default (a
+    // fiftieth of the other groups' wait), about 50 fetches a second. Each fetch costs live-push
+    // and the broker a whole cycle, so the wait sets what a small fleet costs: at 1,000 fixes/s
+    // 20 ms instead of 10 took the pipeline from 558-608 to 440-497 µs a fix, for S1's p99 at
+    // 31-35 ms instead of 20-27 (its target is 50; docs/benchmarks.md, 2026-12-07 seventh
+    // session). LIVE_PUSH_FETCH_WAIT_MS trades one for the other. When a fetch brings nothing,
+    // the next waits up to LIVE_PUSH_IDLE_FETCH_WAIT_MS for any record instead: answered the
+    // moment one arrives, so no fix waits longer, and an idle fleet costs a few fetches a
+    // second, not fifty.
     maxWaitMs: ctx.config.kafka.livePushFetchWaitMs,
     idleWaitMs: ctx.config.kafka.livePushIdleFetchWaitMs,
     log,

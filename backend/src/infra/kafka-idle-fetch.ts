@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 
 /**
  * Fetches that cost nothing while there is nothing to read. A member that serves customers
- * (live-push) asks the broker to wait at most ~10 ms for a fuller batch, so a fix is never held
- * longer than that: about 100 fetches a second over all its partitions, whether the fleet sends
+ * (live-push) asks the broker to wait at most ~20 ms for a fuller batch, so a fix is never held
+ * longer than that: about 50 fetches a second over all its partitions, whether the fleet sends
  * 10,000 fixes a second or none. Each costs the member and the broker a full fetch cycle, so a
  * quiet deployment paid for a busy one.
  *
