@@ -20,6 +20,31 @@ export function cpuSeconds(pid: number): number | null {
   }
 }
 
+/**
+ * CPU seconds a JVM's JIT compiler threads (`C1 CompilerThread…`, `C2 CompilerThread…`) have
+ * used: a fresh broker's start-up work, which falls off once its hot code is compiled. 0 for a
+ * process without such threads (Node's compiler shares its helper threads with the GC).
+ */
+export function jitCpuSeconds(pid: number): number {
+  let ticks = 0;
+  try {
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        if (!/^C[12] CompilerThre/.test(name)) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+  } catch {
+    return 0;
+  }
+  return ticks / clockTicks;
+}
+
 /** Resident set size in bytes (VmRSS), or null once the process is gone. */
 export function rssBytes(pid: number): number | null {
   try {
@@ -133,6 +158,8 @@ export function machineInfo(): MachineInfo {
 export interface ProcessUsage {
   /** Percent of one core over the window (200 % = both cores of a 2-core machine). */
   cpuPct: number;
+  /** Of it, the JIT compiler threads' (a JVM's only; absent when it has none). */
+  jitPct?: number;
   rssMiB: number;
 }
 
@@ -143,6 +170,7 @@ export interface ProcessUsage {
  */
 export class ProcessSampler {
   private start = new Map<string, number>();
+  private startJit = new Map<string, number>();
   private startMachine = machineCpuSeconds();
   private startAt = performance.now();
 
@@ -152,9 +180,11 @@ export class ProcessSampler {
 
   begin(): void {
     this.start.clear();
+    this.startJit.clear();
     for (const [name, pid] of Object.entries(this.pids())) {
       const s = cpuSeconds(pid);
       if (s !== null) this.start.set(name, s);
+      this.startJit.set(name, jitCpuSeconds(pid));
     }
     this.startMachine = machineCpuSeconds();
     this.startAt = performance.now();
@@ -175,8 +205,10 @@ export class ProcessSampler {
       if (s === null || s0 === undefined) continue;
       const used = s - s0;
       ours += used;
+      const jit = jitCpuSeconds(pid) - (this.startJit.get(name) ?? 0);
       processes[name] = {
         cpuPct: (used / secs) * 100,
+        ...(jit > 0 ? { jitPct: (jit / secs) * 100 } : {}),
         rssMiB: (rssBytes(pid) ?? 0) / 1024 / 1024,
       };
     }

@@ -16,7 +16,11 @@ export function s2Section(r: BenchReport): string[] {
   return [
     '## S2 — ingest ramp',
     '',
-    `Drivers at ${s.hz} Hz, ${s.settleS} s to settle then ${s.measureS} s measured per step, ` +
+    `Drivers at ${s.hz} Hz, ${s.settleS} s to settle then ${s.measureS} s measured per step` +
+      (s.warmupS && s.warmupS > s.settleS
+        ? ` (the first step runs ${s.warmupS} s before it is measured: a fresh broker's JIT ` +
+          'compiles for its first minute or two, start-up work rather than the cost of a fix), '
+        : ', ') +
       (s.clients === 0
         ? 'every active delivery followed by one customer socket (in client processes of their ' +
           'own), each timing every position it gets. The knee'
@@ -69,6 +73,7 @@ export function s2Section(r: BenchReport): string[] {
       ]),
     ),
     '',
+    ...jitLine(s.steps),
     'The cost of a fix: CPU microseconds per offered fix, per process (CPU % ÷ 100 × 10⁶ ÷ ' +
       'fixes/s). The pipeline is the broker, Redis and the five roles; the load generator and ' +
       'the customers are the benchmark, not the platform (the design asks ≤ 100 µs at 5,000 ' +
@@ -136,6 +141,18 @@ function redisPerFixSection(steps: readonly S2Step[]): string[] {
         return [n(x.drivers), n(r.commands, 2), n(r.scripts, 2), ...top.map((c) => n(calls(c), 2))];
       }),
     ),
+    '',
+  ];
+}
+
+/** How much of the broker's CPU its JIT compilers took, step by step (counted in its figures). */
+function jitLine(steps: readonly S2Step[]): string[] {
+  const jit = steps.map((x) => x.usage.processes.kafka?.jitPct);
+  if (jit.every((j) => j === undefined)) return [];
+  return [
+    "Of the broker's CPU above, its JIT compiler threads took " +
+      steps.map((x, i) => `${n(jit[i] ?? 0, 1)} % at ${n(x.drivers)}`).join(', ') +
+      ' drivers (counted in its figures here and below).',
     '',
   ];
 }
