@@ -96,6 +96,7 @@ export function s2Section(r: BenchReport): string[] {
       s.steps.map((x) => [n(x.drivers), ...PROCESSES.map((p) => n(x.usage.processes[p]?.rssMiB))]),
     ),
     '',
+    ...legsSection(s.steps),
     'Event-loop delay p99, ms (gateway from its /metrics; the consumer roles and ops do not ' +
       'report theirs: not measured):',
     '',
@@ -153,6 +154,30 @@ function jitLine(steps: readonly S2Step[]): string[] {
     "Of the broker's CPU above, its JIT compiler threads took " +
       steps.map((x, i) => `${n(jit[i] ?? 0, 1)} % at ${n(x.drivers)}`).join(', ') +
       ' drivers (counted in its figures here and below).',
+    '',
+  ];
+}
+
+/** Where the latency is: fix → applied by live-push, applied → customer. */
+function legsSection(steps: readonly S2Step[]): string[] {
+  const withLegs = steps.filter((x) => x.legs);
+  if (withLegs.length === 0) return [];
+  return [
+    "The latency's legs, ms: fix → applied by live-push (Kafka and the group), applied → " +
+      'customer (Redis pub/sub and the gateway):',
+    '',
+    table(
+      ['drivers', 'fix → applied p50', 'p99', 'max', 'applied → customer p50', 'p99', 'max'],
+      withLegs.map((x) => [
+        n(x.drivers),
+        n(x.legs!.fixToApplied.p50, 1),
+        n(x.legs!.fixToApplied.p99, 1),
+        n(x.legs!.fixToApplied.max, 1),
+        n(x.legs!.appliedToClient.p50, 1),
+        n(x.legs!.appliedToClient.p99, 1),
+        n(x.legs!.appliedToClient.max, 1),
+      ]),
+    ),
     '',
   ];
 }

@@ -34,6 +34,12 @@ export interface S2Step {
   producedPerS: number;
   groups: Record<string, GroupStep>;
   latency: LatencySummary;
+  /**
+   * The latency's two legs, where positions carry live-push's apply time: fix → applied by
+   * live-push (Kafka and the group), applied → customer (Redis pub/sub and the gateway). Absent
+   * from reports older than 2026-12-07.
+   */
+  legs?: { fixToApplied: LatencySummary; appliedToClient: LatencySummary };
   /** How far behind schedule the generator's produce requests left, at worst. */
   generatorLateMaxMs: number;
   eventLoopP99Ms: Record<string, number>;
@@ -191,6 +197,10 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
         producedPerS: (g1.acked - g0.acked) / secs,
         groups,
         latency,
+        legs: {
+          fixToApplied: window.fixToApplied.summary(),
+          appliedToClient: window.appliedToClient.summary(),
+        },
         generatorLateMaxMs: g1.sendLateMaxMs,
         eventLoopP99Ms: {
           gateway: (metrics.nodejs_eventloop_lag_p99_seconds ?? NaN) * 1000,
