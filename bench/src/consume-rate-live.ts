@@ -186,13 +186,13 @@ export async function liveRuns(o: {
       const m = await measureLive({ ...o, variant, rate, seconds });
       say(
         `${variant.label}: produced ${fmt(m.producedPerS)}/s; CPU % of a core: Redis ` +
-          `${Math.round(m.redisPercent)}, broker ${m.brokerPercent === null ? 'n/a (shared)' : Math.round(m.brokerPercent)}; ` +
+          `${pct(m.redisPercent)}, broker ${m.brokerPercent === null ? 'n/a (shared)' : pct(m.brokerPercent)}; ` +
           `machine ${Math.round(100 * m.machineBusy)} % busy`,
       );
       for (const g of m.groups)
         say(
           `  ${g.group.padEnd(20)} ${fmt(g.consumedPerS).padStart(8)}/s, lag ${fmt(g.lag)} ` +
-            `(${g.lagTrendPerS >= 0 ? '+' : ''}${fmt(g.lagTrendPerS)}/s), CPU ${Math.round(g.cpuPercent)} %`,
+            `(${g.lagTrendPerS >= 0 ? '+' : ''}${fmt(g.lagTrendPerS)}/s), CPU ${pct(g.cpuPercent)} %`,
         );
       runs.push(...m.groups);
     }
@@ -204,7 +204,10 @@ export async function liveRuns(o: {
       const mine = runs.filter((g) => g.group === group && g.variant === variant.label);
       say(
         `${variant.label.padEnd(14)} ${group.padEnd(14)} ${fmt(median(mine.map((g) => g.consumedPerS))).padStart(8)}/s, ` +
-          `lag trend ${fmt(median(mine.map((g) => g.lagTrendPerS)))}/s, CPU ${Math.round(median(mine.map((g) => g.cpuPercent)))} %`,
+          `lag trend ${fmt(median(mine.map((g) => g.lagTrendPerS)))}/s, CPU ${pct(median(mine.map((g) => g.cpuPercent)))} %`,
       );
     }
 }
+
+/** A share of a core to a tenth: at a few percent, whole ones hide a tenth of the cost. */
+const pct = (x: number) => x.toFixed(1);
