@@ -91,3 +91,29 @@ it.skipIf(onCluster)(
     }
   },
 );
+
+it('keeps each delivery its latest position as published, found in the feed frame by bytes, whatever its ids hold', async () => {
+  const prefix = `${t.ctx.config.redis.prefix}bytes:`;
+  const store = createDeliveryStore(t.redis, { prefix });
+  const member = createLivePartitions(store, testLogger());
+  // Ids of several bytes a character, and of one, written in the same chunk: a position read
+  // out of the frame one byte off would not parse, or would be another delivery's.
+  const ids = ['dlv-é-東京-🚲', 'dlv-plain', 'ünïcödé'];
+  const updates = ids.flatMap((id, k) =>
+    records(id, 3 * k, [1, 2, 3]).map((u) =>
+      u.update.type === 'position'
+        ? {
+            ...u,
+            update: { ...u.update, position: { ...u.update.position, driverId: `drv-${id}` } },
+          }
+        : u,
+    ),
+  );
+  const result = await member.apply('loc', 0, updates, updates.length - 1, Date.now());
+  expect(result.applied.every(Boolean)).toBe(true);
+  for (const id of ids) {
+    const snapshot = await store.snapshot(id);
+    expect(snapshot?.position).toMatchObject({ deliveryId: id, driverId: `drv-${id}`, seq: 3 });
+    expect(snapshot?.trail.map((x) => x.seq)).toEqual([1, 2, 3]);
+  }
+});

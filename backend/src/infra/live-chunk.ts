@@ -36,7 +36,10 @@ interface EncodedChunk {
   channel: string;
   /** Its customer messages as one feed frame (domain/live-feed.ts), '' for none. */
   frame: string;
-  /** Its deliveries: each a header of 10 arguments, then its latest position, trail, extras. */
+  /**
+   * Its deliveries: each a header of 10 arguments, then where its latest position's message is
+   * in the frame, its trail, its extras.
+   */
   deliveries: number;
   args: (string | number)[];
   ids: readonly string[];
@@ -66,9 +69,11 @@ function lifetime(c: DeliveryChange): '' | 'e' | 'p' | 't' {
 
 /**
  * Encodes a plan for the script: the chunk's customer messages framed here as one feed frame
- * (each message stringified once, a delivery's in their order), and under each delivery only
- * its latest position's message, which its hash keeps. Building the frame here rather than in
- * the script spares Redis a loop over every message and the client an argument per message.
+ * (each message stringified once, a delivery's in their order), and under each delivery where
+ * in the frame its latest position's message is, which its hash keeps. Building the frame here
+ * rather than in the script spares Redis a loop over every message and the client an argument
+ * per message; pointing into it rather than repeating the message spares both a copy of each
+ * fix's largest argument (about 250 bytes) to send, parse and take into Lua.
  */
 function encodeChunk(
   keys: DeliveryKeys,
@@ -83,13 +88,23 @@ function encodeChunk(
     else messages.set(m.deliveryId, [m.message]);
   }
   let frame = '';
+  /** The frame's length in bytes, which is how the script counts. */
+  let frameBytes = 0;
   const args: (string | number)[] = [];
   for (const c of plan.changes.values()) {
-    let position: string | null = null;
-    for (const m of messages.get(c.deliveryId) ?? []) {
-      const json = JSON.stringify(m);
-      if (m === c.position) position = json;
-      frame += feedEntry(c.deliveryId, json);
+    /** The position message's first byte in the frame (1-based, as Lua's string.sub) and bytes. */
+    let position: [number, number] | null = null;
+    const list = messages.get(c.deliveryId);
+    if (list) {
+      const idBytes = Buffer.byteLength(c.deliveryId);
+      const head = idBytes + String(idBytes).length + 1;
+      for (const m of list) {
+        const json = JSON.stringify(m);
+        const bytes = Buffer.byteLength(json);
+        if (m === c.position) position = [frameBytes + head + 1, bytes];
+        frame += feedEntry(c.deliveryId, json);
+        frameBytes += head + bytes + 1;
+      }
     }
     const extra = extraFields(c);
     const active = c.activeScore === undefined ? '' : c.activeScore === null ? '-' : c.activeScore;
@@ -98,14 +113,14 @@ function encodeChunk(
       c.state.storedRev,
       c.state.cursor?.seq ?? 0,
       c.state.rev,
-      position === null ? 0 : 1,
+      position === null ? 0 : 2,
       c.trail.length,
       c.trimTrail ? '1' : '',
       active,
       extra.length / 2,
       lifetime(c),
     );
-    if (position !== null) args.push(position);
+    if (position !== null) args.push(position[0], position[1]);
     for (const p of c.trail) args.push(p.rev, encodeTrailPoint(p.point));
     for (const e of extra) args.push(e);
   }
@@ -155,7 +170,7 @@ export function createLiveChunkWriter(
     ];
     for (const w of writes) {
       for (const a of w.fence) argv.push(a);
-      argv.push(w.deliveries, w.channel, w.frame, w.epoch);
+      argv.push(w.deliveries, w.channel, w.frame, w.epoch, w.args.length);
     }
     for (const w of writes) for (const a of w.args) argv.push(a);
     return (await r.fsLiveChunk(...argv)) === 1;

@@ -15,9 +15,10 @@ local retention = ARGV[2]
 local publish = ARGV[3]
 -- The chunks: each its root, '1' when fenced by its offset, expected and next offset, how many
 -- of the deliveries below are its own (they follow in the chunks' order), its feed channel, its
--- feed frame (its customer messages, framed by the caller; '' for none), and its expected epoch.
+-- feed frame (its customer messages, framed by the caller; '' for none), its expected epoch, and
+-- how many arguments its deliveries take.
 local chunks = tonumber(ARGV[4])
-local CHUNK = 8
+local CHUNK = 9
 local i = 5
 for _ = 1, chunks do
   if ARGV[i + 1] == '1' then
@@ -31,24 +32,28 @@ local first = i
 local HEADER = 10
 
 -- A delivery's arguments: id, stored rev (checked for a chunk without a partition only), seq,
--- rev, position (1 when its latest position's message follows, else 0), trail points, trim ('1'
--- or ''), active score ('' unchanged, '-' to leave the set), extra fields, lifetime (''
--- unchanged, 'e' expire, 'p' persist, 't' expire the trail); then that message, its trail's
--- (rev, point) pairs, its extra (field, value) pairs.
+-- rev, position (2 when where its latest position's message is in the chunk's frame follows,
+-- else 0), trail points, trim ('1' or ''), active score ('' unchanged, '-' to leave the set),
+-- extra fields, lifetime ('' unchanged, 'e' expire, 'p' persist, 't' expire the trail); then
+-- that message's first byte in the frame and its length in bytes, its trail's (rev, point)
+-- pairs, its extra (field, value) pairs.
 local function size(j)
   return HEADER + tonumber(ARGV[j + 4]) + 2 * tonumber(ARGV[j + 5]) + 2 * tonumber(ARGV[j + 8])
 end
 
+-- A chunk without a partition checks each delivery's stored revision; a fenced one was checked
+-- above, and its deliveries are stepped over whole.
 local j = first
 i = 5
 for _ = 1, chunks do
-  local R = ARGV[i]
-  local unfenced = ARGV[i + 1] ~= '1'
-  for _ = 1, tonumber(ARGV[i + 4]) do
-    if unfenced and (redis.call('HGET', R .. 'dlv:' .. ARGV[j], 'rev') or '') ~= ARGV[j + 1] then
-      return 0
+  if ARGV[i + 1] ~= '1' then
+    local R = ARGV[i]
+    for _ = 1, tonumber(ARGV[i + 4]) do
+      if (redis.call('HGET', R .. 'dlv:' .. ARGV[j], 'rev') or '') ~= ARGV[j + 1] then return 0 end
+      j = j + size(j)
     end
-    j = j + size(j)
+  else
+    j = j + tonumber(ARGV[i + 8])
   end
   i = i + CHUNK
 end
@@ -67,6 +72,7 @@ j = first
 i = 5
 for _ = 1, chunks do
   local R = ARGV[i]
+  local frame = ARGV[i + 6]
   local add, remove, finished = {}, {}, {}
   for _ = 1, tonumber(ARGV[i + 4]) do
     local id = ARGV[j]
@@ -75,16 +81,29 @@ for _ = 1, chunks do
     local position = tonumber(ARGV[j + 4])
     local points = tonumber(ARGV[j + 5])
     local extra = tonumber(ARGV[j + 8])
-    local fields = { 'seq', ARGV[j + 2], 'rev', ARGV[j + 3] }
-    if position > 0 then
-      fields[#fields + 1] = 'position'
-      fields[#fields + 1] = ARGV[j + HEADER]
-    end
     local at = j + HEADER + position + 2 * points
-    for e = 0, 2 * extra - 1 do fields[#fields + 1] = ARGV[at + e] end
-    redis.call('HSET', key, unpack(fields))
-    if points > 0 then
-      redis.call('ZADD', trail, unpack(ARGV, j + HEADER + position, j + HEADER + position + 2 * points - 1))
+    local message
+    if position > 0 then
+      local from = tonumber(ARGV[j + HEADER])
+      message = string.sub(frame, from, from + tonumber(ARGV[j + HEADER + 1]) - 1)
+    end
+    -- Nearly every fix: a position and nothing else, written without building a table.
+    if extra == 0 and message then
+      redis.call('HSET', key, 'seq', ARGV[j + 2], 'rev', ARGV[j + 3], 'position', message)
+    else
+      local fields = { 'seq', ARGV[j + 2], 'rev', ARGV[j + 3] }
+      if message then
+        fields[#fields + 1] = 'position'
+        fields[#fields + 1] = message
+      end
+      for e = 0, 2 * extra - 1 do fields[#fields + 1] = ARGV[at + e] end
+      redis.call('HSET', key, unpack(fields))
+    end
+    local p = j + HEADER + position
+    if points == 1 then
+      redis.call('ZADD', trail, ARGV[p], ARGV[p + 1])
+    elseif points > 0 then
+      redis.call('ZADD', trail, unpack(ARGV, p, p + 2 * points - 1))
     end
     if ARGV[j + 6] == '1' then redis.call('ZREMRANGEBYRANK', trail, 0, -(trailLength + 1)) end
     local active = ARGV[j + 7]
@@ -108,7 +127,7 @@ for _ = 1, chunks do
     elseif life == 't' then
       redis.call('EXPIRE', trail, retention)
     end
-    j = j + size(j)
+    j = at + 2 * extra
   end
   -- The active set in calls of at most 4,000 arguments (unpack's C stack holds about 8,000).
   local activeKey = R .. 'active'
