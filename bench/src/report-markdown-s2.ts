@@ -59,6 +59,7 @@ export function s2Section(r: BenchReport): string[] {
       ]),
     ),
     '',
+    ...failureLine(s.steps),
     'CPU per process, % of one core (the machine has ' +
       `${cores * 100} %); "other" is work outside the benchmark, steal included:`,
     '',
@@ -178,6 +179,23 @@ function legsSection(steps: readonly S2Step[]): string[] {
         n(x.legs!.appliedToClient.max, 1),
       ]),
     ),
+    '',
+  ];
+}
+
+/** Why customers' handshakes failed, step by step (the counts are since the ramp began). */
+function failureLine(steps: readonly S2Step[]): string[] {
+  const failed = steps.filter((x) => Object.keys(x.customerFailureReasons ?? {}).length > 0);
+  if (failed.length === 0) return [];
+  const reasons = (r: Record<string, number>) =>
+    Object.entries(r)
+      .sort((a, b) => b[1] - a[1])
+      .map(([why, count]) => `${n(count)} × ${why}`)
+      .join(', ');
+  return [
+    'Failed handshakes by reason, since the ramp began: ' +
+      failed.map((x) => `${n(x.drivers)}: ${reasons(x.customerFailureReasons!)}`).join('; ') +
+      '.',
     '',
   ];
 }

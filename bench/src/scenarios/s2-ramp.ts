@@ -49,6 +49,8 @@ export interface S2Step {
   customers: number;
   /** Customer sockets that failed to open or closed, since the start. */
   customerFailures: number;
+  /** Handshakes that failed since the start, by reason (absent from reports before 2026-12-07). */
+  customerFailureReasons?: Record<string, number>;
   usage: WindowUsage;
   knee: boolean;
   kneeReasons: string[];
@@ -210,6 +212,7 @@ export async function runS2(ctx: BenchContext, bs: BenchStack): Promise<S2Result
         redis: perFix(redis0, redis1, g1.generated - g0.generated),
         customers: window.counts.open,
         customerFailures: window.counts.failed + window.counts.closed,
+        customerFailureReasons: window.failures,
         usage,
         knee: kneeReasons.length > 0,
         kneeReasons,
