@@ -16,6 +16,7 @@ import {
 import { M_PER_DEG_LAT, mPerDegLng } from '@fleetstream/geo';
 import { Partitioners, type Admin, type Kafka, type Redis } from '@fleetstream/testkit/clients';
 import { emptyConsume } from './ceilings/kafka-ceiling.js';
+import { cpuSeconds as processCpuSeconds } from './proc-stats.js';
 
 export const ROLE_OF_GROUP = {
   [GROUPS.livePush]: 'live-push',
@@ -194,16 +195,8 @@ export function startRole(
   });
 }
 
-/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
-export function cpuSeconds(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
+/** CPU seconds a process has used so far, reaped children included (proc-stats.ts); 0 once it is gone. */
+export const cpuSeconds = (pid: number): number => processCpuSeconds(pid) ?? 0;
 
 /** Busy CPU seconds of the whole machine, all cores. */
 export function machineBusySeconds(): number {

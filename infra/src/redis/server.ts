@@ -88,6 +88,12 @@ export async function startRedisServer(o: RedisServerOptions): Promise<RedisServ
       'yes',
       '--appendfsync',
       'everysec',
+      // Rewrite the append-only file only once it is 256 MB (and has doubled since the last
+      // rewrite), not 64: each rewrite is a child that writes the whole dataset out, and at
+      // 10,000 fixes/s the default made 13 in an 80 s run (about 9 % of a core; S2 in
+      // docs/benchmarks.md, 2026-12-07).
+      '--auto-aof-rewrite-min-size',
+      '256mb',
       '--save',
       '',
       '--daemonize',
