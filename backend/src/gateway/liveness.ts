@@ -21,10 +21,10 @@ export const PING_SLICE_MS = 100;
  * never answers goes within three.
  *
  * The clients are pinged a slice at a time, every PING_SLICE_MS, so that a round takes the
- * whole interval: pinging 10,000 sockets at once (a heartbeat and a ping frame each, two writes)
- * held the gateway's event loop for about 300 ms every 15 s, and every customer's positions
- * waited behind it (S2 at 10,000 fixes/s: applied → customer p99 368 ms, 103 ms with the
- * sweep out of the window; docs/benchmarks.md, 2026-12-07).
+ * whole interval: pinging 10,000 sockets at once (a heartbeat and a ping frame each, 20,000
+ * writes in one synchronous loop) every 15 s made every customer's positions wait behind it
+ * (S2 at 10,000 fixes/s: applied → customer p99 200-368 ms, 103 ms with the sweep out of the
+ * window, 123-136 ms sliced; docs/benchmarks.md, 2026-12-07).
  */
 export function keepAlive(wss: WebSocketServer, intervalMs: number, o: KeepAliveOptions = {}) {
   const answered = new WeakMap<WebSocket, boolean>();
