@@ -8,6 +8,14 @@ const clockTicks = (() => {
   return Number.isFinite(n) && n > 0 ? n : 100;
 })();
 
+/** A process's or thread's `stat` file: its name, and the fields after it (from `state` on). */
+function readStat(file: string): { name: string; fields: string[] } {
+  const stat = fs.readFileSync(file, 'utf8');
+  // The name may hold spaces and parentheses: fields are counted after the last ')'.
+  const end = stat.lastIndexOf(')');
+  return { name: stat.slice(stat.indexOf('(') + 1, end), fields: stat.slice(end + 2).split(' ') };
+}
+
 /**
  * CPU seconds (user + system, all threads) a process has used, or null once it is gone, with
  * that of the children it has reaped: Redis's append-only-file rewrites run in a child of
@@ -15,9 +23,7 @@ const clockTicks = (() => {
  */
 export function cpuSeconds(pid: number): number | null {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name may hold spaces and parentheses: fields are counted after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const { fields } = readStat(`/proc/${pid}/stat`);
     const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
     return (utime! + stime! + cutime! + cstime!) / clockTicks;
   } catch {
@@ -35,10 +41,8 @@ export function jitCpuSeconds(pid: number): number {
   try {
     for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
       try {
-        const stat = fs.readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-        const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const { name, fields } = readStat(`/proc/${pid}/task/${task}/stat`);
         if (!/^C[12] CompilerThre/.test(name)) continue;
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         ticks += Number(fields[11]) + Number(fields[12]);
       } catch {
         // The thread ended meanwhile.

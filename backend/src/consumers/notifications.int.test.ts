@@ -97,16 +97,22 @@ const sent = async (deliveryId: string): Promise<NotificationRecord[]> => {
   }
 };
 
+/** Starts a member and has it decide a courier's pickup at `t0` + 1 s, in a chunk of its own. */
+async function startPickedUp(trip: ReturnType<typeof courier>['trip'], t0: number) {
+  const stop = await notifications.start(t.ctx);
+  await send([trip('assigned', t0), trip('picked_up', t0 + 1_000)]);
+  await caughtUp();
+  return stop;
+}
+
 it(
   'a member taking a partition over reads the records past its last write again, and decides from where they left it',
   { timeout: 120_000 },
   async () => {
     const T0 = Date.now() - 60_000;
     const { deliveryId, trip, fix } = courier('cp');
-    let stop = await notifications.start(t.ctx);
     // Each step is its own chunk: the first is written (it decides "picked up")…
-    await send([trip('assigned', T0), trip('picked_up', T0 + 1_000)]);
-    await caughtUp();
+    let stop = await startPickedUp(trip, T0);
     // …these decide nothing, so they stay in memory: the courier drives up and, from T0 + 30 s,
     // waits at the door (arrival needs 20 s inside 60 m).
     await send([fix(T0 + 10_000, 3_000), fix(T0 + 20_000, 1_500)]);
@@ -163,9 +169,7 @@ it(
   async () => {
     const T1 = Date.now() - 60_000;
     const { deliveryId, trip, fix } = courier('rb');
-    let stop = await notifications.start(t.ctx);
-    await send([trip('assigned', T1), trip('picked_up', T1 + 1_000)]);
-    await caughtUp();
+    let stop = await startPickedUp(trip, T1);
     await send([fix(T1 + 10_000, 2_000)]);
     await caughtUp();
     const before = await snapshot();
