@@ -116,13 +116,10 @@ export async function start(ctx: AppContext): Promise<Stop> {
       else invalid.push(deadLetter(r, decoded.error, groupId(ctx)));
     }
     // Routes planned by another worker (before a rebalance or restart) are picked up from Redis.
-    const unknown = routes.missing([
-      ...new Set(
-        records.flatMap(({ record: r }) =>
-          r.type === 'position' && r.deliveryId ? [r.deliveryId] : [],
-        ),
-      ),
-    ]);
+    const ids = new Set<string>();
+    for (const { record: r } of records)
+      if (r.type === 'position' && r.deliveryId) ids.add(r.deliveryId);
+    const unknown = routes.missing([...ids]);
     if (unknown.length > 0) {
       const stored = await store.routes(unknown);
       unknown.forEach((id, i) => routes.adopt(id, stored[i] ?? null, 'picked_up'));

@@ -5,7 +5,7 @@ import {
   type TripRecord,
 } from '@fleetstream/contracts';
 import { polylineLength, toPolyline, type Polyline } from '@fleetstream/geo';
-import { etaRange, pushSpeed, speedOf } from '../domain/eta.js';
+import { addSpeed, etaRange, speedOf } from '../domain/eta.js';
 import { followRoute, fromRoute, toRoute } from '../domain/route-progress.js';
 import type { Logger } from '../infra/logger.js';
 import { roadNetworkFile } from './road-network-file.js';
@@ -120,8 +120,14 @@ export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logg
       p: PositionRecord & { deliveryId: string },
     ): { remainingM: number; etaMinS: number; etaMaxS: number } | undefined {
       const prev = lastPosition.get(p.driverId);
-      lastPosition.set(p.driverId, { lat: p.lat, lng: p.lng, ts: p.ts });
       const t = tracked.get(p.deliveryId);
+      const speed = t ? speedOf(p, prev) : undefined;
+      // Updated in place: one object per driver, not one per fix.
+      if (prev) {
+        prev.lat = p.lat;
+        prev.lng = p.lng;
+        prev.ts = p.ts;
+      } else lastPosition.set(p.driverId, { lat: p.lat, lng: p.lng, ts: p.ts });
       if (!t) return undefined;
       const { target, pickup } = t;
       const towardPickup = t.status === 'assigned' && pickup !== null && t.s < t.pickupS;
@@ -139,9 +145,10 @@ export function createLiveRoutes(o: { cityGeoJson: string | undefined; log: Logg
             return via.points;
           }),
       );
-      Object.assign(t, { line: followed.line, s: followed.s, plannedAt: followed.plannedAt });
-      const speed = speedOf(p, prev);
-      if (speed !== undefined) t.speeds = pushSpeed(t.speeds, speed);
+      t.line = followed.line;
+      t.s = followed.s;
+      t.plannedAt = followed.plannedAt;
+      if (speed !== undefined) addSpeed(t.speeds, speed);
       const waitS = t.status === 'assigned' && t.s < t.pickupS ? PICKUP_WAIT_S : ([0, 0] as const);
       const range = etaRange(followed.remainingM, t.speeds, { waitS });
       return {

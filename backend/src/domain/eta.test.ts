@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { etaRange, pushSpeed, speedOf } from './eta.js';
+import { addSpeed, etaRange, pushSpeed, speedOf } from './eta.js';
 
 describe('etaRange', () => {
   it('brackets the time at the recent mean speed', () => {
@@ -24,6 +24,16 @@ describe('etaRange', () => {
     for (let i = 0; i < 40; i++) h = pushSpeed(h, i, 30);
     expect(h).toHaveLength(30);
     expect(h[0]).toBe(10);
+  });
+
+  it('keeps the same history in place as pushSpeed does anew', () => {
+    let fresh: number[] = [];
+    const kept: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      fresh = pushSpeed(fresh, i * 0.7, 30);
+      addSpeed(kept, i * 0.7, 30);
+      expect(kept).toEqual(fresh);
+    }
   });
 
   it('takes the reported speed, else measures it from the previous fix', () => {

@@ -29,9 +29,15 @@ export function etaRange(
 ): EtaRange {
   const [lo, hi] = o.speedBoundsMps ?? [2.5, 12];
   const [waitMin, waitMax] = o.waitS ?? [0, 0];
-  const moving = recentSpeedsMps.filter((v) => v > 0.5);
-  const mean =
-    moving.length > 0 ? moving.reduce((a, b) => a + b, 0) / moving.length : DEFAULT_PACE_MPS;
+  // The mean of the moving ones (a loop: this runs for every fix live-push applies).
+  let sum = 0;
+  let moving = 0;
+  for (const v of recentSpeedsMps)
+    if (v > 0.5) {
+      sum += v;
+      moving++;
+    }
+  const mean = moving > 0 ? sum / moving : DEFAULT_PACE_MPS;
   // Recent pace varies with lights and turns: ±25 % around the mean, within the bounds.
   const fast = Math.min(hi, Math.max(lo, mean * 1.25));
   const slow = Math.min(hi, Math.max(lo, mean * 0.75));
@@ -41,10 +47,22 @@ export function etaRange(
   };
 }
 
+/** Speeds a history keeps. */
+export const SPEEDS_KEPT = 30;
+
 /** Keeps the last `n` speeds, oldest first. */
-export function pushSpeed(history: readonly number[], speed: number, n = 30): number[] {
+export function pushSpeed(history: readonly number[], speed: number, n = SPEEDS_KEPT): number[] {
   const next = [...history, speed];
   return next.length > n ? next.slice(next.length - n) : next;
+}
+
+/**
+ * pushSpeed in place, for a history its holder owns: live-push adds one for every fix, and a
+ * new array each time was garbage that lived until the delivery's next fix.
+ */
+export function addSpeed(history: number[], speed: number, n = SPEEDS_KEPT): void {
+  history.push(speed);
+  if (history.length > n) history.splice(0, history.length - n);
 }
 
 /**

@@ -75,6 +75,8 @@ export interface DeliveryChange {
   sessionChanged: boolean;
   /** Whether the delivery's driver changed (or was never written) and must be written. */
   driverChanged: boolean;
+  /** Its customer messages, in the chunk's order. */
+  messages: (PositionMessage | StatusMessage)[];
   /** The latest position message, when a position was applied. */
   position?: PositionMessage;
   /** New trail points with their revisions, oldest first. */
@@ -138,6 +140,7 @@ export function planLiveChunk(
         supersededChanged: false,
         sessionChanged: false,
         driverChanged: false,
+        messages: [],
         trail: [],
         trimTrail: false,
       };
@@ -177,6 +180,7 @@ export function planLiveChunk(
       change.position = message;
       change.trail.push({ rev, point: { lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq } });
       if (!isFinished(state.status)) change.activeScore = p.ts;
+      change.messages.push(message);
       messages.push({ deliveryId: id, message });
     } else {
       const t = u.trip;
@@ -188,20 +192,19 @@ export function planLiveChunk(
         route: u.route ?? change.trip?.route,
       };
       change.activeScore = isFinished(t.status) ? null : t.ts;
-      messages.push({
+      const message: StatusMessage = {
+        type: 'status',
         deliveryId: id,
-        message: {
-          type: 'status',
-          deliveryId: id,
-          seq: t.seq,
-          status: t.status,
-          ts: t.ts,
-          pickup: t.pickup ?? null,
-          dropoff: t.dropoff ?? null,
-          route: u.route ?? null,
-          rev,
-        },
-      });
+        seq: t.seq,
+        status: t.status,
+        ts: t.ts,
+        pickup: t.pickup ?? null,
+        dropoff: t.dropoff ?? null,
+        route: u.route ?? null,
+        rev,
+      };
+      change.messages.push(message);
+      messages.push({ deliveryId: id, message });
     }
     return true;
   });

@@ -37,7 +37,14 @@ export function followRoute(
     const fresh = progressAlong(line, fix);
     return { line, s: fresh.s, plannedAt: fix.ts, remainingM: fresh.remainingM, replanned: true };
   }
-  return { ...f, s: at.s, remainingM: at.remainingM, replanned: false };
+  // Not a spread of `f`: live-push passes its whole tracked delivery, and follows every fix.
+  return {
+    line: f.line,
+    s: at.s,
+    plannedAt: f.plannedAt,
+    remainingM: at.remainingM,
+    replanned: false,
+  };
 }
 
 /**

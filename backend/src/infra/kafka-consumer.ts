@@ -20,6 +20,22 @@ export interface ConsumedRecord {
   timestamp: number;
 }
 
+/** A consumed record whose key is decoded when asked for: only dead letters read it. */
+class Consumed implements ConsumedRecord {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    private readonly rawKey: Buffer | null,
+    readonly value: Buffer | null,
+    readonly timestamp: number,
+  ) {}
+
+  get key(): string | null {
+    return this.rawKey === null ? null : this.rawKey.toString();
+  }
+}
+
 export interface RecordBatch {
   topic: string;
   partition: number;
@@ -165,14 +181,17 @@ export async function startBatchConsumer(
         topic: batch.topic,
         partition: batch.partition,
         highWatermark: batch.highWatermark,
-        records: chunk.map((m) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key === null ? null : m.key.toString(),
-          value: m.value,
-          timestamp: Number(m.timestamp),
-        })),
+        records: chunk.map(
+          (m) =>
+            new Consumed(
+              batch.topic,
+              batch.partition,
+              m.offset,
+              m.key,
+              m.value,
+              Number(m.timestamp),
+            ),
+        ),
       });
       const last = chunk[chunk.length - 1]!.offset;
       payload.resolveOffset(last);

@@ -81,12 +81,6 @@ function encodeChunk(
   fence: PartitionFence | null,
 ): EncodedChunk {
   const source = fence ? sourceOf(fence.topic, fence.partition) : NO_PARTITION;
-  const messages = new Map<string, object[]>();
-  for (const m of plan.messages) {
-    const list = messages.get(m.deliveryId);
-    if (list) list.push(m.message);
-    else messages.set(m.deliveryId, [m.message]);
-  }
   let frame = '';
   /** The frame's length in bytes, which is how the script counts. */
   let frameBytes = 0;
@@ -94,11 +88,10 @@ function encodeChunk(
   for (const c of plan.changes.values()) {
     /** The position message's first byte in the frame (1-based, as Lua's string.sub) and bytes. */
     let position: [number, number] | null = null;
-    const list = messages.get(c.deliveryId);
-    if (list) {
+    if (c.messages.length > 0) {
       const idBytes = Buffer.byteLength(c.deliveryId);
       const head = idBytes + String(idBytes).length + 1;
-      for (const m of list) {
+      for (const m of c.messages) {
         const json = JSON.stringify(m);
         const bytes = Buffer.byteLength(json);
         if (m === c.position) position = [frameBytes + head + 1, bytes];
