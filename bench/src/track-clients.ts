@@ -8,6 +8,9 @@ import {
 } from '@fleetstream/testkit/track-socket';
 import { LatencyRecorder, preciseWallClock } from './histogram.js';
 
+/** A position's carried fixes, its last key (contracts' PositionMessage `trail`). */
+const TRAIL_KEY = Buffer.from('"trail":');
+
 export interface TrackClientCounts {
   /** Sockets open now. */
   open: number;
@@ -15,7 +18,7 @@ export interface TrackClientCounts {
   failed: number;
   /** Sockets that opened and were closed since, by the gateway or the network. */
   closed: number;
-  /** Position messages received by all clients. */
+  /** Fixes received by all clients: positions, and the fixes they carry. */
   positions: number;
   /**
    * Of those, positions whose fix was taken since the window began: a rate that a backlog
@@ -185,10 +188,22 @@ export class TrackClients {
     if (!isPositionFrame(data)) return;
     const ts = frameInteger(data, 'ts');
     if (!Number.isFinite(ts)) return;
+    const appliedAt = frameInteger(data, 'appliedAt');
+    this.recordFix(received, ts, appliedAt);
+    // Fixes it carries (several of a delivery applied at once: a lagging live-push) reached the
+    // customer now too, and are timed like the rest, or a backlog's would go unmeasured.
+    const trailAt = data.indexOf(TRAIL_KEY);
+    if (trailAt < 0) return;
+    const carried = JSON.parse(
+      data.toString('utf8', trailAt + TRAIL_KEY.length, data.length - 1),
+    ) as number[][];
+    for (const fix of carried) this.recordFix(received, fix[2]!, appliedAt);
+  }
+
+  private recordFix(received: number, ts: number, appliedAt: number): void {
     this.counts.positions++;
     if (ts >= this.windowStart) this.counts.freshPositions++;
     this.fixToClient.record(received - ts);
-    const appliedAt = frameInteger(data, 'appliedAt');
     if (Number.isFinite(appliedAt)) {
       this.fixToApplied.record(appliedAt - ts);
       this.appliedToClient.record(received - appliedAt);

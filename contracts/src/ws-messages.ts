@@ -51,6 +51,14 @@ export const PositionMessageSchema = z.object({
   remainingM: z.number().optional(),
   etaMinS: z.number().optional(),
   etaMaxS: z.number().optional(),
+  /**
+   * The delivery's earlier fixes that were not sent on their own, oldest first, each
+   * `[lat, lng, ts, seq]`: when live-push applies several fixes of a delivery at once (catching
+   * up on a backlog, or a phone sending what it buffered offline), only the latest is sent, with
+   * the ones before it here (the latest 200 at most), so a map can still draw the way. Absent
+   * when none.
+   */
+  trail: z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).optional(),
 });
 export type PositionMessage = z.infer<typeof PositionMessageSchema>;
 

@@ -65,7 +65,7 @@ function splitAtReboots(trace: LocationRecord[]): [LocationRecord[], LocationRec
 
 interface Customer extends TrackFollower {
   deliveryId: string;
-  /** `seq/ts` of every position message received, in order. */
+  /** `seq/ts` of every fix received, in order: a position's carried ones (`trail`) before it. */
   positions: string[];
   statuses: string[];
 }
@@ -80,8 +80,10 @@ async function follow(deliveryId: string): Promise<Customer> {
     { deliveryId, token },
     {
       onMessage: (m) => {
-        if (m.type === 'position') positions.push(`${m.seq}/${m.ts}`);
-        else if (m.type === 'status') statuses.push(m.status);
+        if (m.type === 'position') {
+          for (const [, , ts, seq] of m.trail ?? []) positions.push(`${seq}/${ts}`);
+          positions.push(`${m.seq}/${m.ts}`);
+        } else if (m.type === 'status') statuses.push(m.status);
       },
     },
   );

@@ -25,13 +25,20 @@ const ts0 = Date.now() - 60_000;
 const records = (id: string, from: number, seqs: number[]) =>
   partitionPositions(id, from, seqs, ts0);
 
-/** Every rev published on the live feed under `prefix` (partition loc:0), in order. */
+/**
+ * Every rev published on the live feed under `prefix` (partition loc:0), in order, a position's
+ * carried fixes before it (by seq, which in these tests' single sessions is the rev).
+ */
 async function listen(prefix: string) {
   const revs: number[] = [];
   await listenToFeed(
     subscriber,
     prefix,
-    (_id, json) => revs.push((JSON.parse(json) as { rev: number }).rev),
+    (_id, json) => {
+      const m = JSON.parse(json) as { rev: number; trail?: number[][] };
+      for (const point of m.trail ?? []) revs.push(point[3]!);
+      revs.push(m.rev);
+    },
     ['loc:0'],
   );
   return revs;

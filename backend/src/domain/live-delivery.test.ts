@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { TripRecord } from '@fleetstream/contracts';
 import { assignedTrip, deliveryPosition } from '../testing/fixtures.js';
 import {
+  CARRIED_TRAIL_MAX,
+  carriedTrail,
   emptyLiveState,
   planLiveChunk,
   TRAIL_TRIM_EVERY,
@@ -40,7 +42,45 @@ describe('planLiveChunk', () => {
     expect(a.state.cursor).toEqual({ session: '', seq: 3, superseded: [] });
     expect(a.position).toMatchObject({ seq: 3, rev: 2, appliedAt: 5 });
     expect(a.trail.map((p) => p.rev)).toEqual([1, 2]);
-    expect(plan.messages.map((m) => m.message.rev)).toEqual([1, 2]);
+    // The latest position is published, carrying the one before it.
+    expect(a.messages.map((m) => m.rev)).toEqual([2]);
+    expect(carriedTrail(a).map((p) => p.point.seq)).toEqual([1]);
+  });
+
+  it("publishes a chunk's statuses in order and its latest position, the earlier ones carried", () => {
+    const plan = fromEmpty([
+      trip('a', 1, 'assigned'),
+      position('a', 2),
+      position('a', 3),
+      trip('a', 4, 'picked_up'),
+      position('a', 5),
+      position('b', 1),
+    ]);
+    const a = plan.changes.get('a')!;
+    expect(a.messages.map((m) => [m.type, m.seq, m.rev])).toEqual([
+      ['status', 1, 1],
+      ['status', 4, 4],
+      ['position', 5, 5],
+    ]);
+    expect(a.position).toBe(a.messages[2]);
+    expect(carriedTrail(a).map((p) => [p.rev, p.point.seq])).toEqual([
+      [2, 2],
+      [3, 3],
+    ]);
+    // Every applied position is still in the stored trail.
+    expect(a.trail.map((p) => p.point.seq)).toEqual([2, 3, 5]);
+    const b = plan.changes.get('b')!;
+    expect(b.messages.map((m) => m.seq)).toEqual([1]);
+    expect(carriedTrail(b)).toEqual([]);
+  });
+
+  it('carries at most CARRIED_TRAIL_MAX earlier positions, the latest ones', () => {
+    const n = CARRIED_TRAIL_MAX + 20;
+    const plan = fromEmpty(Array.from({ length: n }, (_, i) => position('a', i + 1)));
+    const carried = carriedTrail(plan.changes.get('a')!).map((p) => p.point.seq);
+    expect(carried).toHaveLength(CARRIED_TRAIL_MAX);
+    expect(carried[0]).toBe(n - CARRIED_TRAIL_MAX);
+    expect(carried.at(-1)).toBe(n - 1);
   });
 
   it('follows a new session and never applies the superseded one again', () => {

@@ -75,9 +75,12 @@ export interface DeliveryChange {
   sessionChanged: boolean;
   /** Whether the delivery's driver changed (or was never written) and must be written. */
   driverChanged: boolean;
-  /** Its customer messages, in the chunk's order. */
+  /**
+   * Its customer messages, in the chunk's order: its status messages, and its latest position
+   * (published with the chunk's earlier positions as its `trail`: carriedTrail).
+   */
   messages: (PositionMessage | StatusMessage)[];
-  /** The latest position message, when a position was applied. */
+  /** The latest position message, when a position was applied (as stored: without a trail). */
   position?: PositionMessage;
   /** New trail points with their revisions, oldest first. */
   trail: { rev: number; point: TrailPoint }[];
@@ -98,11 +101,25 @@ export interface DeliveryChange {
   activeScore?: number | null;
 }
 
+/** Earlier positions a published position carries, at most: as many as the page draws. */
+export const CARRIED_TRAIL_MAX = 200;
+
+/**
+ * The points a change's latest position is published with, oldest first: its chunk's earlier
+ * positions, which are not published on their own. A chunk holds one fix a delivery at 1 Hz,
+ * but thousands on a backlog or after a phone's offline buffer: a customer then gets where the
+ * courier is now, its way there drawn on the map, rather than every fix replayed, and live-push
+ * and the gateway encode and send one message instead of one a fix.
+ */
+export function carriedTrail(c: DeliveryChange): DeliveryChange['trail'] {
+  if (!c.position) return [];
+  // The trail's last point is the latest position's own.
+  return c.trail.slice(Math.max(0, c.trail.length - 1 - CARRIED_TRAIL_MAX), -1);
+}
+
 export interface LiveChunkPlan {
-  /** Per update of the chunk: whether it took effect (and is published). */
+  /** Per update of the chunk: whether it took effect. */
   applied: boolean[];
-  /** The messages customers get, in the chunk's order. */
-  messages: { deliveryId: string; message: PositionMessage | StatusMessage }[];
   /** One entry per delivery the chunk changed. */
   changes: Map<string, DeliveryChange>;
   /** Updates that started a driver session superseding another (an app restart). */
@@ -120,7 +137,6 @@ export function planLiveChunk(
   now: number,
 ): LiveChunkPlan {
   const changes = new Map<string, DeliveryChange>();
-  const messages: LiveChunkPlan['messages'] = [];
   let newSessions = 0;
   const applied = updates.map((u) => {
     const record = u.type === 'position' ? u.position : u.trip;
@@ -177,11 +193,12 @@ export function planLiveChunk(
         message.etaMaxS = u.eta.etaMaxS;
       }
       message.rev = rev;
-      change.position = message;
       change.trail.push({ rev, point: { lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq } });
       if (!isFinished(state.status)) change.activeScore = p.ts;
+      // An earlier position of the chunk is not published on its own: the latest carries it.
+      if (change.position) change.messages.splice(change.messages.indexOf(change.position), 1);
+      change.position = message;
       change.messages.push(message);
-      messages.push({ deliveryId: id, message });
     } else {
       const t = u.trip;
       change.trip = {
@@ -204,9 +221,8 @@ export function planLiveChunk(
         rev,
       };
       change.messages.push(message);
-      messages.push({ deliveryId: id, message });
     }
     return true;
   });
-  return { applied, messages, changes, newSessions };
+  return { applied, changes, newSessions };
 }

@@ -100,11 +100,13 @@ it('a customer on gateway B receives every position, in order, from a live-push 
     .toBe(1);
   const snapshot = frames[0];
   expect(snapshot?.type).toBe('snapshot');
+  // Every fix after the snapshot, in order: alone, or carried by a later one it came with.
   const seqs = frames
     .slice(1)
-    .filter((f) => f.type === 'position')
-    .map((f) => (f as { seq: number }).seq);
+    .flatMap((f) => (f.type === 'position' ? [...(f.trail ?? []).map((p) => p[3]), f.seq] : []));
   const after = snapshot?.type === 'snapshot' ? snapshot.seq : 0;
-  expect(seqs).toEqual(positions.map((p) => p.seq).filter((s) => s > after));
+  expect(seqs.filter((s) => s > after)).toEqual(
+    positions.map((p) => p.seq).filter((s) => s > after),
+  );
   expect(frames.at(-1)).toMatchObject({ type: 'status', status: 'picked_up', seq: 202 });
 });

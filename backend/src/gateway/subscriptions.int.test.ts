@@ -42,13 +42,14 @@ function gatewayFeed({ prefix, store }: ReturnType<typeof liveUnder>, everyMs: n
     () => subscriptions.close(),
     () => subscriber.close(),
   );
-  /** The seqs each followed delivery received, in order. */
+  /** The seqs each followed delivery received, in order, a position's carried fixes first. */
   const got = new Map<string, number[]>();
   const follow = (id: string) => {
     got.set(id, []);
-    return subscriptions.addDelivery(id, (m) =>
-      got.get(id)!.push((JSON.parse(m.payload.toString()) as { seq: number }).seq),
-    );
+    return subscriptions.addDelivery(id, (m) => {
+      const message = JSON.parse(m.payload.toString()) as { seq: number; trail?: number[][] };
+      got.get(id)!.push(...(message.trail ?? []).map((p) => p[3]!), message.seq);
+    });
   };
   return { got, follow };
 }

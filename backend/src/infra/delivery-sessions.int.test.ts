@@ -67,9 +67,12 @@ describe('driver sessions', () => {
     const prefix = `${h.t.ctx.config.redis.prefix}rev:`;
     const store = createDeliveryStore(h.t.redis, { prefix });
     const revs: number[] = [];
-    const stop = await listenToFeed(h.subscriber, prefix, (_id, json) =>
-      revs.push((JSON.parse(json) as { rev: number }).rev),
-    );
+    const carried: number[][] = [];
+    const stop = await listenToFeed(h.subscriber, prefix, (_id, json) => {
+      const m = JSON.parse(json) as { rev: number; trail?: number[][] };
+      revs.push(m.rev);
+      carried.push((m.trail ?? []).map((p) => p[3]!));
+    });
     try {
       const updates = [
         trip('q', 1, 'assigned'),
@@ -85,8 +88,11 @@ describe('driver sessions', () => {
         true,
         false,
       ]);
-      await expect.poll(() => revs.length).toBe(4);
-      expect(revs).toEqual([1, 2, 3, 4]);
+      // The status, and the latest position (rev 4, seq 2 of session x) carrying the two
+      // applied before it in the chunk: seq 7 of the first session and seq 1 of x.
+      await expect.poll(() => revs.length).toBe(2);
+      expect(revs).toEqual([1, 4]);
+      expect(carried).toEqual([[], [7, 1]]);
     } finally {
       await stop();
     }

@@ -85,13 +85,26 @@ describe('applyUpdates', () => {
             ]
           : [],
       );
-      // Each delivery's channel gets its messages in order (different channels need none).
-      const byChannel = (list: { channel: string }[]) => {
-        const out = new Map<string, unknown[]>();
-        for (const m of list) out.set(m.channel, [...(out.get(m.channel) ?? []), m]);
-        return out;
+      // Each delivery's channel gets its statuses in order, and its positions in order, each
+      // alone or carried by a later one of the chunk (different channels need no order).
+      const byChannel = (list: { channel: string; type: string; seq: number }[]) => {
+        const out = new Map<string, string[]>();
+        for (const m of list) {
+          const kind = m.type === 'status' ? 'status' : 'position';
+          out.set(m.channel, [...(out.get(m.channel) ?? []), `${kind} ${m.seq}`]);
+        }
+        const split = (kind: string) =>
+          new Map([...out].map(([c, l]) => [c, l.filter((x) => x.startsWith(kind))]));
+        return { statuses: split('status'), positions: split('position') };
       };
-      expect(byChannel(await feed.waitFor(published.length))).toEqual(byChannel(published));
+      const got = await feed.waitFor(published.length);
+      expect(byChannel(got)).toEqual(byChannel(published));
+      // Only a delivery's latest position of the chunk went out on its own.
+      expect(got.filter((m) => m.type === 'position').map((m) => [m.channel, m.seq])).toEqual([
+        ['live:a', 8],
+        ['live:b', 5],
+        ['live:c', 3],
+      ]);
     } finally {
       await feed.stop();
     }

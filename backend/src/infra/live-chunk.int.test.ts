@@ -99,18 +99,29 @@ it('keeps each delivery its latest position as published, found in the feed fram
   // Ids of several bytes a character, and of one, written in the same chunk: a position read
   // out of the frame one byte off would not parse, or would be another delivery's.
   const ids = ['dlv-é-東京-🚲', 'dlv-plain', 'ünïcödé'];
-  const updates = ids.flatMap((id, k) =>
-    records(id, 3 * k, [1, 2, 3]).map((u) =>
-      u.update.type === 'position'
-        ? {
-            ...u,
-            update: { ...u.update, position: { ...u.update.position, driverId: `drv-${id}` } },
-          }
-        : u,
-    ),
-  );
-  const result = await member.apply('loc', 0, updates, updates.length - 1, Date.now());
-  expect(result.applied.every(Boolean)).toBe(true);
+  /** Each delivery's positions `seqs`, from offset `from` on. */
+  const chunk = (from: number, seqs: number[]) =>
+    ids.flatMap((id, k) =>
+      records(id, from + seqs.length * k, seqs).map((u) =>
+        u.update.type === 'position'
+          ? {
+              ...u,
+              update: { ...u.update, position: { ...u.update.position, driverId: `drv-${id}` } },
+            }
+          : u,
+      ),
+    );
+  // Two fixes a delivery: the latest is published carrying the first, and kept without it.
+  const first = await member.apply('loc', 0, chunk(0, [1, 2]), 5, Date.now());
+  expect(first.applied.every(Boolean)).toBe(true);
+  for (const id of ids) {
+    const snapshot = await store.snapshot(id);
+    expect(snapshot?.position).toMatchObject({ deliveryId: id, driverId: `drv-${id}`, seq: 2 });
+    expect(snapshot?.position).not.toHaveProperty('trail');
+  }
+  // One a delivery: its hash takes it out of the frame.
+  const second = await member.apply('loc', 0, chunk(6, [3]), 8, Date.now());
+  expect(second.applied.every(Boolean)).toBe(true);
   for (const id of ids) {
     const snapshot = await store.snapshot(id);
     expect(snapshot?.position).toMatchObject({ deliveryId: id, driverId: `drv-${id}`, seq: 3 });

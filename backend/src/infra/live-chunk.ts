@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { isFinished, type DeliveryChange, type LiveChunkPlan } from '../domain/live-delivery.js';
+import {
+  carriedTrail,
+  isFinished,
+  type DeliveryChange,
+  type LiveChunkPlan,
+} from '../domain/live-delivery.js';
 import { feedEntry } from '../domain/live-feed.js';
 import { NO_PARTITION, sourceOf, type DeliveryKeys } from './delivery-keys.js';
 import { isCluster, type RedisClient } from './redis.js';
@@ -73,7 +78,9 @@ function lifetime(c: DeliveryChange): '' | 'e' | 'p' | 't' {
  * in the frame its latest position's message is, which its hash keeps. Building the frame here
  * rather than in the script spares Redis a loop over every message and the client an argument
  * per message; pointing into it rather than repeating the message spares both a copy of each
- * fix's largest argument (about 250 bytes) to send, parse and take into Lua.
+ * fix's largest argument (about 250 bytes) to send, parse and take into Lua. A position
+ * published with a trail (domain/live-delivery.ts carriedTrail) is not what the hash keeps:
+ * then the message goes as an argument of its own, once a delivery a chunk.
  */
 function encodeChunk(
   keys: DeliveryKeys,
@@ -86,15 +93,27 @@ function encodeChunk(
   let frameBytes = 0;
   const args: (string | number)[] = [];
   for (const c of plan.changes.values()) {
-    /** The position message's first byte in the frame (1-based, as Lua's string.sub) and bytes. */
-    let position: [number, number] | null = null;
+    const points = c.trail.map((p) => encodeTrailPoint(p.point));
+    const carried = carriedTrail(c).length;
+    /**
+     * Where the script finds the latest position's message as the hash keeps it: its first byte
+     * in the frame (1-based, as Lua's string.sub) and its bytes, or, when it is published with a
+     * trail, the message itself.
+     */
+    let position: (string | number)[] = [];
     if (c.messages.length > 0) {
       const idBytes = Buffer.byteLength(c.deliveryId);
       const head = idBytes + String(idBytes).length + 1;
       for (const m of c.messages) {
-        const json = JSON.stringify(m);
+        let json = JSON.stringify(m);
+        if (m === c.position && carried > 0) {
+          position = [json];
+          // A trail point is `lat,lng,ts,seq` (infra/trail-point.ts): a JSON array's inside.
+          const trail = points.slice(points.length - 1 - carried, -1).join('],[');
+          json = `${json.slice(0, -1)},"trail":[[${trail}]]}`;
+        }
         const bytes = Buffer.byteLength(json);
-        if (m === c.position) position = [frameBytes + head + 1, bytes];
+        if (m === c.position && carried === 0) position = [frameBytes + head + 1, bytes];
         frame += feedEntry(c.deliveryId, json);
         frameBytes += head + bytes + 1;
       }
@@ -106,15 +125,15 @@ function encodeChunk(
       c.state.storedRev,
       c.state.cursor?.seq ?? 0,
       c.state.rev,
-      position === null ? 0 : 2,
+      position.length,
       c.trail.length,
       c.trimTrail ? '1' : '',
       active,
       extra.length / 2,
       lifetime(c),
     );
-    if (position !== null) args.push(position[0], position[1]);
-    for (const p of c.trail) args.push(p.rev, encodeTrailPoint(p.point));
+    for (const a of position) args.push(a);
+    c.trail.forEach((p, i) => args.push(p.rev, points[i]!));
     for (const e of extra) args.push(e);
   }
   return {

@@ -63,7 +63,10 @@ export async function stateOf(t: TestContext, prefix: string, ids: string[]) {
 export async function listen(subscriber: Subscriber, prefix: string) {
   const got: { channel: string; seq: number; type: string }[] = [];
   const stop = await listenToFeed(subscriber, prefix, (id, json) => {
-    const m = JSON.parse(json) as { seq: number; type: string };
+    const m = JSON.parse(json) as { seq: number; type: string; trail?: number[][] };
+    // The fixes a position carries (domain/live-delivery.ts carriedTrail), before it.
+    for (const point of m.trail ?? [])
+      got.push({ channel: `live:${id}`, seq: point[3]!, type: 'carried' });
     got.push({ channel: `live:${id}`, seq: m.seq, type: m.type });
   });
   return {

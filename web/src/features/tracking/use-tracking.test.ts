@@ -48,6 +48,18 @@ describe('reduceTracking', () => {
     expect(s.trail.map((p) => p.seq)).toEqual([7]);
   });
 
+  it('draws the fixes a position carries before it, those not shown yet', () => {
+    let s = reduceTracking(empty, snapshot);
+    s = reduceTracking(s, pos(7));
+    s = reduceTracking(s, {
+      ...pos(11),
+      trail: [6, 8, 9, 10].map((q) => [q, 0, q, q] as [number, number, number, number]),
+    });
+    expect(s.position?.seq).toBe(11);
+    expect(s.trail.map((p) => p.seq)).toEqual([7, 8, 9, 10, 11]);
+    expect(s.trail[1]).toEqual({ lat: 8, lng: 0, ts: 8, seq: 8 });
+  });
+
   it('follows the courier when the driver app restarts (seq from 1, rev still rising)', () => {
     let s = reduceTracking(empty, { ...snapshot, seq: 22, rev: 22 });
     s = reduceTracking(s, { ...pos(1), rev: 23 });

@@ -62,14 +62,23 @@ export function reduceTracking(state: TrackingState, m: TrackServerMessage): Tra
         seq: messageOrder(m),
       };
     }
-    case 'position':
+    case 'position': {
       if (messageOrder(m) <= state.seq) return state;
+      // Fixes sent along with this one (a backlog caught up, a phone's offline buffer), minus
+      // any the trail already shows.
+      const shown = state.trail.at(-1)?.ts ?? -Infinity;
+      const carried = (m.trail ?? [])
+        .filter(([, , ts]) => ts > shown)
+        .map(([lat, lng, ts, seq]) => ({ lat, lng, ts, seq }));
       return {
         ...state,
         position: m,
         seq: messageOrder(m),
-        trail: [...state.trail, { lat: m.lat, lng: m.lng, ts: m.ts, seq: m.seq }].slice(-TRAIL_MAX),
+        trail: [...state.trail, ...carried, { lat: m.lat, lng: m.lng, ts: m.ts, seq: m.seq }].slice(
+          -TRAIL_MAX,
+        ),
       };
+    }
     case 'status':
       if (messageOrder(m) <= state.seq || !state.delivery) return state;
       return {
