@@ -115,6 +115,10 @@ export const SnapshotMessageSchema = z.object({
  */
 export const messageOrder = (m: { seq: number; rev?: number }) => m.rev ?? m.seq;
 
+/** The fixes a position carries (its `trail`) as trail points, oldest first; none when absent. */
+export const carriedFixes = (m: { trail?: readonly (readonly number[])[] }): TrailPoint[] =>
+  (m.trail ?? []).map(([lat, lng, ts, seq]) => ({ lat: lat!, lng: lng!, ts: ts!, seq: seq! }));
+
 /** Sent every few seconds on an otherwise quiet socket, so clients can tell a dead link. */
 export const HeartbeatMessageSchema = z.object({ type: z.literal('heartbeat'), at: z.number() });
 export type HeartbeatMessage = z.infer<typeof HeartbeatMessageSchema>;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import {
+  carriedFixes,
   type AnalyticsSummary,
   type LocationRecord,
   type PositionRecord,
@@ -81,7 +82,7 @@ async function follow(deliveryId: string): Promise<Customer> {
     {
       onMessage: (m) => {
         if (m.type === 'position') {
-          for (const [, , ts, seq] of m.trail ?? []) positions.push(`${seq}/${ts}`);
+          for (const { ts, seq } of carriedFixes(m)) positions.push(`${seq}/${ts}`);
           positions.push(`${m.seq}/${m.ts}`);
         } else if (m.type === 'status') statuses.push(m.status);
       },

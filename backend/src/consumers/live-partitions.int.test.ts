@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { carriedFixes } from '@fleetstream/contracts';
 import { deliveryKeys } from '../infra/delivery-keys.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import type { Subscriber } from '../infra/redis-pubsub.js';
@@ -36,7 +37,7 @@ async function listen(prefix: string) {
     prefix,
     (_id, json) => {
       const m = JSON.parse(json) as { rev: number; trail?: number[][] };
-      for (const point of m.trail ?? []) revs.push(point[3]!);
+      for (const fix of carriedFixes(m)) revs.push(fix.seq);
       revs.push(m.rev);
     },
     ['loc:0'],

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import {
+  carriedFixes,
   encodeLocationRecord,
   type LocationRecord,
   type TrackServerMessage,
@@ -103,7 +104,7 @@ it('a customer on gateway B receives every position, in order, from a live-push 
   // Every fix after the snapshot, in order: alone, or carried by a later one it came with.
   const seqs = frames
     .slice(1)
-    .flatMap((f) => (f.type === 'position' ? [...(f.trail ?? []).map((p) => p[3]), f.seq] : []));
+    .flatMap((f) => (f.type === 'position' ? [...carriedFixes(f).map((p) => p.seq), f.seq] : []));
   const after = snapshot?.type === 'snapshot' ? snapshot.seq : 0;
   expect(seqs.filter((s) => s > after)).toEqual(
     positions.map((p) => p.seq).filter((s) => s > after),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { carriedFixes } from '@fleetstream/contracts';
 import { createLivePartitions } from '../consumers/live-partitions.js';
 import { feedPattern } from '../domain/live-feed.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
@@ -48,7 +49,7 @@ function gatewayFeed({ prefix, store }: ReturnType<typeof liveUnder>, everyMs: n
     got.set(id, []);
     return subscriptions.addDelivery(id, (m) => {
       const message = JSON.parse(m.payload.toString()) as { seq: number; trail?: number[][] };
-      got.get(id)!.push(...(message.trail ?? []).map((p) => p[3]!), message.seq);
+      got.get(id)!.push(...carriedFixes(message).map((p) => p.seq), message.seq);
     });
   };
   return { got, follow };

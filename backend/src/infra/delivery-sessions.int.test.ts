@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { carriedFixes } from '@fleetstream/contracts';
 import { listenToFeed } from '../testing/live-feed-listener.js';
 import {
   position,
@@ -71,7 +72,7 @@ describe('driver sessions', () => {
     const stop = await listenToFeed(h.subscriber, prefix, (_id, json) => {
       const m = JSON.parse(json) as { rev: number; trail?: number[][] };
       revs.push(m.rev);
-      carried.push((m.trail ?? []).map((p) => p[3]!));
+      carried.push(carriedFixes(m).map((p) => p.seq));
     });
     try {
       const updates = [

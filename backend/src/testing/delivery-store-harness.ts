@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import type { TripRecord } from '@fleetstream/contracts';
+import { carriedFixes, type TripRecord } from '@fleetstream/contracts';
 import { deliveryKeys, sourcePlace } from '../infra/delivery-keys.js';
 import type { DeliveryUpdate } from '../infra/delivery-store.js';
 import type { Subscriber } from '../infra/redis-pubsub.js';
@@ -65,8 +65,8 @@ export async function listen(subscriber: Subscriber, prefix: string) {
   const stop = await listenToFeed(subscriber, prefix, (id, json) => {
     const m = JSON.parse(json) as { seq: number; type: string; trail?: number[][] };
     // The fixes a position carries (domain/live-delivery.ts carriedTrail), before it.
-    for (const point of m.trail ?? [])
-      got.push({ channel: `live:${id}`, seq: point[3]!, type: 'carried' });
+    for (const fix of carriedFixes(m))
+      got.push({ channel: `live:${id}`, seq: fix.seq, type: 'carried' });
     got.push({ channel: `live:${id}`, seq: m.seq, type: m.type });
   });
   return {

@@ -33,10 +33,10 @@ local HEADER = 10
 
 -- A delivery's arguments: id, stored rev (checked for a chunk without a partition only), seq,
 -- rev, position (2 when where its latest position's message is in the chunk's frame follows,
--- 1 when that message follows itself, else 0), trail points, trim ('1' or ''), active score ('' unchanged, '-' to leave the set),
--- extra fields, lifetime ('' unchanged, 'e' expire, 'p' persist, 't' expire the trail); then
--- that message's first byte in the frame and its length in bytes (or the message), its trail's
--- (rev, point) pairs, its extra (field, value) pairs.
+-- 1 when that message follows itself, else 0), trail points, trim ('1' or ''), active score
+-- ('' unchanged, '-' to leave the set), extra fields, lifetime ('' unchanged, 'e' expire, 'p'
+-- persist, 't' expire the trail); then that message's first byte in the frame and its length
+-- in bytes (or the message), its trail's (rev, point) pairs, its extra (field, value) pairs.
 local function size(j)
   return HEADER + tonumber(ARGV[j + 4]) + 2 * tonumber(ARGV[j + 5]) + 2 * tonumber(ARGV[j + 8])
 end

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import {
+  carriedFixes,
   messageOrder,
   type DeliveryView,
   type NotificationMessage,
@@ -67,9 +68,7 @@ export function reduceTracking(state: TrackingState, m: TrackServerMessage): Tra
       // Fixes sent along with this one (a backlog caught up, a phone's offline buffer), minus
       // any the trail already shows.
       const shown = state.trail.at(-1)?.ts ?? -Infinity;
-      const carried = (m.trail ?? [])
-        .filter(([, , ts]) => ts > shown)
-        .map(([lat, lng, ts, seq]) => ({ lat, lng, ts, seq }));
+      const carried = carriedFixes(m).filter((p) => p.ts > shown);
       return {
         ...state,
         position: m,
