@@ -3,7 +3,7 @@ import { carriedFixes } from '@fleetstream/contracts';
 import { deliveryKeys } from '../infra/delivery-keys.js';
 import { createDeliveryStore } from '../infra/delivery-store.js';
 import type { Subscriber } from '../infra/redis-pubsub.js';
-import { deliveryPlaceOf } from '../testing/delivery-store-harness.js';
+import { asSortedSetTrail, deliveryPlaceOf } from '../testing/delivery-store-harness.js';
 import { partitionPositions, testLogger } from '../testing/fixtures.js';
 import { listenToFeed } from '../testing/live-feed-listener.js';
 import { createTestContext, testNamespace } from '../testing/test-context.js';
@@ -124,6 +124,7 @@ it.skipIf(inject('redisUrl').includes('+cluster://'))(
     const l = keys.legacy;
     await t.redis.rename(place.delivery('w'), l.delivery('w'));
     await t.redis.rename(place.trail('w'), l.trail('w'));
+    await asSortedSetTrail(t, l.trail('w'));
     await t.redis.zadd(l.active, (await t.redis.zscore(place.active, 'w'))!, 'w');
     await t.redis.hset(l.offsets, 'loc:0', (await t.redis.get(keys.offset('loc:0')))!);
     await t.redis.del(place.active, keys.offset('loc:0'), keys.home('w'));
@@ -165,11 +166,14 @@ it('finishes a move to another partition that stopped half-way, and takes back a
     activeScore: score,
   });
   await t.redis.zrem(keys.active('loc:0'), 'h');
+  // Its trail as versions before 2026-12-07 kept it.
+  await asSortedSetTrail(t, keys.trail('loc:0', 'h'));
   expect(await store.snapshot('h')).toBeNull();
   const b = createLivePartitions(store, testLogger());
   expect((await b.apply('loc', 1, records('h', 0, [4]), 0, now)).applied).toEqual([true]);
   expect(await store.snapshot('h')).toMatchObject({ seq: 4, rev: 4 });
   expect((await store.snapshot('h'))?.trail.map((p) => p.seq)).toEqual([1, 2, 3, 4]);
+  expect(await t.redis.type(keys.trail('loc:1', 'h'))).toBe('list');
   expect(await t.redis.get(keys.home('h'))).toBe('loc:1');
   expect(await t.redis.zscore(keys.active('loc:1'), 'h')).not.toBeNull();
 

@@ -159,7 +159,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
     // A partition's chunk is one compare-and-set write, so on a backlog (a fetch brings up to
     // about 3,500 records a partition) larger chunks mean fewer writes of each delivery, its
-    // trail points added in one ZADD: 2,000 instead of 500 (with less garbage per fix) took the
+    // trail points added in one RPUSH: 2,000 instead of 500 (with less garbage per fix) took the
     // consume rate on a 600,000-record backlog from 39-41k to 54-61k records/s and its Redis
     // from 8.0-8.9 to 4.9-5.2 µs a record (docs/benchmarks.md, 2026-12-07 ninth session). Live,
     // a fetch holds a few records a partition, so this changes nothing there. A script call then

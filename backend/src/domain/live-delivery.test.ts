@@ -41,10 +41,10 @@ describe('planLiveChunk', () => {
     expect(a.state.rev).toBe(2);
     expect(a.state.cursor).toEqual({ session: '', seq: 3, superseded: [] });
     expect(a.position).toMatchObject({ seq: 3, rev: 2, appliedAt: 5 });
-    expect(a.trail.map((p) => p.rev)).toEqual([1, 2]);
+    expect(a.trail.map((p) => p.seq)).toEqual([1, 3]);
     // The latest position is published, carrying the one before it.
     expect(a.messages.map((m) => m.rev)).toEqual([2]);
-    expect(carriedTrail(a).map((p) => p.point.seq)).toEqual([1]);
+    expect(carriedTrail(a).map((p) => p.seq)).toEqual([1]);
   });
 
   it("publishes a chunk's statuses in order and its latest position, the earlier ones carried", () => {
@@ -63,12 +63,9 @@ describe('planLiveChunk', () => {
       ['position', 5, 5],
     ]);
     expect(a.position).toBe(a.messages[2]);
-    expect(carriedTrail(a).map((p) => [p.rev, p.point.seq])).toEqual([
-      [2, 2],
-      [3, 3],
-    ]);
+    expect(carriedTrail(a).map((p) => p.seq)).toEqual([2, 3]);
     // Every applied position is still in the stored trail.
-    expect(a.trail.map((p) => p.point.seq)).toEqual([2, 3, 5]);
+    expect(a.trail.map((p) => p.seq)).toEqual([2, 3, 5]);
     const b = plan.changes.get('b')!;
     expect(b.messages.map((m) => m.seq)).toEqual([1]);
     expect(carriedTrail(b)).toEqual([]);
@@ -77,7 +74,7 @@ describe('planLiveChunk', () => {
   it('carries at most CARRIED_TRAIL_MAX earlier positions, the latest ones', () => {
     const n = CARRIED_TRAIL_MAX + 20;
     const plan = fromEmpty(Array.from({ length: n }, (_, i) => position('a', i + 1)));
-    const carried = carriedTrail(plan.changes.get('a')!).map((p) => p.point.seq);
+    const carried = carriedTrail(plan.changes.get('a')!).map((p) => p.seq);
     expect(carried).toHaveLength(CARRIED_TRAIL_MAX);
     expect(carried[0]).toBe(n - CARRIED_TRAIL_MAX);
     expect(carried.at(-1)).toBe(n - 1);

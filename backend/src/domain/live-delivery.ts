@@ -37,7 +37,7 @@ export const deliveryIdOf = (u: DeliveryUpdate) =>
 export interface LiveDeliveryState {
   /** Undefined until the delivery's first update. */
   cursor: SessionCursor | undefined;
-  /** Applied updates so far (across sessions): trail points are scored by it. */
+  /** Applied updates so far (across sessions): messages carry it, customers order by it. */
   rev: number;
   status: TripStatus | '';
   /** The stored `rev` field as read, which a write without a partition fence is checked against. */
@@ -59,8 +59,9 @@ export const isFinished = (status: TripStatus | '') =>
 
 /**
  * Trails are trimmed each time a delivery's revision passes a multiple of this: a trail of 100
- * points (the default length) then holds at most 128, Redis's `zset-max-listpack-entries`, and
- * stays a compact listpack (infra/trail-point.ts).
+ * points (the default length) then holds at most 128, about 6 kB, within one node of a Redis
+ * list (`list-max-listpack-size`, 8 kB; infra/trail-point.ts), and is trimmed by one command
+ * every 28 fixes, not one every fix.
  */
 export const TRAIL_TRIM_EVERY = 28;
 
@@ -82,8 +83,8 @@ export interface DeliveryChange {
   messages: (PositionMessage | StatusMessage)[];
   /** The latest position message, when a position was applied (as stored: without a trail). */
   position?: PositionMessage;
-  /** New trail points with their revisions, oldest first. */
-  trail: { rev: number; point: TrailPoint }[];
+  /** New trail points, oldest first (appended to the stored trail). */
+  trail: TrailPoint[];
   /** Whether the trail is due a trim (its revision passed a multiple of TRAIL_TRIM_EVERY). */
   trimTrail: boolean;
   /** The last applied trip event's fields, when one was applied. */
@@ -193,7 +194,7 @@ export function planLiveChunk(
         message.etaMaxS = u.eta.etaMaxS;
       }
       message.rev = rev;
-      change.trail.push({ rev, point: { lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq } });
+      change.trail.push({ lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq });
       if (!isFinished(state.status)) change.activeScore = p.ts;
       // An earlier position of the chunk is not published on its own: the latest carries it.
       if (change.position) change.messages.splice(change.messages.indexOf(change.position), 1);

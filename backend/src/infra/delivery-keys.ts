@@ -12,9 +12,9 @@ import { feedChannel } from '../domain/live-feed.js';
  *   with the offset, so a taken delivery makes it read them again
  * - `R dlv:<id>` hash: seq, session, superseded (JSON list), rev, status, statusTs, driverId,
  *   pickup, dropoff, route, position (JSON)
- * - `R dlv:<id>:trail` sorted set of trail points (`lat,lng,ts,seq`, infra/trail-point.ts)
- *   scored by rev (the delivery's update count), holding at most trailLength + 28 points
- *   (trimmed when rev passes a multiple of 28)
+ * - `R dlv:<id>:trail` list of trail points (`lat,lng,ts,seq`, infra/trail-point.ts), oldest
+ *   first, holding at most trailLength + 28 points (trimmed when rev passes a multiple of 28);
+ *   a sorted set scored by rev before 2026-12-07, made a list when next written
  * - `R active` sorted set of the source's active delivery ids scored by the device time of
  *   their last record, so a replay of old records never makes an old delivery look active
  * - `R finished` sorted set of delivered and cancelled delivery ids scored by the device time

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  asSortedSetTrail,
   deliveryPlaceOf,
   listen,
   position,
@@ -70,7 +71,7 @@ describe('applyUpdates', () => {
         c: { hash: { seq: '3', status: 'cancelled' }, active: null, trailExpires: true },
       });
       expect(
-        await h.t.redis.zrange((await deliveryPlaceOf(h.t, many, 'a')).trail('a'), -3, -1),
+        await h.t.redis.lrange((await deliveryPlaceOf(h.t, many, 'a')).trail('a'), -3, -1),
       ).toHaveLength(3);
       const published = chunk.flatMap((u, i) =>
         expected[i]
@@ -166,7 +167,7 @@ describe('trail', () => {
       await store.applyUpdates(chunk, now);
       most = Math.max(
         most,
-        await h.t.redis.zcard((await deliveryPlaceOf(h.t, prefix, 'l')).trail('l')),
+        await h.t.redis.llen((await deliveryPlaceOf(h.t, prefix, 'l')).trail('l')),
       );
       const snap = await store.snapshot('l');
       expect(snap?.trail.map((p) => p.seq)).toEqual(
@@ -180,8 +181,8 @@ describe('trail', () => {
     expect(most).toBeGreaterThan(10);
   });
 
-  it('keeps a trail of the default length, one fix at a time, as a listpack', async () => {
-    const prefix = `${h.t.ctx.config.redis.prefix}trail-listpack:`;
+  it('keeps a trail of the default length, one fix at a time, compact', async () => {
+    const prefix = `${h.t.ctx.config.redis.prefix}trail-compact:`;
     const store = createDeliveryStore(h.t.redis, { prefix });
     const now = Date.now();
     await store.applyUpdates([trip('m', 1, 'assigned')], now);
@@ -194,10 +195,28 @@ describe('trail', () => {
     };
     for (let seq = 2; seq <= 300; seq++) await store.applyUpdates([fix(seq)], now);
     const trail = (await deliveryPlaceOf(h.t, prefix, 'm')).trail('m');
-    expect(await h.t.redis.zcard(trail)).toBeLessThanOrEqual(128);
-    expect(await h.t.redis.object('ENCODING', trail)).toBe('listpack');
+    expect(await h.t.redis.llen(trail)).toBeLessThanOrEqual(128);
+    // One list node of short members: about 7 kB. A sorted set of JSON points took 23 kB.
+    expect(await h.t.redis.memory('USAGE', trail)).toBeLessThan(8_000);
     expect((await store.snapshot('m'))?.trail.map((p) => p.seq)).toEqual(
       Array.from({ length: 100 }, (_, k) => 201 + k),
     );
+  });
+
+  it('reads a trail kept as a sorted set (before 2026-12-07) and makes it a list when next written', async () => {
+    const prefix = `${h.t.ctx.config.redis.prefix}trail-zset:`;
+    const store = createDeliveryStore(h.t.redis, { prefix, trailLength: 5 });
+    const now = Date.now();
+    await store.applyUpdates([trip('s', 1, 'assigned'), position('s', 2), position('s', 3)], now);
+    await store.applyUpdates([position('s', 4)], now);
+    const trail = (await deliveryPlaceOf(h.t, prefix, 's')).trail('s');
+    await h.t.redis.expire(trail, 5000);
+    await asSortedSetTrail(h.t, trail);
+    expect((await store.snapshot('s'))?.trail.map((p) => p.seq)).toEqual([2, 3, 4]);
+
+    await store.applyUpdates([position('s', 5), position('s', 6)], now);
+    expect(await h.t.redis.type(trail)).toBe('list');
+    expect((await store.snapshot('s'))?.trail.map((p) => p.seq)).toEqual([2, 3, 4, 5, 6]);
+    expect(await h.t.redis.ttl(trail)).toBeGreaterThan(4000);
   });
 });

@@ -60,6 +60,16 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
     redis.defineCommand('fsApplyNotification', { numberOfKeys: 4, lua: APPLY_NOTIFICATION });
   const standalone = !isCluster(redis);
   const keys = deliveryKeys(o.prefix);
+  /**
+   * A trail's newest trailLength points, oldest first. A trail is a list; one written before
+   * 2026-12-07 and not since is still a sorted set, which the next write turns into a list
+   * (infra/lua/live-chunk.lua).
+   */
+  const newestPoints = (trail: string): Promise<string[]> =>
+    redis.lrange(trail, -trailLength, -1).catch((err: unknown) => {
+      if (!(err instanceof Error && err.message.startsWith('WRONGTYPE'))) throw err;
+      return redis.zrange(trail, -trailLength, -1);
+    });
 
   return {
     keys,
@@ -114,7 +124,7 @@ export function createDeliveryStore(redis: RedisClient, o: DeliveryStoreOptions)
         Promise.all([
           redis.hgetall(place.delivery(deliveryId)),
           // The newest trailLength points: the script trims the older ones only now and then.
-          redis.zrange(place.trail(deliveryId), -trailLength, -1),
+          newestPoints(place.trail(deliveryId)),
         ]);
       const [[first, firstTrail], notes] = await Promise.all([
         read(home),

@@ -39,7 +39,7 @@ const HOME_TTL_S = 7 * 86_400;
  * places in the active and finished sets kept in `ttl0`, `activeScore`, `finishedScore`), takes
  * it out of those sets, lets it expire after ARGV[3] s, counts one more in the source's epoch
  * (so a writer holding the source's states in memory fails its next compare-and-set), and returns {'taken', its fields, its
- * trail}. A copy already taken by this taker is returned again (a taker that stopped
+ * trail's points, oldest first}. A copy already taken by this taker is returned again (a taker that stopped
  * half-way), and so is any with ARGV[4] '1' (a copy taking itself back); one taken by another
  * returns {'elsewhere', that source}; none returns nil. KEYS: hash, trail, active, finished,
  * epoch; ARGV: delivery id, taker's source, seconds kept, '1' to take it whoever took it before.
@@ -63,7 +63,14 @@ else
   redis.call('EXPIRE', KEYS[2], ARGV[3])
   redis.call('INCR', KEYS[5])
 end
-return { 'taken', redis.call('HGETALL', KEYS[1]), redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES') }
+-- A trail is a list; one written before 2026-12-07 is a sorted set (infra/lua/live-chunk.lua).
+local trail
+if redis.call('TYPE', KEYS[2]).ok == 'zset' then
+  trail = redis.call('ZRANGE', KEYS[2], 0, -1)
+else
+  trail = redis.call('LRANGE', KEYS[2], 0, -1)
+end
+return { 'taken', redis.call('HGETALL', KEYS[1]), trail }
 `;
 
 type Taken =
@@ -167,10 +174,7 @@ export function createDeliveryWrites(
       .multi()
       .del(keys.delivery(source, id), keys.trail(source, id))
       .hset(keys.delivery(source, id), hash);
-    // WITHSCORES reads member, score; ZADD takes score, member.
-    const points: string[] = [];
-    for (let i = 0; i + 1 < t.trail.length; i += 2) points.push(t.trail[i + 1]!, t.trail[i]!);
-    if (points.length > 0) m.zadd(keys.trail(source, id), ...points);
+    if (t.trail.length > 0) m.rpush(keys.trail(source, id), ...t.trail);
     const ttl = Number(ttl0 ?? -1);
     if (ttl > 0) m.expire(keys.delivery(source, id), ttl).expire(keys.trail(source, id), ttl);
     if (activeScore) m.zadd(keys.active(source), activeScore, id);

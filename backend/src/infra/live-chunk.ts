@@ -43,7 +43,7 @@ interface EncodedChunk {
   frame: string;
   /**
    * Its deliveries: each a header of 10 arguments, then where its latest position's message is
-   * in the frame, its trail, its extras.
+   * in the frame, its trail's points (appended to the trail, a list), its extras.
    */
   deliveries: number;
   args: (string | number)[];
@@ -93,7 +93,7 @@ function encodeChunk(
   let frameBytes = 0;
   const args: (string | number)[] = [];
   for (const c of plan.changes.values()) {
-    const points = c.trail.map((p) => encodeTrailPoint(p.point));
+    const points = c.trail.map(encodeTrailPoint);
     const carried = carriedTrail(c).length;
     /**
      * Where the script finds the latest position's message as the hash keeps it: its first byte
@@ -133,7 +133,7 @@ function encodeChunk(
       lifetime(c),
     );
     for (const a of position) args.push(a);
-    c.trail.forEach((p, i) => args.push(p.rev, points[i]!));
+    for (const p of points) args.push(p);
     for (const e of extra) args.push(e);
   }
   return {

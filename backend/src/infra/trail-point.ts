@@ -1,12 +1,12 @@
 import type { TrailPoint } from '@fleetstream/contracts';
 
 /**
- * A trail point as a member of its delivery's trail (a sorted set scored by revision):
- * `lat,lng,ts,seq`, each number as JSON writes it (validated finite at the edge). At about 40
- * bytes it stays within Redis's `zset-max-listpack-value` (64 bytes), so with at most 128 points
- * (domain/live-delivery.ts trims them) a trail is kept as one compact listpack instead of a
- * skiplist and a hash table, an allocation per point; the JSON object written before 2026-12-07
- * (`{"lat":…,"lng":…,"ts":…,"seq":…}`) passed 64 bytes with full-precision coordinates.
+ * A trail point as an element of its delivery's trail (a list, oldest first): `lat,lng,ts,seq`,
+ * each number as JSON writes it (validated finite at the edge). At about 40 bytes, a trail of at
+ * most 128 points (domain/live-delivery.ts trims them) is one compact list node; the JSON
+ * object written before 2026-12-07 (`{"lat":…,"lng":…,"ts":…,"seq":…}`) took 76 bytes with
+ * full-precision coordinates. Trails were sorted sets scored by revision until 2026-12-07 (tenth
+ * session): each ZADD scanned the whole trail, about 9 µs of Redis a fix against 1 µs for RPUSH.
  */
 export const encodeTrailPoint = (p: TrailPoint) => `${p.lat},${p.lng},${p.ts},${p.seq}`;
 

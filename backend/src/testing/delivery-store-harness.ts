@@ -50,7 +50,7 @@ export async function stateOf(t: TestContext, prefix: string, ids: string[]) {
     out[id] = {
       hash,
       // What a snapshot shows (these tests keep 3 points): older ones are trimmed now and then.
-      trail: await r.zrange(place.trail(id), -3, -1, 'WITHSCORES'),
+      trail: await r.lrange(place.trail(id), -3, -1),
       hashExpires: (await r.ttl(place.delivery(id))) > 0,
       trailExpires: (await r.ttl(place.trail(id))) > 0,
       active: await r.zscore(place.active, id),
@@ -77,4 +77,19 @@ export async function listen(subscriber: Subscriber, prefix: string) {
     },
     stop,
   };
+}
+
+/**
+ * Rewrites a trail the way versions before 2026-12-07 kept it: a sorted set of its points
+ * scored by revision, its TTL kept.
+ */
+export async function asSortedSetTrail(t: TestContext, key: string): Promise<void> {
+  const points = await t.redis.lrange(key, 0, -1);
+  if (points.length === 0) throw new Error(`fixture: ${key} holds no trail`);
+  const ttl = await t.redis.pttl(key);
+  const m = t.redis.multi().del(key);
+  m.zadd(key, ...points.flatMap((p, i) => [i + 1, p]));
+  if (ttl > 0) m.pexpire(key, ttl);
+  await m.exec();
+  if ((await t.redis.type(key)) !== 'zset') throw new Error(`fixture: ${key} is no sorted set`);
 }

@@ -4,8 +4,9 @@
 -- chunk, its stored offset and epoch (bumped when a delivery is taken from it by another
 -- partition), so no delivery of it is read; for a chunk without a partition, each delivery's
 -- stored revision. A chunk's keys are built here under its source's root
--- (infra/delivery-keys.ts), so that a fix costs a dozen short arguments, its message sent once. On a Redis Cluster a call holds the chunks of one source
--- only, one hash slot, whose offset key is KEYS[1]; a standalone Redis takes several sources.
+-- (infra/delivery-keys.ts), so that a fix costs a dozen short arguments, its message sent
+-- once. On a Redis Cluster a call holds the chunks of one source only, one hash slot, whose
+-- offset key is KEYS[1]; a standalone Redis takes several sources.
 -- The arguments are written by encodeChunk (infra/live-chunk.ts), which documents them.
 -- Returns 1 when written, 0 (having changed nothing) when a stored value had moved on.
 local trailLength = tonumber(ARGV[1])
@@ -36,9 +37,28 @@ local HEADER = 10
 -- 1 when that message follows itself, else 0), trail points, trim ('1' or ''), active score
 -- ('' unchanged, '-' to leave the set), extra fields, lifetime ('' unchanged, 'e' expire, 'p'
 -- persist, 't' expire the trail); then that message's first byte in the frame and its length
--- in bytes (or the message), its trail's (rev, point) pairs, its extra (field, value) pairs.
+-- in bytes (or the message), its trail's points, its extra (field, value) pairs.
 local function size(j)
-  return HEADER + tonumber(ARGV[j + 4]) + 2 * tonumber(ARGV[j + 5]) + 2 * tonumber(ARGV[j + 8])
+  return HEADER + tonumber(ARGV[j + 4]) + tonumber(ARGV[j + 5]) + 2 * tonumber(ARGV[j + 8])
+end
+
+-- Appends ARGV[p .. p + n - 1] to a trail, a list, oldest first. A trail written before
+-- 2026-12-07 (tenth session) is a sorted set scored by revision, which cost a scan of every
+-- point on each ZADD: it is made a list of the same points, in order, with its TTL, the first
+-- time it is written.
+local function push(trail, p, n)
+  local r = redis.pcall('RPUSH', trail, unpack(ARGV, p, p + n - 1))
+  if type(r) == 'table' and r.err then
+    if redis.call('TYPE', trail).ok ~= 'zset' then error(r) end
+    local ttl = redis.call('PTTL', trail)
+    local old = redis.call('ZRANGE', trail, 0, -1)
+    redis.call('DEL', trail)
+    for s = 1, #old, 4000 do
+      redis.call('RPUSH', trail, unpack(old, s, math.min(s + 3999, #old)))
+    end
+    redis.call('RPUSH', trail, unpack(ARGV, p, p + n - 1))
+    if ttl > 0 then redis.call('PEXPIRE', trail, ttl) end
+  end
 end
 
 -- A chunk without a partition checks each delivery's stored revision; a fenced one was checked
@@ -81,7 +101,7 @@ for _ = 1, chunks do
     local position = tonumber(ARGV[j + 4])
     local points = tonumber(ARGV[j + 5])
     local extra = tonumber(ARGV[j + 8])
-    local at = j + HEADER + position + 2 * points
+    local at = j + HEADER + position + points
     local message
     if position == 2 then
       local from = tonumber(ARGV[j + HEADER])
@@ -101,13 +121,8 @@ for _ = 1, chunks do
       for e = 0, 2 * extra - 1 do fields[#fields + 1] = ARGV[at + e] end
       redis.call('HSET', key, unpack(fields))
     end
-    local p = j + HEADER + position
-    if points == 1 then
-      redis.call('ZADD', trail, ARGV[p], ARGV[p + 1])
-    elseif points > 0 then
-      redis.call('ZADD', trail, unpack(ARGV, p, p + 2 * points - 1))
-    end
-    if ARGV[j + 6] == '1' then redis.call('ZREMRANGEBYRANK', trail, 0, -(trailLength + 1)) end
+    if points > 0 then push(trail, j + HEADER + position, points) end
+    if ARGV[j + 6] == '1' then redis.call('LTRIM', trail, -trailLength, -1) end
     local active = ARGV[j + 7]
     if active == '-' then
       remove[#remove + 1] = id
@@ -133,7 +148,9 @@ for _ = 1, chunks do
   end
   -- The active set in calls of at most 4,000 arguments (unpack's C stack holds about 8,000).
   local activeKey = R .. 'active'
-  for s = 1, #add, 4000 do redis.call('ZADD', activeKey, unpack(add, s, math.min(s + 3999, #add))) end
+  for s = 1, #add, 4000 do
+    redis.call('ZADD', activeKey, unpack(add, s, math.min(s + 3999, #add)))
+  end
   for s = 1, #remove, 4000 do
     redis.call('ZREM', activeKey, unpack(remove, s, math.min(s + 3999, #remove)))
   end
