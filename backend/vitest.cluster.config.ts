@@ -13,6 +13,7 @@ export default defineProject(
       'src/infra/health-registry.int.test.ts',
       'src/consumers/live-partitions.int.test.ts',
       'src/infra/live-chunk.int.test.ts',
+      'src/infra/redis-script.int.test.ts',
       'src/infra/delivery-*.int.test.ts',
       'src/gateway/track-socket.int.test.ts',
       'src/gateway/subscriptions.int.test.ts',

@@ -8,11 +8,10 @@ import {
 import { feedEntry } from '../domain/live-feed.js';
 import { NO_PARTITION, sourceOf, type DeliveryKeys } from './delivery-keys.js';
 import { isCluster, type RedisClient } from './redis.js';
+import { WireArgs, wireScript } from './redis-script.js';
 import { encodeTrailPoint } from './trail-point.js';
 
-const LUA = readFileSync(new URL('./lua/live-chunk.lua', import.meta.url), 'utf8');
-
-type Scripted = RedisClient & { fsLiveChunk(...args: (string | number)[]): Promise<number> };
+const SCRIPT = wireScript(readFileSync(new URL('./lua/live-chunk.lua', import.meta.url), 'utf8'));
 
 /** A partition's fence: the applied offset the writer's in-memory state was built on. */
 export interface PartitionFence {
@@ -46,7 +45,7 @@ interface EncodedChunk {
    * in the frame, its trail's points (appended to the trail, a list), its extras.
    */
   deliveries: number;
-  args: (string | number)[];
+  args: WireArgs;
   ids: readonly string[];
 }
 
@@ -91,7 +90,7 @@ function encodeChunk(
   let frame = '';
   /** The frame's length in bytes, which is how the script counts. */
   let frameBytes = 0;
-  const args: (string | number)[] = [];
+  const args = new WireArgs();
   for (const c of plan.changes.values()) {
     const points = c.trail.map(encodeTrailPoint);
     const carried = carriedTrail(c).length;
@@ -120,21 +119,19 @@ function encodeChunk(
     }
     const extra = extraFields(c);
     const active = c.activeScore === undefined ? '' : c.activeScore === null ? '-' : c.activeScore;
-    args.push(
-      c.deliveryId,
-      c.state.storedRev,
-      c.state.cursor?.seq ?? 0,
-      c.state.rev,
-      position.length,
-      c.trail.length,
-      c.trimTrail ? '1' : '',
-      active,
-      extra.length / 2,
-      lifetime(c),
-    );
-    for (const a of position) args.push(a);
-    for (const p of points) args.push(p);
-    for (const e of extra) args.push(e);
+    args.add(c.deliveryId);
+    args.add(c.state.storedRev);
+    args.add(c.state.cursor?.seq ?? 0);
+    args.add(c.state.rev);
+    args.add(position.length);
+    args.add(c.trail.length);
+    args.add(c.trimTrail ? '1' : '');
+    args.add(active);
+    args.add(extra.length / 2);
+    args.add(lifetime(c));
+    for (const a of position) args.add(a);
+    for (const p of points) args.add(p);
+    for (const e of extra) args.add(e);
   }
   return {
     source,
@@ -167,25 +164,25 @@ export function createLiveChunkWriter(
   redis: RedisClient,
   o: { keys: DeliveryKeys; trailLength: number; retentionS: number },
 ) {
-  const r = redis as Scripted;
-  if (!('fsLiveChunk' in redis)) redis.defineCommand('fsLiveChunk', { numberOfKeys: 1, lua: LUA });
   const oneSlotPerCall = isCluster(redis);
 
   const call = async (writes: readonly EncodedChunk[]): Promise<boolean> => {
-    // The first chunk's offset key routes the call to its slot's node.
-    const argv: (string | number)[] = [
-      o.keys.offset(writes[0]!.source),
-      o.trailLength,
-      o.retentionS,
-      oneSlotPerCall ? 'SPUBLISH' : 'PUBLISH',
-      writes.length,
-    ];
+    const argv = new WireArgs();
+    argv.add(o.trailLength);
+    argv.add(o.retentionS);
+    argv.add(oneSlotPerCall ? 'SPUBLISH' : 'PUBLISH');
+    argv.add(writes.length);
     for (const w of writes) {
-      for (const a of w.fence) argv.push(a);
-      argv.push(w.deliveries, w.channel, w.frame, w.epoch, w.args.length);
+      for (const a of w.fence) argv.add(a);
+      argv.add(w.deliveries);
+      argv.add(w.channel);
+      argv.add(w.frame);
+      argv.add(w.epoch);
+      argv.add(w.args.count);
     }
-    for (const w of writes) for (const a of w.args) argv.push(a);
-    return (await r.fsLiveChunk(...argv)) === 1;
+    for (const w of writes) argv.append(w.args);
+    // The first chunk's offset key routes the call to its slot's node.
+    return (await SCRIPT.call(redis, [o.keys.offset(writes[0]!.source)], argv)) === 1;
   };
 
   type Queued = { write: EncodedChunk; done(ok: boolean): void; failed(err: unknown): void };
@@ -213,7 +210,7 @@ export function createLiveChunkWriter(
       const clash =
         q.write.ids.some((id) => ids.has(id)) ||
         (oneSlotPerCall && group.length > 0 && group[0]!.write.source !== q.write.source);
-      if (group.length > 0 && (clash || size + q.write.args.length > MERGED_ARGS)) {
+      if (group.length > 0 && (clash || size + q.write.args.count > MERGED_ARGS)) {
         // Calls on one connection run in order: a later group sees what an earlier one wrote.
         run(group);
         group = [];
@@ -221,7 +218,7 @@ export function createLiveChunkWriter(
         ids.clear();
       }
       group.push(q);
-      size += q.write.args.length;
+      size += q.write.args.count;
       for (const id of q.write.ids) ids.add(id);
     }
     if (group.length > 0) run(group);
