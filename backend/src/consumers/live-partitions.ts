@@ -23,6 +23,12 @@ export interface LiveChunkResult {
   newSessions: number;
 }
 
+/** One partition's chunk for `apply`: its updates in log order, and each one's offset. */
+export interface LiveChunk {
+  updates: readonly DeliveryUpdate[];
+  offsets: readonly number[];
+}
+
 interface PartitionState {
   /** Offset the states below were built on (-1: none applied yet). */
   applied: number;
@@ -60,31 +66,35 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
 
   return {
     /**
-     * Applies one partition's chunk: `updates` with their offsets, in log order, and the
+     * Applies one partition's chunk: its updates with their offsets, in log order, and the
      * chunk's last offset (records without an update included, so they are not looked at again).
      */
     async apply(
       topic: string,
       partition: number,
-      updates: readonly { offset: number; update: DeliveryUpdate }[],
+      chunk: LiveChunk,
       lastOffset: number,
       now: number,
     ): Promise<LiveChunkResult> {
+      const { updates, offsets } = chunk;
       for (let attempt = 1; ; attempt++) {
         const state = await stateOf(topic, partition);
-        const fresh = updates.filter((u) => u.offset > state.applied);
-        const missing = [
-          ...new Set(
-            fresh.map((u) => deliveryIdOf(u.update)).filter((id) => !state.deliveries.has(id)),
-          ),
-        ];
+        // Offsets grow along the chunk: the updates already applied are its first ones.
+        let replays = 0;
+        while (replays < updates.length && offsets[replays]! <= state.applied) replays++;
+        const fresh = replays === 0 ? updates : updates.slice(replays);
+        const missing: string[] = [];
+        const seen = new Set<string>();
+        for (const u of fresh) {
+          const id = deliveryIdOf(u);
+          if (!state.deliveries.has(id) && !seen.has(id)) {
+            seen.add(id);
+            missing.push(id);
+          }
+        }
         const loaded = await store.loadStates(sourceOf(topic, partition), missing);
         missing.forEach((id, i) => state.deliveries.set(id, loaded[i]!));
-        const plan = planLiveChunk(
-          fresh.map((u) => u.update),
-          (id) => state.deliveries.get(id)!,
-          now,
-        );
+        const plan = planLiveChunk(fresh, (id) => state.deliveries.get(id)!, now);
         const fence = {
           topic,
           partition,
@@ -107,10 +117,12 @@ export function createLivePartitions(store: DeliveryStore, log: Logger) {
             else c.state.storedRev = String(c.state.rev);
           }
           if (state.deliveries.size > MAX_HELD_DELIVERIES) state.deliveries.clear();
-          const byUpdate = new Map(fresh.map((u, i) => [u, plan.applied[i]!]));
           return {
-            applied: updates.map((u) => byUpdate.get(u) ?? false),
-            replays: updates.length - fresh.length,
+            applied:
+              replays === 0
+                ? plan.applied
+                : new Array<boolean>(replays).fill(false).concat(plan.applied),
+            replays,
             newSessions: plan.newSessions,
           };
         }

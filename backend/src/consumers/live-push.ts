@@ -109,25 +109,31 @@ export async function start(ctx: AppContext): Promise<Stop> {
     if (!last) return;
     const invalid: OutgoingRecord[] = [];
     const now = Date.now();
-    const records: { offset: number; record: LocationRecord }[] = [];
+    const records: LocationRecord[] = [];
+    const recordOffsets: number[] = [];
     for (const r of batch.records) {
       const decoded = decodeConsumed(ctx, r);
-      if (decoded.ok) records.push({ offset: Number(r.offset), record: decoded.value });
-      else invalid.push(deadLetter(r, decoded.error, groupId(ctx)));
+      if (decoded.ok) {
+        records.push(decoded.value);
+        recordOffsets.push(Number(r.offset));
+      } else invalid.push(deadLetter(r, decoded.error, groupId(ctx)));
     }
     // Routes planned by another worker (before a rebalance or restart) are picked up from Redis.
     const ids = new Set<string>();
-    for (const { record: r } of records)
-      if (r.type === 'position' && r.deliveryId) ids.add(r.deliveryId);
+    for (const r of records) if (r.type === 'position' && r.deliveryId) ids.add(r.deliveryId);
     const unknown = routes.missing([...ids]);
     if (unknown.length > 0) {
       const stored = await store.routes(unknown);
       unknown.forEach((id, i) => routes.adopt(id, stored[i] ?? null, 'picked_up'));
     }
-    const updates: { offset: number; update: DeliveryUpdate }[] = [];
-    for (const { offset, record } of records) {
-      const update = toUpdate(record);
-      if (update) updates.push({ offset, update });
+    const updates: DeliveryUpdate[] = [];
+    const offsets: number[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const update = toUpdate(records[i]!);
+      if (update) {
+        updates.push(update);
+        offsets.push(recordOffsets[i]!);
+      }
     }
     // Dead letters are written before the chunk's offset is stored as applied: none is lost
     // (a redelivered chunk may send one again; the dead-letter topic is at-least-once).
@@ -136,7 +142,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const result = await partitions.apply(
       batch.topic,
       batch.partition,
-      updates,
+      { updates, offsets },
       Number(last.offset),
       now,
     );

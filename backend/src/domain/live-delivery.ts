@@ -138,6 +138,12 @@ export function planLiveChunk(
   now: number,
 ): LiveChunkPlan {
   const changes = new Map<string, DeliveryChange>();
+  /**
+   * Each delivery's latest position so far, its message made once the chunk is planned: on a
+   * backlog a chunk holds a dozen fixes of a delivery, and only the latest is published. `at` is
+   * where it goes among the delivery's messages: after the statuses before it.
+   */
+  const latest = new Map<string, { u: PositionUpdate; rev: number; at: number }>();
   let newSessions = 0;
   const applied = updates.map((u) => {
     const record = u.type === 'position' ? u.position : u.trip;
@@ -174,32 +180,16 @@ export function planLiveChunk(
     }
     if (Math.floor(rev / TRAIL_TRIM_EVERY) !== trimBlock) change.trimTrail = true;
     if (u.type === 'position') {
-      const p = u.position;
-      const message: PositionMessage = {
-        type: 'position',
-        deliveryId: id,
-        driverId: p.driverId,
-        seq: p.seq,
-        ts: p.ts,
-        lat: p.lat,
-        lng: p.lng,
-        speedMps: p.speedMps,
-        headingDeg: p.headingDeg,
-        accuracyM: p.accuracyM,
-        appliedAt: now,
-      };
-      if (u.eta) {
-        message.remainingM = u.eta.remainingM;
-        message.etaMinS = u.eta.etaMinS;
-        message.etaMaxS = u.eta.etaMaxS;
-      }
-      message.rev = rev;
-      change.trail.push({ lat: p.lat, lng: p.lng, ts: p.ts, seq: p.seq });
-      if (!isFinished(state.status)) change.activeScore = p.ts;
+      // The record itself: a trail point reads its lat, lng, ts and seq.
+      change.trail.push(u.position);
+      if (!isFinished(state.status)) change.activeScore = u.position.ts;
       // An earlier position of the chunk is not published on its own: the latest carries it.
-      if (change.position) change.messages.splice(change.messages.indexOf(change.position), 1);
-      change.position = message;
-      change.messages.push(message);
+      const l = latest.get(id);
+      if (l) {
+        l.u = u;
+        l.rev = rev;
+        l.at = change.messages.length;
+      } else latest.set(id, { u, rev, at: change.messages.length });
     } else {
       const t = u.trip;
       change.trip = {
@@ -225,5 +215,50 @@ export function planLiveChunk(
     }
     return true;
   });
+  for (const [id, l] of latest) {
+    const change = changes.get(id)!;
+    change.position = positionMessage(l.u, l.rev, now);
+    change.messages.splice(l.at, 0, change.position);
+  }
   return { applied, changes, newSessions };
+}
+
+type PositionUpdate = Extract<DeliveryUpdate, { type: 'position' }>;
+
+/** A position's message to customers, its fields in one order, with its ETA when it has one. */
+function positionMessage(u: PositionUpdate, rev: number, now: number): PositionMessage {
+  const p = u.position;
+  const e = u.eta;
+  return e
+    ? {
+        type: 'position',
+        deliveryId: p.deliveryId,
+        driverId: p.driverId,
+        seq: p.seq,
+        ts: p.ts,
+        lat: p.lat,
+        lng: p.lng,
+        speedMps: p.speedMps,
+        headingDeg: p.headingDeg,
+        accuracyM: p.accuracyM,
+        appliedAt: now,
+        remainingM: e.remainingM,
+        etaMinS: e.etaMinS,
+        etaMaxS: e.etaMaxS,
+        rev,
+      }
+    : {
+        type: 'position',
+        deliveryId: p.deliveryId,
+        driverId: p.driverId,
+        seq: p.seq,
+        ts: p.ts,
+        lat: p.lat,
+        lng: p.lng,
+        speedMps: p.speedMps,
+        headingDeg: p.headingDeg,
+        accuracyM: p.accuracyM,
+        appliedAt: now,
+        rev,
+      };
 }

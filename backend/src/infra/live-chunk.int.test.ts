@@ -100,17 +100,19 @@ it('keeps each delivery its latest position as published, found in the feed fram
   // out of the frame one byte off would not parse, or would be another delivery's.
   const ids = ['dlv-é-東京-🚲', 'dlv-plain', 'ünïcödé'];
   /** Each delivery's positions `seqs`, from offset `from` on. */
-  const chunk = (from: number, seqs: number[]) =>
-    ids.flatMap((id, k) =>
-      records(id, from + seqs.length * k, seqs).map((u) =>
-        u.update.type === 'position'
-          ? {
-              ...u,
-              update: { ...u.update, position: { ...u.update.position, driverId: `drv-${id}` } },
-            }
-          : u,
+  const chunk = (from: number, seqs: number[]) => {
+    const parts = ids.map((id, k) => records(id, from + seqs.length * k, seqs));
+    return {
+      updates: parts.flatMap((c, k) =>
+        c.updates.map((u) =>
+          u.type === 'position'
+            ? { ...u, position: { ...u.position, driverId: `drv-${ids[k]}` } }
+            : u,
+        ),
       ),
-    );
+      offsets: parts.flatMap((c) => c.offsets),
+    };
+  };
   // Two fixes a delivery: the latest is published carrying the first, and kept without it.
   const first = await member.apply('loc', 0, chunk(0, [1, 2]), 5, Date.now());
   expect(first.applied.every(Boolean)).toBe(true);

@@ -56,11 +56,10 @@ export const positionUpdate = (
  * Live-push updates: positions of delivery `id` with these seqs (device time `ts0` + seq
  * seconds), at offsets from `from` of one partition.
  */
-export const partitionPositions = (id: string, from: number, seqs: number[], ts0: number) =>
-  seqs.map((seq, i) => ({
-    offset: from + i,
-    update: positionUpdate(id, seq, ts0 + seq * 1000),
-  }));
+export const partitionPositions = (id: string, from: number, seqs: number[], ts0: number) => ({
+  updates: seqs.map((seq) => positionUpdate(id, seq, ts0 + seq * 1000)),
+  offsets: seqs.map((_, i) => from + i),
+});
 
 /** `perDriver` position records for each of `drivers` drivers, seq 1..perDriver, interleaved. */
 export function positionTrace(
