@@ -225,40 +225,27 @@ export function planLiveChunk(
 
 type PositionUpdate = Extract<DeliveryUpdate, { type: 'position' }>;
 
-/** A position's message to customers, its fields in one order, with its ETA when it has one. */
+/**
+ * A position's message to customers, with its ETA when it has one: one shape for all (fields
+ * left undefined are not written to JSON).
+ */
 function positionMessage(u: PositionUpdate, rev: number, now: number): PositionMessage {
   const p = u.position;
-  const e = u.eta;
-  return e
-    ? {
-        type: 'position',
-        deliveryId: p.deliveryId,
-        driverId: p.driverId,
-        seq: p.seq,
-        ts: p.ts,
-        lat: p.lat,
-        lng: p.lng,
-        speedMps: p.speedMps,
-        headingDeg: p.headingDeg,
-        accuracyM: p.accuracyM,
-        appliedAt: now,
-        remainingM: e.remainingM,
-        etaMinS: e.etaMinS,
-        etaMaxS: e.etaMaxS,
-        rev,
-      }
-    : {
-        type: 'position',
-        deliveryId: p.deliveryId,
-        driverId: p.driverId,
-        seq: p.seq,
-        ts: p.ts,
-        lat: p.lat,
-        lng: p.lng,
-        speedMps: p.speedMps,
-        headingDeg: p.headingDeg,
-        accuracyM: p.accuracyM,
-        appliedAt: now,
-        rev,
-      };
+  return {
+    type: 'position',
+    deliveryId: p.deliveryId,
+    driverId: p.driverId,
+    seq: p.seq,
+    ts: p.ts,
+    lat: p.lat,
+    lng: p.lng,
+    speedMps: p.speedMps,
+    headingDeg: p.headingDeg,
+    accuracyM: p.accuracyM,
+    appliedAt: now,
+    remainingM: u.eta?.remainingM,
+    etaMinS: u.eta?.etaMinS,
+    etaMaxS: u.eta?.etaMaxS,
+    rev,
+  };
 }
