@@ -27,9 +27,12 @@ const args = (...xs: (string | number)[]) => {
 
 it('sends its arguments as they are: numbers, empty strings, multi-byte text, CRLF, and appended ones', async () => {
   const key = `${t.ctx.config.redis.prefix}echo`;
-  const a = args(42, -1.5, '', 'Zürich ⌖ 🚚', 'line\r\nnext');
-  a.append(args('tail', 0));
-  expect(a.count).toBe(7);
+  // Long ones too, past the first buffer: ASCII and not.
+  const long = 'x'.repeat(5000);
+  const wide = 'é🚚'.repeat(1500);
+  const a = args(42, -1.5, '', 'Zürich ⌖ 🚚', 'line\r\nnext', long);
+  a.append(args('tail', 0, wide));
+  expect(a.count).toBe(9);
   expect(await echo.call(t.redis, [key], a)).toEqual([
     key,
     '42/2',
@@ -37,8 +40,10 @@ it('sends its arguments as they are: numbers, empty strings, multi-byte text, CR
     '/0',
     `Zürich ⌖ 🚚/${Buffer.byteLength('Zürich ⌖ 🚚')}`,
     'line\r\nnext/10',
+    `${long}/5000`,
     'tail/4',
     '0/1',
+    `${wide}/${Buffer.byteLength(wide)}`,
   ]);
 });
 
