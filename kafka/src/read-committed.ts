@@ -1,4 +1,7 @@
-import { createRequire, Module } from 'node:module';
+// kafkajs's record decoder, replaced the same way (record-decoder.ts).
+import './record-decoder.js';
+import { createRequire } from 'node:module';
+import { replaceKafkajsModule } from './kafkajs-module.js';
 
 /**
  * kafkajs 2.2.4's read_committed filter, corrected. Every kafkajs consumer in the platform (the
@@ -78,15 +81,6 @@ const KAFKAJS_VERSION = '2.2.4';
 const filterPath = require.resolve('kafkajs/src/consumer/filterAbortedMessages.js');
 const batchPath = require.resolve('kafkajs/src/consumer/batch.js');
 
-function install(): void {
-  if (require.cache[filterPath]?.exports === kafkajsFilter) return;
-  const mod = new Module(filterPath);
-  mod.filename = filterPath;
-  mod.loaded = true;
-  mod.exports = kafkajsFilter;
-  require.cache[filterPath] = mod;
-}
-
 /** The filter in kafkajs's own calling convention. */
 function kafkajsFilter(input: {
   messages: FetchedMessage[];
@@ -95,7 +89,7 @@ function kafkajsFilter(input: {
   return withoutAborted(input.messages, input.abortedTransactions);
 }
 
-install();
+replaceKafkajsModule(filterPath, kafkajsFilter);
 
 let verified = false;
 
