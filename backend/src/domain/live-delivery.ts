@@ -113,9 +113,18 @@ export const CARRIED_TRAIL_MAX = 200;
  * and the gateway encode and send one message instead of one a fix.
  */
 export function carriedTrail(c: DeliveryChange): DeliveryChange['trail'] {
-  if (!c.position) return [];
+  return c.trail.slice(...carriedRange(c));
+}
+
+/**
+ * Where carriedTrail's points are in the change's trail, [from, to): for a caller holding the
+ * trail in another form (infra/live-chunk.ts, its points formatted for Redis).
+ */
+export function carriedRange(c: DeliveryChange): [number, number] {
+  if (!c.position) return [0, 0];
   // The trail's last point is the latest position's own.
-  return c.trail.slice(Math.max(0, c.trail.length - 1 - CARRIED_TRAIL_MAX), -1);
+  const to = c.trail.length - 1;
+  return [Math.max(0, to - CARRIED_TRAIL_MAX), to];
 }
 
 export interface LiveChunkPlan {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
-  carriedTrail,
+  carriedRange,
   isFinished,
   type DeliveryChange,
   type LiveChunkPlan,
@@ -78,7 +78,7 @@ function lifetime(c: DeliveryChange): '' | 'e' | 'p' | 't' {
  * rather than in the script spares Redis a loop over every message and the client an argument
  * per message; pointing into it rather than repeating the message spares both a copy of each
  * fix's largest argument (about 250 bytes) to send, parse and take into Lua. A position
- * published with a trail (domain/live-delivery.ts carriedTrail) is not what the hash keeps:
+ * published with a trail (domain/live-delivery.ts carriedTrail, carriedRange) is not what the hash keeps:
  * then the message goes as an argument of its own, once a delivery a chunk.
  */
 function encodeChunk(
@@ -93,7 +93,8 @@ function encodeChunk(
   const args = new WireArgs();
   for (const c of plan.changes.values()) {
     const points = c.trail.map(encodeTrailPoint);
-    const carried = carriedTrail(c).length;
+    const [from, to] = carriedRange(c);
+    const carried = to - from;
     /**
      * Where the script finds the latest position's message as the hash keeps it: its first byte
      * in the frame (1-based, as Lua's string.sub) and its bytes, or, when it is published with a
@@ -108,7 +109,7 @@ function encodeChunk(
         if (m === c.position && carried > 0) {
           position = [json];
           // A trail point is `lat,lng,ts,seq` (infra/trail-point.ts): a JSON array's inside.
-          const trail = points.slice(points.length - 1 - carried, -1).join('],[');
+          const trail = points.slice(from, to).join('],[');
           json = `${json.slice(0, -1)},"trail":[[${trail}]]}`;
         }
         const bytes = Buffer.byteLength(json);
