@@ -19,6 +19,10 @@ export interface GroupMemberOptions {
   maxWaitMs?: BatchConsumerOptions['maxWaitMs'];
   /** @default 0 (off) */
   idleWaitMs?: BatchConsumerOptions['idleWaitMs'];
+  /** @default 1 MiB */
+  maxBytesPerPartition?: BatchConsumerOptions['maxBytesPerPartition'];
+  /** @default 10 MiB */
+  maxBytes?: BatchConsumerOptions['maxBytes'];
   onAssignment?: BatchConsumerOptions['onAssignment'];
   log: Logger;
 }

@@ -163,14 +163,18 @@ export async function start(ctx: AppContext): Promise<Stop> {
     // deliveries' updates need no order between them (each is seq-checked in Redis anyway), and
     // one partition's decoding overlaps another's script call.
     partitionsConcurrently: PARTITIONS_CONCURRENTLY,
-    // A partition's chunk is one compare-and-set write, so on a backlog (a fetch brings up to
-    // about 3,500 records a partition) larger chunks mean fewer writes of each delivery, its
-    // trail points added in one RPUSH: 2,000 instead of 500 (with less garbage per fix) took the
-    // consume rate on a 600,000-record backlog from 39-41k to 54-61k records/s and its Redis
-    // from 8.0-8.9 to 4.9-5.2 µs a record (docs/benchmarks.md, 2026-12-07 ninth session). Live,
-    // a fetch holds a few records a partition, so this changes nothing there. A script call then
-    // runs up to about 8 ms.
-    chunkSize: 2000,
+    // A partition's chunk is one compare-and-set write, so on a backlog larger chunks mean
+    // fewer writes of each delivery, its trail points added in one RPUSH. A fetch brings up to
+    // 2 MiB of a partition (about 7,000 records; kafkajs's default of 1 MiB brought about
+    // 3,500) and a chunk holds up to 8,000: against 1 MiB and 2,000, the consume rate on a
+    // 600,000-record backlog went from 58k to 72k records/s and live-push's Redis from 3.9 to
+    // 2.5 µs a record, for a peak RSS of about 520 MB instead of 385 (docs/benchmarks.md,
+    // 2026-12-07 eleventh session). Live, a fetch holds a few records a partition, so neither
+    // changes anything there.
+    chunkSize: 8000,
+    maxBytesPerPartition: 2 * 1024 * 1024,
+    // Both topics' 24 partitions could bring 48 MiB; half of that is plenty for a fetch.
+    maxBytes: 24 * 1024 * 1024,
     onAssignment: (assignment) => partitions.retain(assignment),
     // Customers wait for these: a fetch waits 20 ms at most for a fuller batch by default (a
     // fiftieth of the other groups' wait), about 50 fetches a second. Each fetch costs live-push

@@ -79,6 +79,12 @@ export interface BatchConsumerOptions {
   /** @default 5000 (kafkajs), only reached when nothing arrives */
   maxWaitMs?: number;
   /**
+   * The most a fetch brings of one partition, and of all: on a backlog a partition's records
+   * come this much at a time, which bounds a chunk (`chunkSize`). @default 1 MiB and 10 MiB
+   */
+  maxBytesPerPartition?: number;
+  maxBytes?: number;
+  /**
    * After a fetch that brought nothing, the next asks for any record and waits up to this long
    * (infra/kafka-idle-fetch.ts): an idle member stops fetching every `maxWaitMs`. @default 0 (off)
    */
@@ -128,7 +134,8 @@ export async function startBatchConsumer(
     allowAutoTopicCreation: false,
     sessionTimeout: o.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: Math.min(3_000, Math.floor((o.sessionTimeoutMs ?? 30_000) / 3)),
-    maxBytesPerPartition: 1024 * 1024,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? 1024 * 1024,
+    maxBytes: o.maxBytes ?? 10 * 1024 * 1024,
     minBytes: o.minBytes ?? 1,
     maxWaitTimeInMs: o.maxWaitMs ?? 5000,
     retry: { retries: 8, initialRetryTime: 300 },

@@ -130,3 +130,18 @@ it('keeps each delivery its latest position as published, found in the feed fram
     expect(snapshot?.trail.map((x) => x.seq)).toEqual([1, 2, 3]);
   }
 });
+
+it('appends a trail of thousands of points in one chunk (a phone that sends what it buffered offline)', async () => {
+  const prefix = `${t.ctx.config.redis.prefix}long:`;
+  const store = createDeliveryStore(t.redis, { prefix });
+  const member = createLivePartitions(store, testLogger());
+  // More than Lua's unpack takes at once (about 8,000 values): the points go in pieces.
+  const seqs = Array.from({ length: 9_000 }, (_, i) => i + 1);
+  const result = await member.apply('loc', 0, records('dlv-offline', 0, seqs), 8_999, Date.now());
+  expect(result.applied.every(Boolean)).toBe(true);
+  const snapshot = await store.snapshot('dlv-offline');
+  expect(snapshot?.position).toMatchObject({ seq: 9_000 });
+  // Trimmed to its length (100) in the same call: the newest points, in order.
+  expect(snapshot?.trail.map((x) => x.seq)).toEqual(seqs.slice(-100));
+  expect(await t.redis.llen(`${prefix}lp:{loc:0}:dlv:dlv-offline:trail`)).toBe(100);
+});

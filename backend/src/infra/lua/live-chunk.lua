@@ -42,12 +42,14 @@ local function size(j)
   return HEADER + tonumber(ARGV[j + 4]) + tonumber(ARGV[j + 5]) + 2 * tonumber(ARGV[j + 8])
 end
 
--- Appends ARGV[p .. p + n - 1] to a trail, a list, oldest first. A trail written before
--- 2026-12-07 (tenth session) is a sorted set scored by revision, which cost a scan of every
--- point on each ZADD: it is made a list of the same points, in order, with its TTL, the first
--- time it is written.
+-- Appends ARGV[p .. p + n - 1] to a trail, a list, oldest first, in calls of at most 4,000
+-- points (a chunk may hold thousands of one delivery's). A trail written before 2026-12-07
+-- (tenth session) is a sorted set scored by revision, which cost a scan of every point on each
+-- ZADD: it is made a list of the same points, in order, with its TTL, the first time it is
+-- written.
 local function push(trail, p, n)
-  local r = redis.pcall('RPUSH', trail, unpack(ARGV, p, p + n - 1))
+  local last = p + n - 1
+  local r = redis.pcall('RPUSH', trail, unpack(ARGV, p, math.min(p + 3999, last)))
   if type(r) == 'table' and r.err then
     if redis.call('TYPE', trail).ok ~= 'zset' then error(r) end
     local ttl = redis.call('PTTL', trail)
@@ -56,8 +58,11 @@ local function push(trail, p, n)
     for s = 1, #old, 4000 do
       redis.call('RPUSH', trail, unpack(old, s, math.min(s + 3999, #old)))
     end
-    redis.call('RPUSH', trail, unpack(ARGV, p, p + n - 1))
+    redis.call('RPUSH', trail, unpack(ARGV, p, math.min(p + 3999, last)))
     if ttl > 0 then redis.call('PEXPIRE', trail, ttl) end
+  end
+  for s = p + 4000, last, 4000 do
+    redis.call('RPUSH', trail, unpack(ARGV, s, math.min(s + 3999, last)))
   end
 end
 
