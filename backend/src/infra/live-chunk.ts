@@ -78,8 +78,8 @@ function lifetime(c: DeliveryChange): '' | 'e' | 'p' | 't' {
  * rather than in the script spares Redis a loop over every message and the client an argument
  * per message; pointing into it rather than repeating the message spares both a copy of each
  * fix's largest argument (about 250 bytes) to send, parse and take into Lua. A position
- * published with a trail (domain/live-delivery.ts carriedTrail, carriedRange) is not what the hash keeps:
- * then the message goes as an argument of its own, once a delivery a chunk.
+ * published with a trail (domain/live-delivery.ts carriedTrail, carriedRange) is not what the
+ * hash keeps: then the message goes as an argument of its own, once a delivery a chunk.
  */
 function encodeChunk(
   keys: DeliveryKeys,

@@ -42,28 +42,34 @@ local function size(j)
   return HEADER + tonumber(ARGV[j + 4]) + tonumber(ARGV[j + 5]) + 2 * tonumber(ARGV[j + 8])
 end
 
--- Appends ARGV[p .. p + n - 1] to a trail, a list, oldest first, in calls of at most 4,000
--- points (a chunk may hold thousands of one delivery's). A trail written before 2026-12-07
--- (tenth session) is a sorted set scored by revision, which cost a scan of every point on each
--- ZADD: it is made a list of the same points, in order, with its TTL, the first time it is
--- written.
+-- Calls command on key with list[from .. to], in calls of at most 4,000 values: unpack's C
+-- stack holds about 8,000, and a chunk may carry thousands of one delivery's points (a phone
+-- sending what it buffered offline) or of a partition's deliveries. Pairs (score, member) stay
+-- together when from is odd.
+local function inPieces(command, key, list, from, to)
+  for s = from, to, 4000 do
+    redis.call(command, key, unpack(list, s, math.min(s + 3999, to)))
+  end
+end
+
+-- Appends ARGV[p .. p + n - 1] to a trail, a list, oldest first. A trail written before
+-- 2026-12-07 (tenth session) is a sorted set scored by revision, which cost a scan of every
+-- point on each ZADD: it is made a list of the same points, in order, with its TTL, the first
+-- time it is written.
 local function push(trail, p, n)
   local last = p + n - 1
-  local r = redis.pcall('RPUSH', trail, unpack(ARGV, p, math.min(p + 3999, last)))
+  local head = math.min(p + 3999, last)
+  local r = redis.pcall('RPUSH', trail, unpack(ARGV, p, head))
   if type(r) == 'table' and r.err then
     if redis.call('TYPE', trail).ok ~= 'zset' then error(r) end
     local ttl = redis.call('PTTL', trail)
     local old = redis.call('ZRANGE', trail, 0, -1)
     redis.call('DEL', trail)
-    for s = 1, #old, 4000 do
-      redis.call('RPUSH', trail, unpack(old, s, math.min(s + 3999, #old)))
-    end
-    redis.call('RPUSH', trail, unpack(ARGV, p, math.min(p + 3999, last)))
+    inPieces('RPUSH', trail, old, 1, #old)
+    inPieces('RPUSH', trail, ARGV, p, head)
     if ttl > 0 then redis.call('PEXPIRE', trail, ttl) end
   end
-  for s = p + 4000, last, 4000 do
-    redis.call('RPUSH', trail, unpack(ARGV, s, math.min(s + 3999, last)))
-  end
+  inPieces('RPUSH', trail, ARGV, head + 1, last)
 end
 
 -- A chunk without a partition checks each delivery's stored revision; a fenced one was checked
@@ -151,17 +157,10 @@ for _ = 1, chunks do
     end
     j = at + 2 * extra
   end
-  -- The active set in calls of at most 4,000 arguments (unpack's C stack holds about 8,000).
   local activeKey = R .. 'active'
-  for s = 1, #add, 4000 do
-    redis.call('ZADD', activeKey, unpack(add, s, math.min(s + 3999, #add)))
-  end
-  for s = 1, #remove, 4000 do
-    redis.call('ZREM', activeKey, unpack(remove, s, math.min(s + 3999, #remove)))
-  end
-  for s = 1, #finished, 4000 do
-    redis.call('ZADD', R .. 'finished', unpack(finished, s, math.min(s + 3999, #finished)))
-  end
+  inPieces('ZADD', activeKey, add, 1, #add)
+  inPieces('ZREM', activeKey, remove, 1, #remove)
+  inPieces('ZADD', R .. 'finished', finished, 1, #finished)
   if ARGV[i + 1] == '1' then redis.call('SET', R .. 'offset', ARGV[i + 3]) end
   i = i + CHUNK
 end
