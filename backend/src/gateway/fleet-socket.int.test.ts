@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { FleetSnapshotMessage, LocationRecord } from '@fleetstream/contracts';
 import type { RecordProducer } from '@fleetstream/kafka/producer';
-import { createTestContext, testNamespace, TEST_OPS_TOKEN } from '../testing/test-context.js';
+import {
+  createTestContext,
+  namespaceGroups,
+  testNamespace,
+  TEST_OPS_TOKEN,
+} from '../testing/test-context.js';
 import * as gateway from './server.js';
 
 const env = testNamespace('fleet', { COURIER_OFFLINE_AFTER_S: '5' });
@@ -103,7 +108,7 @@ describe('live fleet map', () => {
   it('sends clusters instead of couriers past the per-view limit, and joins no group', async () => {
     const admin = t.kafka.admin();
     await admin.connect();
-    const groupsBefore = (await admin.listGroups()).groups.map((g) => g.groupId).sort();
+    const groupsBefore = await namespaceGroups(admin, env);
     await send(Array.from({ length: 3000 }, (_, d) => fix(1000 + d, 1, null)));
     const map = openMap();
     await map.opened;
@@ -111,7 +116,7 @@ describe('live fleet map', () => {
     const zoomedOut = await map.until((m) => m.total >= 3003 && m.clusters !== null);
     expect(zoomedOut.couriers).toBeNull();
     expect(zoomedOut.clusters!.reduce((n, c) => n + c.count, 0)).toBe(zoomedOut.total);
-    expect((await admin.listGroups()).groups.map((g) => g.groupId).sort()).toEqual(groupsBefore);
+    expect(await namespaceGroups(admin, env)).toEqual(groupsBefore);
     await admin.disconnect();
     map.ws.close();
   }, 40_000);

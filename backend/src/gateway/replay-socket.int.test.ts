@@ -10,6 +10,7 @@ import { signTrackingToken } from '../domain/tracking-token.js';
 import type { RecordProducer } from '@fleetstream/kafka/producer';
 import {
   createTestContext,
+  namespaceGroups,
   testNamespace,
   TEST_OPS_TOKEN,
   TEST_TRACKING_SECRET,
@@ -211,7 +212,7 @@ describe('replay from the log', () => {
   it('plays the fleet in frames with the ops token, joining no consumer group', async () => {
     const admin = t.kafka.admin();
     await admin.connect();
-    const groupsBefore = (await admin.listGroups()).groups.map((g) => g.groupId).sort();
+    const groupsBefore = await namespaceGroups(admin, env);
     const c = open(`from=${T0}&to=${T0 + (FIXES + 1) * 1000}&speed=60`, true);
     await c.until((r) => r.m.type === 'replay-end');
     c.ws.close();
@@ -223,7 +224,7 @@ describe('replay from the log', () => {
     expect([delivery, ts, state]).toEqual([DELIVERY, T0 + FIXES * 1000, 'idle']);
     // One frame a tenth of a second at most: 21 s of device time at 60× is under 0.4 s.
     expect(frames.length).toBeLessThanOrEqual(6);
-    expect((await admin.listGroups()).groups.map((g) => g.groupId).sort()).toEqual(groupsBefore);
+    expect(await namespaceGroups(admin, env)).toEqual(groupsBefore);
     await admin.disconnect();
   }, 30_000);
 

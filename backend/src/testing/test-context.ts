@@ -43,6 +43,22 @@ export function testNamespace(
 }
 
 /**
+ * The consumer groups in a test's namespace (its KAFKA_NAMESPACE), sorted: those its roles
+ * joined. Other test files run at the same time on the same broker, so a test compares these,
+ * never the broker's whole list.
+ */
+export async function namespaceGroups(
+  admin: { listGroups(): Promise<{ groups: { groupId: string }[] }> },
+  env: Record<string, string>,
+): Promise<string[]> {
+  const ns = env.KAFKA_NAMESPACE!;
+  return (await admin.listGroups()).groups
+    .map((g) => g.groupId)
+    .filter((id) => id.startsWith(ns))
+    .sort();
+}
+
+/**
  * A context like main.ts builds, for one role instance; close() releases its connections.
  * `kafka` and `redis` are the raw clients under its adapters, for a test to look at or set up
  * state with what no role is allowed (admin calls, keys of its own): never part of the context.
