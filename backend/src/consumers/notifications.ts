@@ -215,10 +215,11 @@ export async function start(ctx: AppContext): Promise<Stop> {
       }
     }
     const { applied, states } = start;
-    const fresh = valid.filter((f) => BigInt(f.offset) > BigInt(applied));
+    const appliedOffset = BigInt(applied);
+    const fresh = valid.filter((f) => BigInt(f.offset) > appliedOffset);
 
     let outbox = start.outbox;
-    if (BigInt(last) > BigInt(applied)) {
+    if (BigInt(last) > appliedOffset) {
       const { changed, decided } = applyPartition(
         fresh,
         (id) => states.get(id),

@@ -52,8 +52,10 @@ export const SPEEDS_KEPT = 30;
 
 /** Keeps the last `n` speeds, oldest first. */
 export function pushSpeed(history: readonly number[], speed: number, n = SPEEDS_KEPT): number[] {
-  const next = [...history, speed];
-  return next.length > n ? next.slice(next.length - n) : next;
+  // One copy: of the last n − 1 (a spread and then a slice made two for a full history).
+  const next = history.slice(Math.max(0, history.length - n + 1));
+  next.push(speed);
+  return next;
 }
 
 /**
