@@ -49,13 +49,23 @@ export function applyPartition(
     if (since !== null) nextCheck = Math.min(nextCheck, since + stallMs);
   };
   for (const s of silent) watch(s);
+  // States this call made, which nothing outside it holds yet: a later record of the same
+  // delivery changes them in place rather than copying them (applyRecord's `owned`).
+  const made = new Set<DeliveryState>();
   let clock = -Infinity;
   for (const { offset, record } of records) {
     if (record.deliveryId) {
       const id = record.deliveryId;
       const before =
         changed.get(id) ?? watched.get(id) ?? known(id) ?? newDeliveryState(id, record.driverId);
-      const d = applyRecord(before, record, settings, remainingM?.(before, record));
+      const d = applyRecord(
+        before,
+        record,
+        settings,
+        remainingM?.(before, record),
+        made.has(before),
+      );
+      made.add(d.state);
       changed.set(id, d.state);
       watch(d.state);
       for (const n of d.notifications) decided.push({ sourceOffset: offset, notification: n });

@@ -288,4 +288,21 @@ describe('applyPartition', () => {
     const whole = applyPartition(records, () => undefined, [], S).decided;
     for (const size of [1, 2, 7, 64, 181, 500]) expect(inChunks(records, size)).toEqual(whole);
   });
+
+  it('leaves the states it is given as they were, and ends in the same states however chunked', () => {
+    const records = partition();
+    const whole = applyPartition(records, () => undefined, [], S).changed;
+    const half = Math.floor(records.length / 2);
+    const first = applyPartition(records.slice(0, half), () => undefined, [], S).changed;
+    const given = structuredClone(first);
+    const second = applyPartition(
+      records.slice(half),
+      (id) => first.get(id),
+      [...first.values()],
+      S,
+    ).changed;
+    // The second half changes its states in place past their first copy, never those given.
+    expect(first).toEqual(given);
+    expect(new Map([...first, ...second])).toEqual(whole);
+  });
 });

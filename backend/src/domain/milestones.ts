@@ -132,13 +132,16 @@ export function applyRecord(
   r: LocationRecord,
   settings: MilestoneSettings,
   remainingM?: number,
+  owned = false,
 ): Detection {
   const { verdict, cursor } = judgeRecord(cursorOf(prev), r);
   if (!isApplied(verdict)) return { state: prev, notifications: [] };
-  // A new state object; its arrays stay shared with `prev` and are replaced, never changed.
-  const s: DeliveryState = { ...prev, lastSeq: r.seq };
+  // A new state object, unless the caller owns `prev` (it made it and nothing else holds it):
+  // then `prev` itself. Either way arrays are replaced, never changed: they may be shared.
+  const s: DeliveryState = owned ? prev : { ...prev };
+  s.lastSeq = r.seq;
   // Stored only when not the default, so states of producers without sessions stay as they were.
-  if (cursor.session !== DEFAULT_SESSION || prev.session !== undefined) s.session = cursor.session;
+  if (cursor.session !== DEFAULT_SESSION || s.session !== undefined) s.session = cursor.session;
   if (cursor.superseded.length > 0) s.superseded = [...cursor.superseded];
   const out: NotificationRecord[] = [];
 
