@@ -65,7 +65,8 @@ export function applyPartition(
         remainingM?.(before, record),
         made.has(before),
       );
-      made.add(d.state);
+      // A record not applied leaves `before` as it was, which may be the caller's.
+      if (d.state !== before) made.add(d.state);
       changed.set(id, d.state);
       watch(d.state);
       for (const n of d.notifications) decided.push({ sourceOffset: offset, notification: n });

@@ -305,4 +305,22 @@ describe('applyPartition', () => {
     expect(first).toEqual(given);
     expect(new Map([...first, ...second])).toEqual(whole);
   });
+
+  it('leaves a given state as it was when its first record in the chunk is a duplicate', () => {
+    const records = partition();
+    const half = Math.floor(records.length / 2);
+    const first = applyPartition(records.slice(0, half), () => undefined, [], S).changed;
+    const given = structuredClone(first);
+    // A producer's retry: the delivery's last record of the first half again, then the rest.
+    const last = records.slice(0, half).findLast((r) => r.record.deliveryId === 'dlv')!;
+    const rest = records.slice(half).map((r, i) => ({ ...r, offset: String(half + 1 + i) }));
+    const second = applyPartition(
+      [{ offset: String(half), record: last.record }, ...rest],
+      (id) => first.get(id),
+      [...first.values()],
+      S,
+    ).changed;
+    expect(first).toEqual(given);
+    expect(second.get('dlv')!.lastSeq).toBeGreaterThan(given.get('dlv')!.lastSeq);
+  });
 });
