@@ -286,7 +286,7 @@ export async function start(ctx: AppContext): Promise<Stop> {
     const end = BigInt(last);
     const inChunk = (e: OutboxEntry) => BigInt(e.sourceOffset) <= end;
     const toSend = outbox.filter((e) => inChunk(e) && BigInt(e.sourceOffset) >= first);
-    stats.replayedOutbox += toSend.filter((e) => BigInt(e.sourceOffset) <= BigInt(applied)).length;
+    stats.replayedOutbox += toSend.filter((e) => BigInt(e.sourceOffset) <= appliedOffset).length;
     // A chunk that decided nothing to send and has nothing to dead-letter needs no
     // transaction: its offsets are committed plainly (most chunks: milestones are rare). Not
     // the first chunk of a partition since the member joined: that one's transaction starts
